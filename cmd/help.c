@@ -1,0 +1,89 @@
+/* sbx: help and version.  */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "commands.h"
+#include "config.h"
+
+void
+sbx_help_print_main (void)
+{
+  fputs ("Usage: sbx [OPTIONS] [--] PROGRAM [ARGS...]\n"
+         "       sbx VERB [ARGS...]\n"
+         "\n"
+         "Run PROGRAM in a rootless sandbox: its own user, mount, PID, IPC, UTS, cgroup and\n"
+         "network namespaces, the host's / read-only, no capabilities, a clean environment.\n"
+         "\n"
+         "Verbs:\n"
+         "  run        run a program in a new sandbox (the default)\n"
+         "  help [VERB]  this text, or a verb's\n"
+         "  version    print the version\n"
+         "Reserved for later versions: ps exec stop kill inspect rm diff logs profile\n"
+         "(`sbx -- ps` runs a program called ps).\n"
+         "\n",
+         stdout);
+  sbx_help_print_run ();
+}
+
+void
+sbx_help_print_run (void)
+{
+  fputs (
+      "Usage: sbx [run] [OPTIONS] [--] PROGRAM [ARGS...]\n"
+      "\n"
+      "Identity:\n"
+      "  --uid N               uid inside (default: your own; 0 for root inside, still you\n"
+      "                        outside)\n"
+      "  --gid N               gid inside (default: your own, or 0 with --uid 0)\n"
+      "  --cap-add CAP         keep capability CAP (e.g. CHOWN, or ALL); it acts only inside\n"
+      "  --cap-drop CAP        drop CAP again (after --cap-add ALL)\n"
+      "Filesystem:\n"
+      "  --bind SRC[:DST]      bind host path SRC at DST (default: the same path), writable\n"
+      "  --ro-bind SRC[:DST]   the same, read-only\n"
+      "  --tmpfs DST           an empty tmpfs at DST\n"
+      "  --chdir DIR           start in DIR (default: the current directory if visible inside)\n"
+      "Environment:\n"
+      "  --setenv NAME=VALUE   set a variable\n"
+      "  --unsetenv NAME       remove a variable\n"
+      "  --keep-env            keep the whole host environment (default: only TERM, LANG,\n"
+      "                        LC_*, PATH, TZ, COLORTERM; HOME, USER, LOGNAME set for inside)\n"
+      "Other:\n"
+      "  --hostname NAME       hostname inside (default: sbx)\n"
+      "  -q, --quiet           no notes, only warnings and errors\n"
+      "  -v, --verbose         debug output\n"
+      "  -h, --help            this text\n"
+      "  -V, --version         the version\n"
+      "\n"
+      "Exit status: the program's (128+N if it died of signal N); 125 if sbx failed,\n"
+      "126 if PROGRAM could not be executed, 127 if it was not found in the sandbox.\n",
+      stdout);
+}
+
+int
+sbx_cmd_help (int argc, char **argv)
+{
+  if (argc >= 2 && strcmp (argv[1], "run") == 0)
+    {
+      sbx_help_print_run ();
+      return 0;
+    }
+  if (argc >= 2 && strcmp (argv[1], "help") != 0 && strcmp (argv[1], "version") != 0)
+    {
+      fprintf (stderr, "sbx: no help for `%s`: not a verb of this version; see `sbx help`\n",
+               argv[1]);
+      return SBX_EXIT_FAILURE;
+    }
+  sbx_help_print_main ();
+  return 0;
+}
+
+int
+sbx_cmd_version (int argc, char **argv)
+{
+  (void) argc;
+  (void) argv;
+  printf ("sbx %s\n", PACKAGE_VERSION);
+  return 0;
+}

@@ -1,0 +1,27 @@
+/* confdefs.h */
+#define PACKAGE_NAME "sbx"
+#define PACKAGE_TARNAME "sbx"
+#define PACKAGE_VERSION "0.1.0"
+#define PACKAGE_STRING "sbx 0.1.0"
+#define PACKAGE_BUGREPORT ""
+#define PACKAGE_URL ""
+#define PACKAGE "sbx"
+#define VERSION "0.1.0"
+#define HAVE_STDIO_H 1
+#define HAVE_STDLIB_H 1
+#define HAVE_STRING_H 1
+#define HAVE_INTTYPES_H 1
+#define HAVE_STDINT_H 1
+#define HAVE_STRINGS_H 1
+#define HAVE_SYS_STAT_H 1
+#define HAVE_SYS_TYPES_H 1
+#define HAVE_UNISTD_H 1
+#define STDC_HEADERS 1
+#define HAVE_LINUX_MOUNT_H 1
+#define HAVE_SYS_SIGNALFD_H 1
+#define HAVE_DECL_SYS_OPEN_TREE 1
+#define HAVE_DECL_SYS_MOUNT_SETATTR 1
+#define HAVE_DECL_SYS_CLOSE_RANGE 1
+#define HAVE_SECCOMP 1
+#define HAVE_SLIRP 1
+#define HAVE_FUSE3 1

@@ -1,0 +1,238 @@
+/* sbx: the child side; see child.h.
+ *
+ * The child starts as PID 1 of the new PID namespace, with every
+ * capability of its new user namespace and nothing mapped yet.  It waits
+ * for the parent to write the id maps, builds the filesystem, then forks
+ * the program and stays behind as init.  Any failure travels to the
+ * parent as one message over the sync socket.  */
+#define _GNU_SOURCE
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../netstack/loopback.h"
+#include "caps.h"
+#include "env.h"
+#include "init.h"
+#include "sync.h"
+#include "util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+__attribute__ ((noreturn)) static void
+fail (int sock, sbx_error_t *err)
+{
+  sbx_sync_send_error (sock, *err);
+  _exit ((*err)->exit_code);
+}
+
+/* Die with the launcher: from here on the kernel kills us when sbx goes,
+   and the whole PID namespace with us.  */
+static int
+tie_to_parent (int sock, sbx_error_t *err)
+{
+  struct pollfd p = { .fd = sock, .events = POLLIN };
+
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    return sbx_error_make (err, errno, "prctl(PR_SET_PDEATHSIG)");
+  /* The parent may have died before the prctl: its end of the socket is
+     closed then.  */
+  if (poll (&p, 1, 0) == 1 && (p.revents & POLLHUP))
+    _exit (SBX_EXIT_FAILURE);
+  return 0;
+}
+
+static int
+setup_filesystem (struct sbx_launch *l, sbx_error_t *err)
+{
+  /* Nothing we mount may propagate back to the host.  */
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    {
+      sbx_error_make (err, errno, "make the mount namespace private");
+      if (errno == EPERM && sbx_userns_apparmor_restricted ())
+        sbx_error_hint (err, "AppArmor leaves new user namespaces without capabilities "
+                             "(sysctl kernel.apparmor_restrict_unprivileged_userns = 1); "
+                             "install an AppArmor profile that allows `userns` for sbx");
+      return -1;
+    }
+  if (sbx_mounts_open_sources (&l->mounts, err) < 0)
+    return -1;
+  return sbx_mounts_enter (&l->mounts, err);
+}
+
+/* Search PATH of the sandbox's environment, inside the sandbox.  */
+static int
+exec_program (char **argv, char **envp, sbx_error_t *err)
+{
+  const char *name = argv[0];
+  const char *path = sbx_env_get (envp, "PATH");
+  int last = ENOENT;
+  bool denied = false;
+
+  if (strchr (name, '/'))
+    {
+      execve (name, argv, envp);
+      last = errno;
+    }
+  else
+    for (const char *p = path ? path : SBX_DEFAULT_PATH; *p;)
+      {
+        const char *colon = strchrnul (p, ':');
+        cleanup_free char *cand = xasprintf ("%.*s/%s", (int) (colon - p), colon == p ? "." : p,
+                                             name);
+        execve (cand, argv, envp);
+        /* EACCES from a directory of PATH we may not search is not a
+           verdict on the program: only a file that is there counts.  */
+        if (errno == EACCES)
+          denied |= faccessat (AT_FDCWD, cand, F_OK, AT_EACCESS) == 0;
+        else if (errno != ENOENT && errno != ENOTDIR)
+          {
+            last = errno;
+            break;
+          }
+        p = *colon ? colon + 1 : colon;
+      }
+  if (last == ENOENT && denied)
+    last = EACCES;
+  if (last == ENOENT)
+    return sbx_error_make_exit (err, SBX_EXIT_NOT_FOUND, 0, "%s: command not found in sandbox",
+                                name);
+  return sbx_error_make_exit (err, SBX_EXIT_CANNOT_EXEC, last, "%s: cannot execute in sandbox",
+                              name);
+}
+
+static int
+enter_cwd (const struct sbx_spec *spec, sbx_error_t *err)
+{
+  const char *home;
+
+  if (spec->process.cwd)
+    {
+      if (chdir (spec->process.cwd) < 0)
+        return sbx_error_make (err, errno, "--chdir `%s`", spec->process.cwd);
+      return 0;
+    }
+  if (spec->process.host_cwd && chdir (spec->process.host_cwd) == 0)
+    return 0;
+  home = sbx_env_get (spec->env.resolved, "HOME");
+  if (home && chdir (home) == 0)
+    return 0;
+  if (chdir ("/") < 0)
+    return sbx_error_make (err, errno, "chdir /");
+  return 0;
+}
+
+/* The program's last steps: terminal, cwd, capabilities, no_new_privs,
+   fds, execve.  */
+__attribute__ ((noreturn)) static void
+run_program (struct sbx_launch *l, const char *slave)
+{
+  const struct sbx_spec *spec = l->spec;
+  sbx_error_t err = NULL;
+  sigset_t none;
+
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  if (l->tty.use_pty && sbx_tty_attach (&l->tty, slave, &err) < 0)
+    fail (l->sock[1], &err);
+  if (enter_cwd (spec, &err) < 0)
+    fail (l->sock[1], &err);
+  if (sbx_caps_apply (spec->process.caps_keep, spec->ids.uid == 0, &err) < 0)
+    fail (l->sock[1], &err);
+  /* No setuid binary or file capability inside can raise privilege.  */
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      sbx_error_make (&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+      fail (l->sock[1], &err);
+    }
+  /* Only 0-2 reach the program; the sync socket stays open until execve
+     succeeds, to report a failure.  */
+  if (syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    for (int fd = 3; fd < 65536; fd++)
+      fcntl (fd, F_SETFD, FD_CLOEXEC);
+  exec_program (spec->process.argv, spec->env.resolved, &err);
+  fail (l->sock[1], &err);
+}
+
+void
+sbx_child_run (struct sbx_launch *l)
+{
+  const struct sbx_spec *spec = l->spec;
+  int sock = l->sock[1];
+  sbx_error_t err = NULL;
+  cleanup_free char *slave = NULL;
+  sigset_t mask;
+  int sigfd;
+  pid_t program;
+
+  close (l->sock[0]);
+  if (sbx_sync_expect (sock, SBX_SYNC_GO, &err) < 0)
+    _exit (SBX_EXIT_FAILURE); /* the parent failed and knows why */
+  if (tie_to_parent (sock, &err) < 0)
+    fail (sock, &err);
+
+  if (setup_filesystem (l, &err) < 0)
+    fail (sock, &err);
+  if (sethostname (spec->uts.hostname, strlen (spec->uts.hostname)) < 0)
+    {
+      sbx_error_make (&err, errno, "set the hostname to `%s`", spec->uts.hostname);
+      fail (sock, &err);
+    }
+  if (sbx_net_loopback_up (&err) < 0)
+    fail (sock, &err);
+
+  if (l->tty.use_pty)
+    {
+      int master;
+      if (sbx_tty_open (&l->tty, &master, &slave, &err) < 0)
+        fail (sock, &err);
+      if (sbx_sync_send (sock, SBX_SYNC_PTY, master) < 0)
+        {
+          sbx_error_make (&err, errno, "pass the pty to sbx");
+          fail (sock, &err);
+        }
+      close (master);
+    }
+
+  /* Init leaves the launcher's session: a Ctrl-C on the user's terminal
+     reaches sbx alone, which forwards it once.  */
+  setsid ();
+
+  sbx_init_forwarded (&mask);
+  sigaddset (&mask, SIGCHLD);
+  sigfd = signalfd (-1, &mask, SFD_CLOEXEC);
+  if (sigfd < 0)
+    {
+      sbx_error_make (&err, errno, "signalfd");
+      fail (sock, &err);
+    }
+
+  program = fork ();
+  if (program < 0)
+    {
+      sbx_error_make (&err, errno, "fork the program");
+      fail (sock, &err);
+    }
+  if (program == 0)
+    {
+      close (sigfd);
+      run_program (l, slave);
+    }
+  /* Init keeps no copy of the socket: the parent sees it close when the
+     program's execve succeeds.  */
+  close (sock);
+  sbx_init_run (program, sigfd);
+}

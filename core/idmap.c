@@ -1,0 +1,89 @@
+/* sbx: id maps; see idmap.h.  */
+#define _GNU_SOURCE
+#include "idmap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static void
+add (struct sbx_idmap *m, unsigned long inside, unsigned long outside, unsigned long count)
+{
+  if (m->n > 0)
+    {
+      struct sbx_idmap_extent *l = &m->v[m->n - 1];
+      /* Merge neighbours so the map stays short.  */
+      if (l->inside + l->count == inside && l->outside + l->count == outside)
+        {
+          l->count += count;
+          return;
+        }
+    }
+  if (m->n < SBX_IDMAP_MAX)
+    m->v[m->n++] = (struct sbx_idmap_extent){ inside, outside, count };
+}
+
+static int
+by_inside (const void *a, const void *b)
+{
+  const struct sbx_idmap_extent *x = a, *y = b;
+  return x->inside < y->inside ? -1 : x->inside > y->inside;
+}
+
+void
+sbx_idmap_build (unsigned long inside_own, unsigned long host_own,
+                 const struct sbx_idranges *ranges, unsigned long want, struct sbx_idmap *out)
+{
+  unsigned long next = 0;
+
+  memset (out, 0, sizeof *out);
+  for (size_t i = 0; ranges && i < ranges->n && next < want; i++)
+    {
+      unsigned long start = ranges->v[i].start, count = ranges->v[i].count;
+      while (count > 0 && next < want && out->n < SBX_IDMAP_MAX - 1)
+        {
+          unsigned long len;
+          if (next == inside_own)
+            {
+              next++;
+              continue;
+            }
+          len = count;
+          if (len > want - next)
+            len = want - next;
+          if (inside_own > next && len > inside_own - next)
+            len = inside_own - next;
+          add (out, next, start, len);
+          next += len;
+          start += len;
+          count -= len;
+        }
+    }
+  /* The own id last, so it can never be dropped for lack of room.  */
+  if (out->n == SBX_IDMAP_MAX)
+    out->n--;
+  out->v[out->n++] = (struct sbx_idmap_extent){ inside_own, host_own, 1 };
+  qsort (out->v, out->n, sizeof out->v[0], by_inside);
+}
+
+char *
+sbx_idmap_format (const struct sbx_idmap *map)
+{
+  size_t cap = map->n * 40 + 1, len = 0;
+  char *buf = xmalloc0 (cap);
+  for (size_t i = 0; i < map->n; i++)
+    len += snprintf (buf + len, cap - len, "%lu %lu %lu\n", map->v[i].inside, map->v[i].outside,
+                     map->v[i].count);
+  return buf;
+}
+
+int
+sbx_idmap_contains (const struct sbx_idmap *map, unsigned long inside)
+{
+  for (size_t i = 0; i < map->n; i++)
+    if (inside >= map->v[i].inside && inside - map->v[i].inside < map->v[i].count)
+      return 1;
+  return 0;
+}

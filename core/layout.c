@@ -1,0 +1,165 @@
+/* sbx: the default filesystem layout; see layout.h.  */
+#define _GNU_SOURCE
+#include "layout.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mountapi.h"
+#include "util.h"
+
+/* Replaced by the sandbox's own instances.  */
+static const char *const replaced[] = { "proc", "sys", "dev", "tmp", "run", NULL };
+
+/* The device nodes a program may expect; each is bound from the host's
+   node because an unprivileged user namespace cannot mknod.  No others.  */
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
+
+/* proc files that reach the kernel as a whole: read-only in the sandbox,
+   as in Docker and bubblewrap.  */
+static const char *const proc_ro[]
+    = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs", NULL };
+
+#define SAFE (SBX_MNT_NOSUID | SBX_MNT_NODEV)
+
+static bool
+is_replaced (const char *name)
+{
+  for (const char *const *r = replaced; *r; r++)
+    if (strcmp (name, *r) == 0)
+      return true;
+  return false;
+}
+
+static int
+plan_host_root (struct sbx_mount_plan *plan, sbx_error_t *err)
+{
+  DIR *d = opendir ("/");
+  struct dirent *de;
+  char **names = NULL;
+  size_t n = 0;
+
+  if (d == NULL)
+    return sbx_error_make (err, errno, "read the host's /");
+  while ((de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0
+          || is_replaced (de->d_name))
+        continue;
+      names = xrealloc (names, (n + 1) * sizeof *names);
+      names[n++] = xstrdup (de->d_name);
+    }
+  closedir (d);
+
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *src = xasprintf ("/%s", names[i]);
+      struct stat st;
+      if (lstat (src, &st) == 0)
+        {
+          if (S_ISLNK (st.st_mode))
+            {
+              char target[PATH_MAX];
+              ssize_t l = readlink (src, target, sizeof target - 1);
+              if (l > 0)
+                {
+                  target[l] = '\0';
+                  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, src, 0);
+                }
+            }
+          else if (S_ISDIR (st.st_mode) || S_ISREG (st.st_mode))
+            sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, src, src, SBX_MNT_RDONLY | SAFE);
+        }
+      free (names[i]);
+    }
+  free (names);
+  return 0;
+}
+
+static struct sbx_mop *
+add_fs (struct sbx_mount_plan *plan, const char *type, const char *dst, unsigned flags,
+        const char *opt1, const char *opt2, const char *opt3)
+{
+  struct sbx_mop *op = sbx_mount_plan_add (plan, SBX_MOP_FS, type, dst, flags);
+  op->opts[0] = opt1;
+  op->opts[1] = opt1 ? opt2 : NULL;
+  op->opts[2] = opt1 && opt2 ? opt3 : NULL;
+  return op;
+}
+
+static void
+plan_dev (struct sbx_mount_plan *plan)
+{
+  add_fs (plan, "tmpfs", "/dev", SBX_MNT_NOSUID | SBX_MNT_NOEXEC, "mode=0755", NULL, NULL);
+  for (const char *const *n = dev_nodes; *n; n++)
+    {
+      cleanup_free char *p = xasprintf ("/dev/%s", *n);
+      /* Not nodev: these are the device nodes.  */
+      sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, p, p, SBX_MNT_NOSUID | SBX_MNT_NOEXEC);
+    }
+  /* A private devpts instance: the sandbox's ptys are its own, and the
+     host's are not reachable through /dev/pts.  */
+  add_fs (plan, "devpts", "/dev/pts", SBX_MNT_NOSUID | SBX_MNT_NOEXEC, "newinstance",
+          "ptmxmode=0666", "mode=0620");
+  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "pts/ptmx", "/dev/ptmx", 0);
+  add_fs (plan, "tmpfs", "/dev/shm", SAFE, "mode=1777", NULL, NULL);
+  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "/proc/self/fd", "/dev/fd", 0);
+  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "/proc/self/fd/0", "/dev/stdin", 0);
+  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "/proc/self/fd/1", "/dev/stdout", 0);
+  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "/proc/self/fd/2", "/dev/stderr", 0);
+}
+
+static void
+plan_proc_sys (struct sbx_mount_plan *plan)
+{
+  struct sbx_mop *sys;
+
+  add_fs (plan, "proc", "/proc", SAFE | SBX_MNT_NOEXEC, NULL, NULL, NULL);
+  for (const char *const *p = proc_ro; *p; p++)
+    sbx_mount_plan_add (plan, SBX_MOP_RO_SELF, NULL, *p, SAFE | SBX_MNT_NOEXEC)->optional = true;
+  sys = add_fs (plan, "sysfs", "/sys", SBX_MNT_RDONLY | SAFE | SBX_MNT_NOEXEC, NULL, NULL, NULL);
+  sys->fallback = xstrdup ("/sys");
+  /* Absent rather than fail when neither works.  */
+  sys->optional = true;
+}
+
+static const char *
+kind_flag (enum sbx_mount_kind k)
+{
+  return k == SBX_MOUNT_BIND ? "--bind" : k == SBX_MOUNT_RO_BIND ? "--ro-bind" : "--tmpfs";
+}
+
+int
+sbx_layout_plan (const struct sbx_mounts *user, const struct sbx_ids *ids,
+                 struct sbx_mount_plan *plan, sbx_error_t *err)
+{
+  memset (plan, 0, sizeof *plan);
+  if (plan_host_root (plan, err) < 0)
+    return -1;
+  plan_dev (plan);
+  plan_proc_sys (plan);
+  add_fs (plan, "tmpfs", "/tmp", SAFE, "mode=1777", NULL, NULL);
+  add_fs (plan, "tmpfs", "/run", SAFE, "mode=0755", NULL, NULL);
+  /* Root inside gets a home it can write, as in a container.  */
+  if (ids->uid == 0)
+    add_fs (plan, "tmpfs", "/root", SAFE, "mode=0700", NULL, NULL);
+
+  for (size_t i = 0; i < user->n; i++)
+    {
+      const struct sbx_mount_op *u = &user->ops[i];
+      struct sbx_mop *op;
+      if (u->kind == SBX_MOUNT_TMPFS)
+        op = add_fs (plan, "tmpfs", u->dst, SAFE, "mode=0755", NULL, NULL);
+      else
+        op = sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, u->src, u->dst,
+                                 SAFE | (u->kind == SBX_MOUNT_RO_BIND ? SBX_MNT_RDONLY : 0));
+      op->what = u->src ? xasprintf ("%s %s:%s", kind_flag (u->kind), u->src, u->dst)
+                        : xasprintf ("%s %s", kind_flag (u->kind), u->dst);
+    }
+  return 0;
+}

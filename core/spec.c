@@ -1,0 +1,222 @@
+/* sbx: the sandbox spec; see spec.h.  */
+#define _GNU_SOURCE
+#include "spec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "env.h"
+#include "path.h"
+#include "util.h"
+
+void
+sbx_spec_init (struct sbx_spec *spec)
+{
+  memset (spec, 0, sizeof *spec);
+  spec->user.uid = getuid ();
+  spec->user.gid = getgid ();
+}
+
+void
+sbx_spec_free (struct sbx_spec *spec)
+{
+  for (size_t i = 0; i < spec->mounts.n; i++)
+    {
+      free (spec->mounts.ops[i].src);
+      free (spec->mounts.ops[i].dst);
+    }
+  free (spec->mounts.ops);
+  for (size_t i = 0; i < spec->env.n_ops; i++)
+    {
+      free (spec->env.ops[i].name);
+      free (spec->env.ops[i].value);
+    }
+  free (spec->env.ops);
+  sbx_env_free (spec->env.resolved);
+  free (spec->user.name);
+  free (spec->user.home);
+  free (spec->process.cwd);
+  free (spec->process.host_cwd);
+  free (spec->uts.hostname);
+  memset (spec, 0, sizeof *spec);
+}
+
+static const char *
+mount_flag (enum sbx_mount_kind kind)
+{
+  switch (kind)
+    {
+    case SBX_MOUNT_BIND:
+      return "--bind";
+    case SBX_MOUNT_RO_BIND:
+      return "--ro-bind";
+    default:
+      return "--tmpfs";
+    }
+}
+
+/* SRC[:DST]: split on the last ':' that starts an absolute DST, so a
+   source path may itself contain ':'.  */
+static void
+split_bind (const char *arg, char **src, char **dst)
+{
+  const char *sep = NULL;
+  for (const char *p = arg; (p = strchr (p, ':')) != NULL; p++)
+    if (p[1] == '/')
+      sep = p;
+  if (sep == NULL)
+    {
+      *src = xstrdup (arg);
+      *dst = NULL;
+      return;
+    }
+  *src = strndup (arg, sep - arg);
+  *dst = xstrdup (sep + 1);
+}
+
+int
+sbx_spec_add_mount (struct sbx_spec *spec, enum sbx_mount_kind kind, const char *arg,
+                    const char *cwd, const char *home, sbx_error_t *err)
+{
+  cleanup_free char *src = NULL, *dst = NULL;
+  struct sbx_mount_op op = { .kind = kind };
+
+  if (arg == NULL || *arg == '\0')
+    return sbx_error_make (err, 0, "%s needs a path", mount_flag (kind));
+  if (kind == SBX_MOUNT_TMPFS)
+    dst = xstrdup (arg);
+  else
+    {
+      split_bind (arg, &src, &dst);
+      if (*src == '\0')
+        return sbx_error_make (err, 0, "%s `%s`: empty source path", mount_flag (kind), arg);
+      op.src = sbx_path_absolute (src, cwd, home);
+      if (dst == NULL)
+        dst = xstrdup (op.src);
+    }
+  if (dst[0] != '/' && !(dst[0] == '~' && dst[1] == '/'))
+    {
+      free (op.src);
+      return sbx_error_make (err, 0, "%s `%s`: the destination must be an absolute path",
+                             mount_flag (kind), arg);
+    }
+  op.dst = sbx_path_absolute (dst, "/", home);
+  if (sbx_path_has_dotdot (op.dst) || strcmp (op.dst, "/") == 0)
+    {
+      int r = sbx_error_make (err, 0, "%s `%s`: the destination may not be / or contain `..`",
+                              mount_flag (kind), arg);
+      free (op.src);
+      free (op.dst);
+      return r;
+    }
+  spec->mounts.ops = xrealloc (spec->mounts.ops, (spec->mounts.n + 1) * sizeof op);
+  spec->mounts.ops[spec->mounts.n++] = op;
+  return 0;
+}
+
+void
+sbx_spec_add_env (struct sbx_spec *spec, enum sbx_env_op_kind kind, const char *name,
+                  const char *value)
+{
+  struct sbx_env_op op = { kind, xstrdup (name), value ? xstrdup (value) : NULL };
+  spec->env.ops = xrealloc (spec->env.ops, (spec->env.n_ops + 1) * sizeof op);
+  spec->env.ops[spec->env.n_ops++] = op;
+}
+
+bool
+sbx_hostname_valid (const char *name)
+{
+  size_t len = strlen (name), label = 0;
+
+  if (len == 0 || len > 64)
+    return false;
+  for (const char *p = name; *p; p++)
+    {
+      if (*p == '.')
+        {
+          if (label == 0 || p[-1] == '-')
+            return false;
+          label = 0;
+          continue;
+        }
+      if (!isalnum ((unsigned char) *p) && *p != '-')
+        return false;
+      if (*p == '-' && label == 0)
+        return false;
+      if (++label > 63)
+        return false;
+    }
+  return label > 0 && name[len - 1] != '-';
+}
+
+static int
+resolve_user (struct sbx_user *user, sbx_error_t *err)
+{
+  struct passwd *pw;
+
+  errno = 0;
+  pw = getpwuid (user->uid);
+  if (pw == NULL)
+    {
+      /* A uid without a passwd entry (e.g. a CI container's random uid)
+         still gets a sandbox; it just has no name for /etc/subuid.  */
+      if (errno != 0 && errno != ENOENT && errno != ESRCH)
+        return sbx_error_make (err, errno, "look up uid %u", (unsigned) user->uid);
+      const char *home = getenv ("HOME");
+      user->home = xstrdup (home && *home == '/' ? home : "/");
+      return 0;
+    }
+  user->name = xstrdup (pw->pw_name);
+  user->home = xstrdup (pw->pw_dir && *pw->pw_dir == '/' ? pw->pw_dir : "/");
+  return 0;
+}
+
+int
+sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
+{
+  if (spec->process.argv == NULL || spec->process.argv[0] == NULL)
+    return sbx_error_make (err, 0, "no program given; usage: sbx [OPTIONS] [--] PROGRAM [ARGS...] "
+                                   "(see sbx --help)");
+  if (resolve_user (&spec->user, err) < 0)
+    return -1;
+
+  if (!spec->ids.uid_set)
+    spec->ids.uid = spec->user.uid;
+  if (!spec->ids.gid_set)
+    spec->ids.gid = spec->ids.uid_set && spec->ids.uid == 0 ? 0 : spec->user.gid;
+
+  if (spec->uts.hostname == NULL)
+    spec->uts.hostname = xstrdup ("sbx");
+  if (!sbx_hostname_valid (spec->uts.hostname))
+    return sbx_error_make (err, 0,
+                           "invalid hostname `%s`: use letters, digits, `-` and `.`, at most 64 "
+                           "characters",
+                           spec->uts.hostname);
+
+  for (size_t i = 0; i < spec->mounts.n; i++)
+    {
+      const struct sbx_mount_op *op = &spec->mounts.ops[i];
+      struct stat st;
+      if (op->src == NULL)
+        continue;
+      if (stat (op->src, &st) < 0)
+        return sbx_error_make (err, errno, "%s: source `%s`", mount_flag (op->kind), op->src);
+    }
+
+  if (spec->process.cwd && spec->process.cwd[0] != '/')
+    return sbx_error_make (err, 0, "--chdir `%s`: must be an absolute path inside the sandbox",
+                           spec->process.cwd);
+
+  spec->process.host_cwd = getcwd (NULL, 0);
+
+  spec->process.caps_keep = spec->process.caps_add & ~spec->process.caps_drop;
+
+  spec->env.resolved = sbx_env_build (host_environ, &spec->env, &spec->user, &spec->ids);
+  return 0;
+}

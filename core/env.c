@@ -45,7 +45,8 @@ unset (struct envbuf *b, const char *name)
   if (i < 0)
     return;
   free (b->v[i]);
-  memmove (&b->v[i], &b->v[i + 1], (b->n - i - 1) * sizeof (char *));
+  /* Move the NULL terminator along too.  */
+  memmove (&b->v[i], &b->v[i + 1], (b->n - i) * sizeof (char *));
   b->n--;
 }
 

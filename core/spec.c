@@ -206,7 +206,16 @@ sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
       if (op->src == NULL)
         continue;
       if (stat (op->src, &st) < 0)
-        return sbx_error_make (err, errno, "%s: source `%s`", mount_flag (op->kind), op->src);
+        {
+          const char *colon = strrchr (op->src, ':');
+          int e = errno;
+          sbx_error_make (err, e, "%s: source `%s`", mount_flag (op->kind), op->src);
+          if (e == ENOENT && colon)
+            sbx_error_hint (err, "if `%s` was meant as the destination, the destination must "
+                                 "be an absolute path",
+                            colon + 1);
+          return -1;
+        }
     }
 
   if (spec->process.cwd && spec->process.cwd[0] != '/')

@@ -88,14 +88,14 @@ sbx_spec_add_mount (struct sbx_spec *spec, enum sbx_mount_kind kind, const char 
   struct sbx_mount_op op = { .kind = kind };
 
   if (arg == NULL || *arg == '\0')
-    return sbx_error_make (err, 0, "%s needs a path", mount_flag (kind));
+    return sbx_error_make (err, 0, "needs a path");
   if (kind == SBX_MOUNT_TMPFS)
     dst = xstrdup (arg);
   else
     {
       split_bind (arg, &src, &dst);
       if (*src == '\0')
-        return sbx_error_make (err, 0, "%s `%s`: empty source path", mount_flag (kind), arg);
+        return sbx_error_make (err, 0, "`%s`: empty source path", arg);
       op.src = sbx_path_absolute (src, cwd, home);
       if (dst == NULL)
         dst = xstrdup (op.src);
@@ -103,14 +103,12 @@ sbx_spec_add_mount (struct sbx_spec *spec, enum sbx_mount_kind kind, const char 
   if (dst[0] != '/' && !(dst[0] == '~' && dst[1] == '/'))
     {
       free (op.src);
-      return sbx_error_make (err, 0, "%s `%s`: the destination must be an absolute path",
-                             mount_flag (kind), arg);
+      return sbx_error_make (err, 0, "`%s`: the destination must be an absolute path", arg);
     }
   op.dst = sbx_path_absolute (dst, "/", home);
   if (sbx_path_has_dotdot (op.dst) || strcmp (op.dst, "/") == 0)
     {
-      int r = sbx_error_make (err, 0, "%s `%s`: the destination may not be / or contain `..`",
-                              mount_flag (kind), arg);
+      int r = sbx_error_make (err, 0, "`%s`: the destination may not be / or contain `..`", arg);
       free (op.src);
       free (op.dst);
       return r;

@@ -85,10 +85,39 @@ echo "  sbx:     $sbx ($("$sbx" --version 2>&1 | head -n1))"
 echo "  method:  $tool, $warmup warm-up + $runs timed runs each, wall time"
 echo
 
-# Try each peer once, so one that is absent or refuses to run in this machine
-# (firejail often does in VMs/containers) is reported, not silently dropped,
-# and cannot abort the timed batch.
-names=() cmds=() status=() argv=() sbx_ok=0
+# measure NAME CMD: append "name,mean_s,stddev_s,median_s" (hyperfine's CSV
+# column order) to $work/res; on failure leave the reason in $work/err.
+measure() {
+    local name=$1 r t0 t1 argv=()
+    eval "argv=($2)"
+    if [[ $tool == hyperfine* ]]; then
+        # -N: no intermediate shell, whose own start-up would swamp a few ms.
+        hyperfine -N --style basic --warmup "$warmup" --runs "$runs" -n "$name" \
+            --export-csv "$work/csv" "$2" >"$work/err" 2>&1 || return 1
+        tail -n +2 "$work/csv" | cut -d, -f1-4 >>"$work/res"
+        return
+    fi
+    # $EPOCHREALTIME rather than `date +%s%N`: forking date around every run
+    # would add a millisecond of its own to each sample.
+    for ((r = 0; r < warmup; r++)); do "${argv[@]}" </dev/null >/dev/null 2>&1; done
+    for ((r = 0; r < runs; r++)); do
+        t0=$EPOCHREALTIME
+        "${argv[@]}" </dev/null >/dev/null 2>"$work/err" || return 1
+        t1=$EPOCHREALTIME
+        echo "$t0 $t1"
+    done >"$work/samples"
+    awk '{ print $2 - $1 }' "$work/samples" | sort -g | awk -v n="$name" '
+        { t[NR] = $1; s += $1; ss += $1 * $1 }
+        END { m = s / NR; sd = NR > 1 ? sqrt((ss - NR * m * m) / (NR - 1)) : 0
+              med = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
+              printf "%s,%.9f,%.9f,%.9f\n", n, m, sd, med }' >>"$work/res"
+}
+
+# Try each peer once first, so one that is absent or refuses to run here
+# (firejail often does in VMs/containers) is reported, not silently dropped.
+# Each is timed on its own, so one failing mid-way costs only its own row.
+status=() argv=() sbx_ok=0
+: >"$work/res"
 for p in "${peers[@]}"; do
     name=${p%%|*} cmd=${p#*|}
     eval "argv=($cmd)"
@@ -98,43 +127,15 @@ for p in "${peers[@]}"; do
     timeout 30 "${argv[@]}" </dev/null >/dev/null 2>"$work/err"; rc=$?
     if ((rc != 0)); then
         status+=("$name|failed: $(grep -m1 . "$work/err" || echo "exit status $rc, no message")")
-        continue
+    elif ! measure "$name" "$cmd"; then
+        # hyperfine's own "Error:" line, minus its advice; else the program's.
+        why=$(sed -n '/^Error: /{s/^Error: //;s/\. Use the .*//;p;q}' "$work/err")
+        status+=("$name|failed while timed: ${why:-$(grep -m1 . "$work/err")}")
+    else
+        status+=("$name|")
+        [[ $name == sbx ]] && sbx_ok=1
     fi
-    [[ $name == sbx ]] && sbx_ok=1
-    names+=("$name") cmds+=("$cmd") status+=("$name|")
 done
-
-# Results go to $work/res as "name,mean_s,stddev_s,median_s" (hyperfine's CSV
-# column order), whichever way they were measured.
-if ((${#cmds[@]} == 0)); then
-    : >"$work/res"
-elif [[ $tool == hyperfine* ]]; then
-    # -N: no intermediate shell, whose own start-up would swamp a few ms.
-    args=()
-    for i in "${!cmds[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
-    if ! hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
-            --export-csv "$work/csv" "${args[@]}" >"$work/log" 2>&1; then
-        echo "hyperfine failed:"; tail -n 20 "$work/log"; exit 1
-    fi
-    tail -n +2 "$work/csv" | cut -d, -f1-4 >"$work/res"
-else
-    # $EPOCHREALTIME rather than `date +%s%N`: forking date around every run
-    # would add a millisecond of its own to each sample.
-    for i in "${!cmds[@]}"; do
-        eval "argv=(${cmds[$i]})"
-        for ((r = 0; r < warmup; r++)); do "${argv[@]}" </dev/null >/dev/null 2>&1; done
-        for ((r = 0; r < runs; r++)); do
-            t0=$EPOCHREALTIME
-            "${argv[@]}" </dev/null >/dev/null 2>&1 || { echo "${names[$i]} failed on run $r" >&2; exit 1; }
-            t1=$EPOCHREALTIME
-            echo "$t0 $t1"
-        done | awk '{ print $2 - $1 }' | sort -g | awk -v n="${names[$i]}" '
-            { t[NR] = $1; s += $1; ss += $1 * $1 }
-            END { m = s / NR; sd = NR > 1 ? sqrt((ss - NR * m * m) / (NR - 1)) : 0
-                  med = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
-                  printf "%s,%.9f,%.9f,%.9f\n", n, m, sd, med }' >>"$work/res"
-    done
-fi
 
 # Ratios are of medians (the mean is pulled about by the odd scheduling hiccup)
 # against bwrap, the closest peer in what it sets up. Rows keep the peers' order.

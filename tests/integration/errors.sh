@@ -13,19 +13,19 @@ fails_cleanly "program not found" 127 "^sbx: no-such-program-xyz: command not fo
 fails_cleanly "program not found by path" 127 "^sbx: /nonexistent/prog: command not found in sandbox$" -- /nonexistent/prog
 fails_cleanly "program not executable" 126 "^sbx: /etc/passwd: cannot execute in sandbox: Permission denied$" -- /etc/passwd
 fails_cleanly "reserved verb" 125 "sbx ps.*reserved.*sbx -- ps" ps
-fails_cleanly "bad --uid" 125 "--uid \`abc\`: expected a number" --uid abc -- true
-fails_cleanly "negative --gid" 125 "--gid \`-1\`: expected a number" --gid -1 -- true
-fails_cleanly "bad hostname" 125 "invalid hostname \`-bad_name\`" --hostname -bad_name -- true
-fails_cleanly "bad --setenv" 125 "--setenv \`NOEQUALS\`: expected NAME=VALUE" --setenv NOEQUALS -- true
+fails_cleanly "bad --uid" 125 "^sbx: --uid: \`abc\`: expected a number" --uid abc -- true
+fails_cleanly "negative --gid" 125 "^sbx: --gid: \`-1\`: expected a number" --gid -1 -- true
+fails_cleanly "bad hostname" 125 "^sbx: --hostname: invalid hostname \`-bad_name\`" --hostname -bad_name -- true
+fails_cleanly "bad --setenv" 125 "^sbx: --setenv: \`NOEQUALS\`: expected NAME=VALUE" --setenv NOEQUALS -- true
 fails_cleanly "unknown capability" 125 "--cap-add: unknown capability \`CAP_FLY\`" --cap-add CAP_FLY -- true
 fails_cleanly "bind source missing" 125 "--bind: source \`$SCRATCH/missing\`: No such file or directory" --bind "$SCRATCH/missing:/x" -- true
-fails_cleanly "relative destination" 125 "destination must be an absolute path" --bind "$SCRATCH:rel" -- true
-fails_cleanly "destination with .." 125 "may not be / or contain \`..\`" --tmpfs /a/../b -- true
+fails_cleanly "relative destination" 125 "^sbx: --bind: .*the destination must be an absolute path" --bind "$SCRATCH:rel" -- true
+fails_cleanly "destination with .." 125 "^sbx: --tmpfs: \`/a/../b\`: the destination may not be / or contain \`..\`" --tmpfs /a/../b -- true
 fails_cleanly "destination /" 125 "may not be / or contain" --tmpfs / -- true
 ln -s ../../../../../../../../../../../../etc "$SCRATCH/up"
 fails_cleanly "destination escaping through a symlink" 125 "leads outside the sandbox root" --bind "$SCRATCH:$SCRATCH/up/x" -- true
 fails_cleanly "mount point under the read-only host tree" 125 "cannot create mount point \`/usr/sbx-new\`.*Read-only file system.*top-level" --tmpfs /usr/sbx-new -- true
-fails_cleanly "--chdir to a missing directory" 125 "--chdir \`/nope\`: No such file or directory" --chdir /nope -- true
+fails_cleanly "--chdir to a missing directory" 125 "^sbx: --chdir \`/nope\`: No such file or directory" --chdir /nope -- true
 
 # A file sbx must not lose: a failed run leaves the user's files alone.
 echo precious >"$SCRATCH/keep"

@@ -92,12 +92,12 @@ tap_is_int_ (long long got, long long want, const char *expr, const char *file, 
   return ok;
 }
 
-static inline bool tap_is_uint_ (unsigned long long got, unsigned long long want,
-                                 const char *expr, const char *file, int line, const char *fmt,
-                                 ...) TAP_PRINTF (6, 7);
+static inline bool tap_is_uint_ (unsigned long long got, unsigned long long want, const char *expr,
+                                 const char *file, int line, const char *fmt, ...)
+    TAP_PRINTF (6, 7);
 static inline bool
-tap_is_uint_ (unsigned long long got, unsigned long long want, const char *expr,
-              const char *file, int line, const char *fmt, ...)
+tap_is_uint_ (unsigned long long got, unsigned long long want, const char *expr, const char *file,
+              int line, const char *fmt, ...)
 {
   va_list ap;
   bool ok = got == want;
@@ -126,8 +126,7 @@ tap_diag_str (const char *label, const char *s)
 }
 
 static inline bool tap_is_str_ (const char *got, const char *want, const char *expr,
-                                const char *file, int line, const char *fmt, ...)
-    TAP_PRINTF (6, 7);
+                                const char *file, int line, const char *fmt, ...) TAP_PRINTF (6, 7);
 static inline bool
 tap_is_str_ (const char *got, const char *want, const char *expr, const char *file, int line,
              const char *fmt, ...)
@@ -172,11 +171,12 @@ tap_has_str_ (const char *got, const char *needle, const char *expr, const char 
 /* The description is a printf format with its arguments.  */
 #define TAP_OK(cond, ...) tap_ok_ ((cond) ? true : false, __FILE__, __LINE__, __VA_ARGS__)
 #define TAP_IS_INT(got, want, ...)                                                                 \
-  tap_is_int_ ((long long) (got), (long long) (want), #got, __FILE__, __LINE__, __VA_ARGS__)
+  tap_is_int_ ((long long)(got), (long long)(want), #got, __FILE__, __LINE__, __VA_ARGS__)
 #define TAP_IS_UINT(got, want, ...)                                                                \
-  tap_is_uint_ ((unsigned long long) (got), (unsigned long long) (want), #got, __FILE__,         \
-                __LINE__, __VA_ARGS__)
-#define TAP_IS_STR(got, want, ...) tap_is_str_ ((got), (want), #got, __FILE__, __LINE__, __VA_ARGS__)
+  tap_is_uint_ ((unsigned long long)(got), (unsigned long long)(want), #got, __FILE__, __LINE__,   \
+                __VA_ARGS__)
+#define TAP_IS_STR(got, want, ...)                                                                 \
+  tap_is_str_ ((got), (want), #got, __FILE__, __LINE__, __VA_ARGS__)
 /* `got` contains `needle` (error messages: the words that matter).  */
 #define TAP_HAS_STR(got, needle, ...)                                                              \
   tap_has_str_ ((got), (needle), #got, __FILE__, __LINE__, __VA_ARGS__)

@@ -79,8 +79,7 @@ test_high_own_id (void)
   TAP_IS_UINT (map_total (&map), WANT + 1, "high own id: want ids plus the own one");
 
   sbx_idmap_build (65536, 1000, NULL, WANT, &map);
-  TAP_OK (map.n == 1 && map.v[0].inside == 65536 && map.v[0].outside == 1000
-              && map.v[0].count == 1,
+  TAP_OK (map.n == 1 && map.v[0].inside == 65536 && map.v[0].outside == 1000 && map.v[0].count == 1,
           "own id 65536 with no ranges");
 }
 
@@ -109,8 +108,8 @@ test_limits (void)
   for (size_t i = 0; i < 1000; i++)
     many[i] = (struct sbx_idrange){ 100000 + 2 * i, 1 };
   sbx_idmap_build (5000, 1000, &rm, WANT, &map);
-  TAP_OK (map.n <= SBX_IDMAP_MAX, "1000 separate ids: at most %d extents (got %zu)",
-          SBX_IDMAP_MAX, map.n);
+  TAP_OK (map.n <= SBX_IDMAP_MAX, "1000 separate ids: at most %d extents (got %zu)", SBX_IDMAP_MAX,
+          map.n);
   TAP_OK (sbx_idmap_contains (&map, 5000), "1000 separate ids: own id kept");
   for (size_t i = 1; i < map.n; i++)
     if (map.v[i - 1].inside >= map.v[i].inside)
@@ -149,7 +148,7 @@ static unsigned long
 lcg (unsigned long n)
 {
   lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (unsigned long) ((lcg_state >> 33) % n);
+  return (unsigned long)((lcg_state >> 33) % n);
 }
 
 /* The id at position `idx` when the ranges are laid end to end.  */
@@ -300,13 +299,14 @@ test_random (void)
           if (bad++ == 0)
             {
               first_why = why;
-              tap_diag ("round %d: %s (inside_own %lu host_own %lu want %lu, %zu ranges)", k,
-                        why, inside_own, host_own, want, r.n);
+              tap_diag ("round %d: %s (inside_own %lu host_own %lu want %lu, %zu ranges)", k, why,
+                        inside_own, host_own, want, r.n);
             }
         }
     }
-  TAP_IS_INT (bad, 0, "%d random maps: sorted, no overlap inside or outside, own id mapped, "
-                      "ranges used in order, at most want ids%s%s",
+  TAP_IS_INT (bad, 0,
+              "%d random maps: sorted, no overlap inside or outside, own id mapped, "
+              "ranges used in order, at most want ids%s%s",
               rounds, first_why ? "; first failure: " : "", first_why ? first_why : "");
 }
 

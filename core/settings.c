@@ -1,0 +1,185 @@
+/* sbx: the settings table; see settings.h.  Handlers make errors about
+   the value only ("`abc`: expected a number"); the caller says where the
+   value came from ("--uid", "profile ci.profile:3: uid").  */
+#define _GNU_SOURCE
+#include "settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "caps.h"
+#include "util.h"
+
+#define ID_LIMIT 4294967294UL
+
+static int
+parse_id (const char *arg, uid_t *out, bool *set, sbx_error_t *err)
+{
+  unsigned long v;
+  if (!sbx_parse_uint (arg, ID_LIMIT, &v))
+    return sbx_error_make (err, 0, "`%s`: expected a number from 0 to %lu", arg, ID_LIMIT);
+  *out = v;
+  *set = true;
+  return 0;
+}
+
+static int
+apply_uid (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+           sbx_error_t *err)
+{
+  return parse_id (arg, &spec->ids.uid, &spec->ids.uid_set, err);
+}
+
+static int
+apply_gid (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+           sbx_error_t *err)
+{
+  return parse_id (arg, &spec->ids.gid, &spec->ids.gid_set, err);
+}
+
+static int
+apply_hostname (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  if (!sbx_hostname_valid (arg))
+    return sbx_error_make (err, 0,
+                           "invalid hostname `%s`: use letters, digits, `-` and `.`, at most 64 "
+                           "characters",
+                           arg);
+  free (spec->uts.hostname);
+  spec->uts.hostname = xstrdup (arg);
+  return 0;
+}
+
+static int
+add_mount (struct sbx_spec *spec, enum sbx_mount_kind kind, const char *arg,
+           const struct sbx_setting_ctx *ctx, sbx_error_t *err)
+{
+  if (ctx->cwd == NULL && arg[0] != '/' && !(arg[0] == '~' && arg[1] == '/'))
+    return sbx_error_make (err, 0, "`%s`: use an absolute path or ~/ here", arg);
+  return sbx_spec_add_mount (spec, kind, arg, ctx->cwd ? ctx->cwd : "/", ctx->home, err);
+}
+
+static int
+apply_bind (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+            sbx_error_t *err)
+{
+  return add_mount (spec, SBX_MOUNT_BIND, arg, ctx, err);
+}
+
+static int
+apply_ro_bind (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  return add_mount (spec, SBX_MOUNT_RO_BIND, arg, ctx, err);
+}
+
+static int
+apply_tmpfs (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+             sbx_error_t *err)
+{
+  return add_mount (spec, SBX_MOUNT_TMPFS, arg, ctx, err);
+}
+
+static int
+apply_chdir (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+             sbx_error_t *err)
+{
+  if (arg[0] != '/')
+    return sbx_error_make (err, 0, "`%s`: must be an absolute path inside the sandbox", arg);
+  free (spec->process.cwd);
+  spec->process.cwd = xstrdup (arg);
+  return 0;
+}
+
+static bool
+env_name_valid (const char *n, size_t len)
+{
+  if (len == 0)
+    return false;
+  for (size_t i = 0; i < len; i++)
+    if (n[i] == '=' || n[i] == '\0')
+      return false;
+  return true;
+}
+
+static int
+apply_setenv (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+              sbx_error_t *err)
+{
+  const char *eq = strchr (arg, '=');
+  cleanup_free char *name = NULL;
+
+  if (eq == NULL || !env_name_valid (arg, eq - arg))
+    return sbx_error_make (err, 0, "`%s`: expected NAME=VALUE", arg);
+  name = strndup (arg, eq - arg);
+  sbx_spec_add_env (spec, SBX_ENV_SET, name, eq + 1);
+  return 0;
+}
+
+static int
+apply_unsetenv (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  if (!env_name_valid (arg, strlen (arg)))
+    return sbx_error_make (err, 0, "`%s`: expected a variable name", arg);
+  sbx_spec_add_env (spec, SBX_ENV_UNSET, arg, NULL);
+  return 0;
+}
+
+static int
+apply_keep_env (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  spec->env.keep_all = true;
+  return 0;
+}
+
+static int
+apply_cap_add (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  uint64_t mask;
+  if (sbx_caps_parse (arg, &mask, err) < 0)
+    return -1;
+  spec->process.caps_add |= mask;
+  spec->process.caps_drop &= ~mask;
+  return 0;
+}
+
+static int
+apply_cap_drop (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  uint64_t mask;
+  if (sbx_caps_parse (arg, &mask, err) < 0)
+    return -1;
+  spec->process.caps_drop |= mask;
+  spec->process.caps_add &= ~mask;
+  return 0;
+}
+
+const struct sbx_setting sbx_settings[] = {
+  { "uid", true, "N", apply_uid },
+  { "gid", true, "N", apply_gid },
+  { "cap-add", true, "CAP", apply_cap_add },
+  { "cap-drop", true, "CAP", apply_cap_drop },
+  { "bind", true, "SRC[:DST]", apply_bind },
+  { "ro-bind", true, "SRC[:DST]", apply_ro_bind },
+  { "tmpfs", true, "DST", apply_tmpfs },
+  { "chdir", true, "DIR", apply_chdir },
+  { "setenv", true, "NAME=VALUE", apply_setenv },
+  { "unsetenv", true, "NAME", apply_unsetenv },
+  { "keep-env", false, NULL, apply_keep_env },
+  { "hostname", true, "NAME", apply_hostname },
+  { NULL, false, NULL, NULL },
+};
+
+const struct sbx_setting *
+sbx_setting_find (const char *name)
+{
+  for (const struct sbx_setting *s = sbx_settings; s->name; s++)
+    if (strcmp (s->name, name) == 0)
+      return s;
+  return NULL;
+}

@@ -32,16 +32,70 @@ by_inside (const void *a, const void *b)
   return x->inside < y->inside ? -1 : x->inside > y->inside;
 }
 
+/* Subtract [cut, cut+len) from the pieces v[0..*n), in place.  */
+static struct sbx_idrange *
+subtract (struct sbx_idrange *v, size_t *n, unsigned long cut, unsigned long len)
+{
+  size_t out = 0, cap = *n * 2 + 2;
+  struct sbx_idrange *r = xmalloc0 (cap * sizeof *r);
+  for (size_t i = 0; i < *n; i++)
+    {
+      unsigned long s = v[i].start, e = v[i].start + v[i].count;
+      if (cut + len <= s || cut >= e)
+        {
+          r[out++] = v[i];
+          continue;
+        }
+      if (cut > s)
+        r[out++] = (struct sbx_idrange){ s, cut - s };
+      if (cut + len < e)
+        r[out++] = (struct sbx_idrange){ cut + len, e - cut - len };
+    }
+  free (v);
+  *n = out;
+  return r;
+}
+
+/* The ranges as the kernel will accept them, still in file order: an id
+   an earlier range already gave (the same range may be listed by name
+   and by numeric id) or the caller's own host id (mapped on its own) is
+   left out, since overlapping extents make the map write fail.  */
+static struct sbx_idrange *
+disjoint_ranges (const struct sbx_idranges *in, unsigned long host_own, size_t *n_out)
+{
+  struct sbx_idrange *all = NULL;
+  size_t n_all = 0;
+
+  for (size_t i = 0; i < in->n; i++)
+    {
+      size_t n = 1;
+      struct sbx_idrange *pieces = xmalloc0 (sizeof *pieces);
+      pieces[0] = in->v[i];
+      pieces = subtract (pieces, &n, host_own, 1);
+      for (size_t j = 0; j < i; j++)
+        pieces = subtract (pieces, &n, in->v[j].start, in->v[j].count);
+      all = xrealloc (all, (n_all + n + 1) * sizeof *all);
+      memcpy (all + n_all, pieces, n * sizeof *pieces);
+      n_all += n;
+      free (pieces);
+    }
+  *n_out = n_all;
+  return all;
+}
+
 void
 sbx_idmap_build (unsigned long inside_own, unsigned long host_own,
                  const struct sbx_idranges *ranges, unsigned long want, struct sbx_idmap *out)
 {
   unsigned long next = 0;
+  size_t n = 0;
+  cleanup_free struct sbx_idrange *r
+      = ranges ? disjoint_ranges (ranges, host_own, &n) : NULL;
 
   memset (out, 0, sizeof *out);
-  for (size_t i = 0; ranges && i < ranges->n && next < want; i++)
+  for (size_t i = 0; i < n && next < want; i++)
     {
-      unsigned long start = ranges->v[i].start, count = ranges->v[i].count;
+      unsigned long start = r[i].start, count = r[i].count;
       while (count > 0 && next < want && out->n < SBX_IDMAP_MAX - 1)
         {
           unsigned long len;

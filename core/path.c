@@ -51,6 +51,43 @@ sbx_path_absolute (const char *arg, const char *cwd, const char *home)
   return out;
 }
 
+char *
+sbx_path_resolve_dotdot (const char *abs)
+{
+  char *out = xmalloc0 (strlen (abs) + 2);
+  size_t len = 0;
+  const char *p = abs;
+
+  while (*p)
+    {
+      const char *start, *end;
+      while (*p == '/')
+        p++;
+      if (*p == '\0')
+        break;
+      start = p;
+      end = strchrnul (p, '/');
+      p = end;
+      if (end - start == 1 && start[0] == '.')
+        continue;
+      if (end - start == 2 && start[0] == '.' && start[1] == '.')
+        {
+          while (len > 0 && out[len - 1] != '/')
+            len--;
+          if (len > 0)
+            len--; /* the slash; ".." of / is / */
+          continue;
+        }
+      out[len++] = '/';
+      memcpy (out + len, start, end - start);
+      len += end - start;
+    }
+  if (len == 0)
+    out[len++] = '/';
+  out[len] = '\0';
+  return out;
+}
+
 bool
 sbx_path_has_dotdot (const char *path)
 {

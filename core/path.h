@@ -12,6 +12,11 @@
    slash dropped.  ".." is kept (the host resolves it for sources).  */
 char *sbx_path_absolute (const char *arg, const char *cwd, const char *home);
 
+/* An absolute path with "." and ".." removed by text alone (".." of / is
+   /).  Only right where no component is a symlink, or where the text is
+   what the user meant, as for a default destination.  */
+char *sbx_path_resolve_dotdot (const char *abs);
+
 /* True if the absolute path has a ".." component.  */
 bool sbx_path_has_dotdot (const char *path);
 

@@ -97,8 +97,10 @@ sbx_spec_add_mount (struct sbx_spec *spec, enum sbx_mount_kind kind, const char 
       if (*src == '\0')
         return sbx_error_make (err, 0, "`%s`: empty source path", arg);
       op.src = sbx_path_absolute (src, cwd, home);
+      /* Without a destination the source's own path is meant, as the
+         user wrote it: `--bind ../x` lands at the parent's x.  */
       if (dst == NULL)
-        dst = xstrdup (op.src);
+        dst = sbx_path_resolve_dotdot (op.src);
     }
   if (dst[0] != '/' && !(dst[0] == '~' && dst[1] == '/'))
     {

@@ -31,8 +31,7 @@ stop_bg() {
 
 # wait_for FILE ERE SECONDS: until a line of FILE matches ERE.
 wait_for() {
-  local i
-  for i in $(seq $(($3 * 20))); do
+  for _ in $(seq $(($3 * 20))); do
     grep -Eq -- "$2" "$1" 2>/dev/null && return 0
     sleep 0.05
   done
@@ -50,8 +49,7 @@ running() {
 # wait_exit PID SECONDS: wait for our background job PID to end and set RC
 # to its status; past SECONDS, kill it and set RC=timeout.
 wait_exit() {
-  local i
-  for i in $(seq $(($2 * 20))); do
+  for _ in $(seq $(($2 * 20))); do
     if ! running "$1"; then
       wait "$1"
       RC=$?
@@ -66,9 +64,9 @@ wait_exit() {
 
 # wait_gone SECONDS PID...: until none of the PIDs runs.
 wait_gone() {
-  local secs=$1 i p alive
+  local secs=$1 p alive
   shift
-  for i in $(seq $((secs * 20))); do
+  for _ in $(seq $((secs * 20))); do
     alive=
     for p in "$@"; do running "$p" && alive="$alive $p"; done
     [ -z "$alive" ] && return 0
@@ -123,7 +121,7 @@ check "rc=$RC winch=$(grep -c '^got-WINCH$' "$SCRATCH/winch.out") term=$(grep -c
 # group (setsid), so the program hears it once, through sbx, not twice.
 bg_sbx ctrlc -- sh -c "$counting" sh INT
 if wait_for "$SCRATCH/ctrlc.out" '^ready$' 10; then
-  is "$(cat "/proc/$BG/comm") $(ps -o pgid= -p "$BG" | tr -d ' ')" "sbx $BG" \
+  is "$(readlink -f "/proc/$BG/exe") $(ps -o pgid= -p "$BG" | tr -d ' ')" "$(readlink -f "$SBX") $BG" \
     "the background sbx leads its own process group"
   kill -INT -- -"$BG"
 else
@@ -193,10 +191,16 @@ else
   tag=$(unique)
   perl -e "$reaper" "$nr_prctl" "$SCRATCH/reaper.log" "$SBX" -- sleep "$tag" \
     </dev/null >"$SCRATCH/dwp.out" 2>&1 &
-  reaper_pid=$!
-  at_exit "stop_bg $reaper_pid; pkill -KILL -u $me -xf 'sleep $tag'"
+  reaper_pid=$! init_pid=
+  # On failure: end the sandbox while the reaper still runs to reap it.
+  dwp_cleanup() {
+    pkill -KILL -u "$me" -xf "sleep $tag"
+    [ -n "$init_pid" ] && kill -KILL "$init_pid" 2>/dev/null
+    wait_exit "$reaper_pid" 3 || true
+  }
+  at_exit dwp_cleanup
   sleep_pid=
-  for i in $(seq 200); do
+  for _ in $(seq 200); do
     sleep_pid=$(pgrep -u "$me" -xf "sleep $tag") && break
     sleep 0.05
   done
@@ -229,7 +233,7 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 check "rc=$RC $(cat "$SCRATCH/ends.out")" "rc=0 bg" "sbx returns the program's status, not waiting for its background children" ends
 if [ "$ms" -lt 5000 ]; then pass "sbx returned in ${ms} ms"; else fail "sbx returns at once when the program exits" "took ${ms} ms"; fi
 left=
-for i in $(seq 60); do
+for _ in $(seq 60); do
   left=$(pgrep -u "$me" -xf "sleep $tag") || break
   sleep 0.05
 done

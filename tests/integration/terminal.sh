@@ -44,7 +44,7 @@ ended_re='^sbx-exit='
 wait_for_screen() {
   local target=$1 re=$2 t=${3:-$wait_s} i
   for ((i = 0; i < t * 10; i++)); do
-    SCREEN=$(screen "$target")
+    SCREEN=$(screen "$target") || return 1 # no pane, no tmux: nothing to wait for
     if printf '%s\n' "$SCREEN" | grep -Eq -- "$re"; then return 0; fi
     if printf '%s\n' "$SCREEN" | grep -Eq -- "$ended_re"; then return 1; fi
     sleep 0.1
@@ -85,7 +85,7 @@ descendants() {
 # (S+: sleeping in the terminal's foreground process group; T: stopped).
 wait_for_proc() {
   local target=$1 args=$2 re=$3 t=${4:-$wait_s} i root pids
-  root=$(T display-message -p -t "$target" '#{pane_pid}')
+  root=$(T display-message -p -t "$target" '#{pane_pid}') && [ -n "$root" ] || return 1
   for ((i = 0; i < t * 10; i++)); do
     pids=$(descendants "$root" | tr '\n' ',')
     if [ -n "$pids" ] && ps -o stat=,args= -p "${pids%,}" \
@@ -116,8 +116,11 @@ wait_for_no_proc() {
 ps1='sbx-prompt$ '
 cols=80 rows=24
 T new-session -d -s sbx -x "$cols" -y "$rows" -n shell \
-  "sh -c '$q_sbx --setenv PS1=\"$ps1\" -- bash --norc --noprofile -i; echo sbx-exit=\$?; sleep 30'" \
+  "sh -c '$q_sbx --setenv PS1=\"$ps1\" -- bash --norc --noprofile -i; echo sbx-exit=\$?; sleep 30'" \; \
+  set-option -w -t sbx:shell remain-on-exit on \
   || skip_all "tmux cannot start a session here"
+# (remain-on-exit: should sbx fail, the keys meant for the shell reach the
+# pane's sh instead, and a Ctrl-C must not take the pane and what it shows.)
 # kill-server leaves the socket file behind.
 at_exit "rm -f '$(T display-message -p '#{socket_path}')'"
 sh=sbx:shell

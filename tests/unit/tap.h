@@ -38,6 +38,8 @@ tap_diag (const char *fmt, ...)
 }
 
 /* Prints one result line; returns `ok` so callers can add diagnostics.  */
+static inline bool tap_result (bool ok, const char *file, int line, const char *fmt, va_list ap)
+    TAP_PRINTF (4, 0);
 static inline bool
 tap_result (bool ok, const char *file, int line, const char *fmt, va_list ap)
 {

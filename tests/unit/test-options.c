@@ -9,6 +9,7 @@
 #include "cmd/run-options.h"
 #include "core/caps.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "tap.h"
 
 #define ARGV(...) ((char *[]){ "sbx", __VA_ARGS__, NULL })
@@ -176,6 +177,17 @@ test_mounts (void)
       check_mount (1, SBX_MOUNT_RO_BIND, "/b", "/c", "several mounts, second");
       check_mount (2, SBX_MOUNT_TMPFS, NULL, "/d", "several mounts, third");
     }
+
+  if (parse_ok (ARGV ("--tmpfs", "~/cache", "true"), "--tmpfs ~/cache"))
+    check_mount (0, SBX_MOUNT_TMPFS, NULL, "/home/tester/cache", "--tmpfs ~/cache");
+
+  /* With no DST the destination is the source; a relative source with
+     `..` (`--bind ../lib`) is a fine source, so the destination should
+     be that path with the `..` resolved, not an error about a
+     destination the user never wrote.  */
+  if (parse_ok (ARGV ("--bind", "../x", "true"), "--bind ../x (no destination)"))
+    TAP_OK (spec.mounts.n == 1 && !sbx_path_has_dotdot (spec.mounts.ops[0].dst),
+            "--bind ../x: the destination has no `..`");
 
   parse_fails (ARGV ("--tmpfs", "rel", "true"), "absolute", "--tmpfs relative destination");
   parse_fails (ARGV ("--tmpfs", "/x/../y", "true"), "..", "--tmpfs destination with ..");

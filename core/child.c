@@ -144,6 +144,14 @@ run_program (struct sbx_launch *l, const char *slave)
   sbx_error_t err = NULL;
   sigset_t none;
 
+  /* A fresh program in a fresh sandbox: default actions for every
+     signal.  Ignored ones would otherwise carry over from however sbx was
+     started (a script's background job ignores SIGINT and SIGQUIT), and
+     a forwarded Ctrl-C would be lost.  `nohup sbx` still works: sbx
+     itself then never receives SIGHUP to forward.  */
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   if (l->tty.use_pty && sbx_tty_attach (&l->tty, slave, &err) < 0)

@@ -138,7 +138,7 @@ enter_cwd (const struct sbx_spec *spec, sbx_error_t *err)
 /* The program's last steps: terminal, cwd, capabilities, no_new_privs,
    fds, execve.  */
 __attribute__ ((noreturn)) static void
-run_program (struct sbx_launch *l, const char *slave)
+run_program (struct sbx_launch *l, int slave)
 {
   const struct sbx_spec *spec = l->spec;
   sbx_error_t err = NULL;
@@ -181,7 +181,7 @@ sbx_child_run (struct sbx_launch *l)
   const struct sbx_spec *spec = l->spec;
   int sock = l->sock[1];
   sbx_error_t err = NULL;
-  cleanup_free char *slave = NULL;
+  int slave = -1;
   sigset_t mask;
   int sigfd;
   pid_t program;
@@ -239,6 +239,8 @@ sbx_child_run (struct sbx_launch *l)
       close (sigfd);
       run_program (l, slave);
     }
+  if (slave >= 0)
+    close (slave); /* the program holds it now */
   /* Init keeps no copy of the socket: the parent sees it close when the
      program's execve succeeds.  */
   close (sock);

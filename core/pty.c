@@ -54,7 +54,7 @@ sbx_tty_resize (int master)
 }
 
 int
-sbx_tty_open (const struct sbx_tty *t, int *master, char **slave, sbx_error_t *err)
+sbx_tty_open (const struct sbx_tty *t, int *master, int *slave, sbx_error_t *err)
 {
   cleanup_close int m = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   cleanup_close int s = -1;
@@ -72,23 +72,18 @@ sbx_tty_open (const struct sbx_tty *t, int *master, char **slave, sbx_error_t *e
   tcsetattr (s, TCSANOW, &t->saved);
   if (t->have_ws)
     ioctl (s, TIOCSWINSZ, &t->ws);
-  *slave = xstrdup (name);
+  *slave = steal_fd (&s);
   *master = steal_fd (&m);
   return 0;
 }
 
 int
-sbx_tty_attach (const struct sbx_tty *t, const char *slave, sbx_error_t *err)
+sbx_tty_attach (const struct sbx_tty *t, int s, sbx_error_t *err)
 {
-  cleanup_close int s = -1;
-
   if (setsid () < 0)
     return sbx_error_make (err, errno, "setsid");
-  s = open (slave, O_RDWR | O_CLOEXEC);
-  if (s < 0)
-    return sbx_error_make (err, errno, "open `%s`", slave);
   if (ioctl (s, TIOCSCTTY, 0) < 0)
-    return sbx_error_make (err, errno, "make `%s` the controlling terminal", slave);
+    return sbx_error_make (err, errno, "make the sandbox's pty the controlling terminal");
   if (dup2 (s, STDIN_FILENO) < 0 || dup2 (s, STDOUT_FILENO) < 0
       || (t->stderr_tty && dup2 (s, STDERR_FILENO) < 0))
     return sbx_error_make (err, errno, "dup2 the pty");

@@ -31,11 +31,13 @@ void sbx_tty_restore (struct sbx_tty *t);
 void sbx_tty_resize (int master);
 
 /* Init, inside the new root: open a pty of the sandbox's devpts with the
-   user's terminal settings and size.  */
-int sbx_tty_open (const struct sbx_tty *t, int *master, char **slave, sbx_error_t *err);
+   user's terminal settings and size.  Init must hold the slave open until
+   the program has it: a pty whose slave nobody holds reads EIO on the
+   master, and sbx takes that as the end of the sandbox's output.  */
+int sbx_tty_open (const struct sbx_tty *t, int *master, int *slave, sbx_error_t *err);
 
 /* The program: a new session with the pty as its controlling terminal
    on the fds that were terminals outside.  */
-int sbx_tty_attach (const struct sbx_tty *t, const char *slave, sbx_error_t *err);
+int sbx_tty_attach (const struct sbx_tty *t, int slave, sbx_error_t *err);
 
 #endif

@@ -197,6 +197,7 @@ screen_is "$sh" '^sbx-exit=7$' "exit 7 in the shell: sbx exits 7"
 # pane are the same.
 restored() {
   local name=$1 desc=$2 cmd=$3 d=$SCRATCH/$1 i
+  RC=
   mkdir -p "$d"
   # A session of its own: tmux 3.3a's server crashed on new-window in a
   # detached session with window-size manual; new-session is safe.

@@ -151,7 +151,18 @@ run_program (struct sbx_launch *l, int slave)
      itself then never receives SIGHUP to forward.  */
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
-      signal (sig, SIG_DFL);
+      {
+        /* The raw call: glibc's sigaction refuses its own two real-time
+           signals, which a parent may also have left ignored.  */
+        struct
+        {
+          void *handler;
+          unsigned long flags;
+          void *restorer;
+          unsigned long mask;
+        } dfl = { SIG_DFL, 0, NULL, 0 };
+        syscall (SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+      }
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   if (l->tty.use_pty && sbx_tty_attach (&l->tty, slave, &err) < 0)

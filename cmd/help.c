@@ -30,39 +30,38 @@ sbx_help_print_main (void)
 void
 sbx_help_print_run (void)
 {
-  fputs (
-      "Usage: sbx [run] [OPTIONS] [--] PROGRAM [ARGS...]\n"
-      "\n"
-      "Identity:\n"
-      "  --uid N               uid inside (default: your own; 0 for root inside, still you\n"
-      "                        outside)\n"
-      "  --gid N               gid inside (default: your own, or 0 with --uid 0)\n"
-      "  --cap-add CAP         keep capability CAP (e.g. CHOWN, or ALL); it acts only inside\n"
-      "  --cap-drop CAP        drop CAP again (after --cap-add ALL)\n"
-      "Filesystem:\n"
-      "  --bind SRC[:DST]      bind host path SRC at DST (default: the same path), writable\n"
-      "  --ro-bind SRC[:DST]   the same, read-only\n"
-      "  --tmpfs DST           an empty tmpfs at DST\n"
-      "  --chdir DIR           start in DIR (default: the current directory if visible inside)\n"
-      "Environment:\n"
-      "  --setenv NAME=VALUE   set a variable\n"
-      "  --unsetenv NAME       remove a variable\n"
-      "  --keep-env            keep the whole host environment (default: only TERM, LANG,\n"
-      "                        LC_*, PATH, TZ, COLORTERM; HOME, USER, LOGNAME set for inside)\n"
-      "Other:\n"
-      "  --profile NAME        apply profile NAME (or a path) first; options override it.\n"
-      "                        Searched in $SBX_PROFILE_PATH, else ~/.config/sbx/profiles,\n"
-      "                        " SBX_SYSCONF_PROFILES ",\n"
-      "                        " SBX_DATA_PROFILES " (default, ci)\n"
-      "  --hostname NAME       hostname inside (default: sbx)\n"
-      "  -q, --quiet           no notes, only warnings and errors\n"
-      "  -v, --verbose         debug output\n"
-      "  -h, --help            this text\n"
-      "  -V, --version         the version\n"
-      "\n"
-      "Exit status: the program's (128+N if it died of signal N); 125 if sbx failed,\n"
-      "126 if PROGRAM could not be executed, 127 if it was not found in the sandbox.\n",
-      stdout);
+  fputs ("Usage: sbx [run] [OPTIONS] [--] PROGRAM [ARGS...]\n"
+         "\n"
+         "Identity:\n"
+         "  --uid N               uid inside (default: your own; 0 for root inside, still you\n"
+         "                        outside)\n"
+         "  --gid N               gid inside (default: your own, or 0 with --uid 0)\n"
+         "  --cap-add CAP         keep capability CAP (e.g. CHOWN, or ALL); it acts only inside\n"
+         "  --cap-drop CAP        drop CAP again (after --cap-add ALL)\n"
+         "Filesystem:\n"
+         "  --bind SRC[:DST]      bind host path SRC at DST (default: the same path), writable\n"
+         "  --ro-bind SRC[:DST]   the same, read-only\n"
+         "  --tmpfs DST           an empty tmpfs at DST\n"
+         "  --chdir DIR           start in DIR (default: the current directory if visible inside)\n"
+         "Environment:\n"
+         "  --setenv NAME=VALUE   set a variable\n"
+         "  --unsetenv NAME       remove a variable\n"
+         "  --keep-env            keep the whole host environment (default: only TERM, LANG,\n"
+         "                        LC_*, PATH, TZ, COLORTERM; HOME, USER, LOGNAME set for inside)\n"
+         "Other:\n"
+         "  --profile NAME        apply profile NAME (or a path) first; options override it.\n"
+         "                        Searched in $SBX_PROFILE_PATH, else ~/.config/sbx/profiles,\n"
+         "                        " SBX_SYSCONF_PROFILES ",\n"
+         "                        " SBX_DATA_PROFILES " (default, ci)\n"
+         "  --hostname NAME       hostname inside (default: sbx)\n"
+         "  -q, --quiet           no notes, only warnings and errors\n"
+         "  -v, --verbose         debug output\n"
+         "  -h, --help            this text\n"
+         "  -V, --version         the version\n"
+         "\n"
+         "Exit status: the program's (128+N if it died of signal N); 125 if sbx failed,\n"
+         "126 if PROGRAM could not be executed, 127 if it was not found in the sandbox.\n",
+         stdout);
 }
 
 int
@@ -86,8 +85,8 @@ sbx_cmd_help (int argc, char **argv)
 int
 sbx_cmd_version (int argc, char **argv)
 {
-  (void) argc;
-  (void) argv;
+  (void)argc;
+  (void)argv;
   printf ("sbx %s\n", PACKAGE_VERSION);
   return 0;
 }

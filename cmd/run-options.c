@@ -47,7 +47,7 @@ build_long_options (void)
   for (size_t i = 0; i < n; i++)
     o[k++] = (struct option){ sbx_settings[i].name,
                               sbx_settings[i].has_arg ? required_argument : no_argument, NULL,
-                              OPT_SETTING + (int) i };
+                              OPT_SETTING + (int)i };
   return o;
 }
 
@@ -81,8 +81,7 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
         case '?':
           if (optopt && optopt < OPT_PROFILE)
             return sbx_error_make (err, 0, "unknown option `-%c`; see `sbx --help`", optopt);
-          return sbx_error_make (err, 0, "unknown option `%s`; see `sbx --help`",
-                                 argv[optind - 1]);
+          return sbx_error_make (err, 0, "unknown option `%s`; see `sbx --help`", argv[optind - 1]);
         case ':':
           return sbx_error_make (err, 0, "option `%s` needs a value; see `sbx --help`",
                                  argv[optind - 1]);
@@ -116,8 +115,9 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
 
   spec->process.argv = &argv[optind];
   if (argv[optind] == NULL)
-    return sbx_error_make (err, 0, "no program given; usage: sbx [OPTIONS] [--] PROGRAM "
-                                   "[ARGS...] (see sbx --help)");
+    return sbx_error_make (err, 0,
+                           "no program given; usage: sbx [OPTIONS] [--] PROGRAM "
+                           "[ARGS...] (see sbx --help)");
   if (argv[optind][0] == '\0')
     return sbx_error_make (err, 0, "the program name is empty");
   return 0;

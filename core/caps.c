@@ -14,14 +14,49 @@
 #include <unistd.h>
 
 static const char *const cap_names[] = {
-  "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
-  "setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
-  "ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
-  "sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod",
-  "lease", "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog",
-  "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
+  "chown",
+  "dac_override",
+  "dac_read_search",
+  "fowner",
+  "fsetid",
+  "kill",
+  "setgid",
+  "setuid",
+  "setpcap",
+  "linux_immutable",
+  "net_bind_service",
+  "net_broadcast",
+  "net_admin",
+  "net_raw",
+  "ipc_lock",
+  "ipc_owner",
+  "sys_module",
+  "sys_rawio",
+  "sys_chroot",
+  "sys_ptrace",
+  "sys_pacct",
+  "sys_admin",
+  "sys_boot",
+  "sys_nice",
+  "sys_resource",
+  "sys_time",
+  "sys_tty_config",
+  "mknod",
+  "lease",
+  "audit_write",
+  "audit_control",
+  "setfcap",
+  "mac_override",
+  "mac_admin",
+  "syslog",
+  "wake_alarm",
+  "block_suspend",
+  "audit_read",
+  "perfmon",
+  "bpf",
+  "checkpoint_restore",
 };
-#define N_CAPS ((int) (sizeof cap_names / sizeof cap_names[0]))
+#define N_CAPS ((int)(sizeof cap_names / sizeof cap_names[0]))
 
 const char *
 sbx_caps_name (int cap)
@@ -61,11 +96,13 @@ sbx_caps_parse (const char *name, uint64_t *mask, sbx_error_t *err)
   for (int i = 0; i < N_CAPS; i++)
     if (strcasecmp (n, cap_names[i]) == 0)
       {
-        *mask = (uint64_t) 1 << i;
+        *mask = (uint64_t)1 << i;
         return 0;
       }
-  return sbx_error_make (err, 0, "unknown capability `%s`; names are like CAP_CHOWN or chown "
-                                 "(see capabilities(7)), or ALL", name);
+  return sbx_error_make (err, 0,
+                         "unknown capability `%s`; names are like CAP_CHOWN or chown "
+                         "(see capabilities(7)), or ALL",
+                         name);
 }
 
 int
@@ -78,13 +115,13 @@ sbx_caps_apply (uint64_t keep, int inside_uid_is_root, sbx_error_t *err)
   /* The bounding set first: dropping needs CAP_SETPCAP, which we still
      have.  With uid 0 inside, execve grants exactly the bounding set.  */
   for (int c = 0; c <= last; c++)
-    if (!(keep & ((uint64_t) 1 << c)) && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+    if (!(keep & ((uint64_t)1 << c)) && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
       return sbx_error_make (err, errno, "drop capability %s from the bounding set",
                              sbx_caps_name (c));
 
   memset (data, 0, sizeof data);
   for (int c = 0; c <= last; c++)
-    if (keep & ((uint64_t) 1 << c))
+    if (keep & ((uint64_t)1 << c))
       {
         data[c / 32].effective |= 1u << (c % 32);
         data[c / 32].permitted |= 1u << (c % 32);
@@ -97,8 +134,7 @@ sbx_caps_apply (uint64_t keep, int inside_uid_is_root, sbx_error_t *err)
     return sbx_error_make (err, errno, "clear ambient capabilities");
   if (!inside_uid_is_root)
     for (int c = 0; c <= last; c++)
-      if ((keep & ((uint64_t) 1 << c))
-          && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+      if ((keep & ((uint64_t)1 << c)) && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
         return sbx_error_make (err, errno, "keep capability %s", sbx_caps_name (c));
   return 0;
 }

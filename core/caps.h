@@ -8,7 +8,7 @@
 
 #include "error.h"
 
-#define SBX_CAP_ALL (~(uint64_t) 0)
+#define SBX_CAP_ALL (~(uint64_t)0)
 
 /* "CAP_CHOWN", "chown", "ALL" -> bit mask.  */
 int sbx_caps_parse (const char *name, uint64_t *mask, sbx_error_t *err);

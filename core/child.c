@@ -91,8 +91,8 @@ exec_program (char **argv, char **envp, sbx_error_t *err)
     for (const char *p = path ? path : SBX_DEFAULT_PATH; *p;)
       {
         const char *colon = strchrnul (p, ':');
-        cleanup_free char *cand = xasprintf ("%.*s/%s", (int) (colon - p), colon == p ? "." : p,
-                                             name);
+        cleanup_free char *cand
+            = xasprintf ("%.*s/%s", (int)(colon - p), colon == p ? "." : p, name);
         execve (cand, argv, envp);
         /* EACCES from a directory of PATH we may not search is not a
            verdict on the program: only a file that is there counts.  */

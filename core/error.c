@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static void
-oom (void)
+void
+sbx_oom (void)
 {
   static const char m[] = "sbx: out of memory\n";
   if (write (2, m, sizeof m - 1) < 0)
@@ -25,19 +25,19 @@ sbx_error_makev (sbx_error_t *err, int errno_, const char *fmt, va_list ap)
   if (err == NULL)
     return -1;
   if (vasprintf (&text, fmt, ap) < 0)
-    oom ();
+    sbx_oom ();
   if (*err != NULL)
     sbx_error_release (err);
   *err = calloc (1, sizeof **err);
   if (*err == NULL)
-    oom ();
+    sbx_oom ();
   (*err)->status = errno_;
   (*err)->exit_code = SBX_EXIT_FAILURE;
   if (errno_ != 0)
     {
       char *full = NULL;
       if (asprintf (&full, "%s: %s", text, strerror (errno_)) < 0)
-        oom ();
+        sbx_oom ();
       free (text);
       text = full;
     }
@@ -75,10 +75,10 @@ rewrite (sbx_error_t *err, int prefix, const char *fmt, va_list ap)
   if (err == NULL || *err == NULL)
     return -1;
   if (vasprintf (&extra, fmt, ap) < 0)
-    oom ();
+    sbx_oom ();
   if (prefix ? asprintf (&full, "%s: %s", extra, (*err)->msg) < 0
              : asprintf (&full, "%s; %s", (*err)->msg, extra) < 0)
-    oom ();
+    sbx_oom ();
   free (extra);
   free ((*err)->msg);
   (*err)->msg = full;

@@ -14,14 +14,14 @@
    "the sandbox failed" from "the program failed".  */
 enum
 {
-  SBX_EXIT_FAILURE = 125,   /* sbx could not set the sandbox up */
+  SBX_EXIT_FAILURE = 125, /* sbx could not set the sandbox up */
   SBX_EXIT_CANNOT_EXEC = 126,
   SBX_EXIT_NOT_FOUND = 127,
 };
 
 struct sbx_error_s
 {
-  int status;   /* errno of the cause, 0 if none */
+  int status;    /* errno of the cause, 0 if none */
   int exit_code; /* what sbx should exit with */
   char *msg;
 };
@@ -43,10 +43,12 @@ int sbx_error_prefix (sbx_error_t *err, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 /* Append a hint ("; hint") to an existing error; returns -1.  */
-int sbx_error_hint (sbx_error_t *err, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
+int sbx_error_hint (sbx_error_t *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 void sbx_error_release (sbx_error_t *err);
+
+/* Out of memory: say so and abort.  Allocation in sbx cannot fail.  */
+__attribute__ ((noreturn)) void sbx_oom (void);
 
 /* The errno-specific explanation for a confusing errno from an operation,
    or NULL.  Used by mounts and id mapping.  */

@@ -89,8 +89,7 @@ sbx_idmap_build (unsigned long inside_own, unsigned long host_own,
 {
   unsigned long next = 0;
   size_t n = 0;
-  cleanup_free struct sbx_idrange *r
-      = ranges ? disjoint_ranges (ranges, host_own, &n) : NULL;
+  cleanup_free struct sbx_idrange *r = ranges ? disjoint_ranges (ranges, host_own, &n) : NULL;
 
   memset (out, 0, sizeof *out);
   for (size_t i = 0; i < n && next < want; i++)

@@ -29,8 +29,7 @@ struct sbx_idmap
    `ranges`.  With no ranges, the map is the single extent.  Extents are
    sorted by inside id.  */
 void sbx_idmap_build (unsigned long inside_own, unsigned long host_own,
-                      const struct sbx_idranges *ranges, unsigned long want,
-                      struct sbx_idmap *out);
+                      const struct sbx_idranges *ranges, unsigned long want, struct sbx_idmap *out);
 
 /* "inside outside count\n" lines, as /proc/PID/uid_map takes them.  */
 char *sbx_idmap_format (const struct sbx_idmap *map);

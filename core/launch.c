@@ -21,7 +21,7 @@
 #include "sync.h"
 #include "util.h"
 
-#define NAMESPACES                                                                                \
+#define NAMESPACES                                                                                 \
   (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP      \
    | CLONE_NEWNET)
 
@@ -40,7 +40,7 @@ struct relay
 {
   struct sbx_launch *l;
   int sigfd;
-  int master;       /* pty master, -1 without a pty */
+  int master; /* pty master, -1 without a pty */
   bool stdin_open;
   bool sock_open;
   bool ended;

@@ -24,7 +24,7 @@ emit (enum sbx_log_level at, const char *kind, const char *fmt, va_list ap)
   if (level < at)
     return;
   n = snprintf (buf, sizeof buf, "sbx: %s", kind);
-  if (n < 0 || (size_t) n >= sizeof buf)
+  if (n < 0 || (size_t)n >= sizeof buf)
     return;
   vsnprintf (buf + n, sizeof buf - n - 1, fmt, ap);
   n = strlen (buf);
@@ -34,13 +34,13 @@ emit (enum sbx_log_level at, const char *kind, const char *fmt, va_list ap)
     return;
 }
 
-#define DEFINE_LOG(fn, lvl, kind)                                                                 \
-  void fn (const char *fmt, ...)                                                                  \
-  {                                                                                               \
-    va_list ap;                                                                                   \
-    va_start (ap, fmt);                                                                           \
-    emit (lvl, kind, fmt, ap);                                                                    \
-    va_end (ap);                                                                                  \
+#define DEFINE_LOG(fn, lvl, kind)                                                                  \
+  void fn (const char *fmt, ...)                                                                   \
+  {                                                                                                \
+    va_list ap;                                                                                    \
+    va_start (ap, fmt);                                                                            \
+    emit (lvl, kind, fmt, ap);                                                                     \
+    va_end (ap);                                                                                   \
   }
 
 DEFINE_LOG (sbx_log_warn, SBX_LOG_WARN, "warning: ")

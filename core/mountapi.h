@@ -21,8 +21,7 @@ enum
 
 /* A new, detached filesystem instance.  `opts` is a NULL-terminated list
    of "key=value" strings or bare flags ("newinstance").  */
-int sbx_mnt_new_fs (const char *fstype, const char *const *opts, unsigned flags,
-                    sbx_error_t *err);
+int sbx_mnt_new_fs (const char *fstype, const char *const *opts, unsigned flags, sbx_error_t *err);
 
 /* A detached copy of the tree at dirfd/path (recursive: with submounts).  */
 int sbx_mnt_clone (int dirfd, const char *path, bool recursive, sbx_error_t *err);

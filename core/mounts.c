@@ -112,12 +112,13 @@ apply_symlink (int rootfd, const struct sbx_mop *op, sbx_error_t *err)
 static int
 open_target (int rootfd, const struct sbx_mop *op, bool file, sbx_error_t *err)
 {
-  int fd = sbx_path_open_in_root (rootfd, op->dst, file ? SBX_OPEN_CREATE_FILE : SBX_OPEN_CREATE_DIR,
-                                  err);
+  int fd = sbx_path_open_in_root (rootfd, op->dst,
+                                  file ? SBX_OPEN_CREATE_FILE : SBX_OPEN_CREATE_DIR, err);
   if (fd < 0 && *err && (*err)->status == EROFS)
-    sbx_error_hint (err, "outside the sandbox's top level the host's / is read-only, so a mount "
-                         "point must already exist there; choose an existing path or a new "
-                         "top-level one such as /%s",
+    sbx_error_hint (err,
+                    "outside the sandbox's top level the host's / is read-only, so a mount "
+                    "point must already exist there; choose an existing path or a new "
+                    "top-level one such as /%s",
                     strrchr (op->dst, '/') + 1);
   return fd;
 }

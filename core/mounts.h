@@ -24,14 +24,14 @@ enum sbx_mop_kind
 struct sbx_mop
 {
   enum sbx_mop_kind kind;
-  char *src;   /* host path; fs type; symlink target */
-  char *dst;   /* absolute path inside the sandbox */
+  char *src;                              /* host path; fs type; symlink target */
+  char *dst;                              /* absolute path inside the sandbox */
   const char *opts[SBX_MOP_MAX_OPTS + 1]; /* fs options, static strings */
-  unsigned flags;   /* SBX_MNT_* */
-  bool optional;    /* a failure skips the op (RO_SELF on a missing path) */
-  char *fallback;   /* FS only: host path to copy when the fs is refused */
-  char *what;       /* how the user asked for it, for errors ("--bind x:/y") */
-  int srcfd;        /* HOST_TREE: the copied tree, opened before the root */
+  unsigned flags;                         /* SBX_MNT_* */
+  bool optional;                          /* a failure skips the op (RO_SELF on a missing path) */
+  char *fallback;                         /* FS only: host path to copy when the fs is refused */
+  char *what; /* how the user asked for it, for errors ("--bind x:/y") */
+  int srcfd;  /* HOST_TREE: the copied tree, opened before the root */
   bool src_is_dir;
 };
 

@@ -207,8 +207,8 @@ sbx_path_open_in_root (int rootfd, const char *path, int flags, sbx_error_t *err
             r = mkdirat (w.fds[w.depth], name, 0755);
           if (r < 0 && errno != EEXIST)
             {
-              sbx_error_make (err, errno, "cannot create mount point `%s` (component `%s`)",
-                              path, name);
+              sbx_error_make (err, errno, "cannot create mount point `%s` (component `%s`)", path,
+                              name);
               goto out;
             }
           fd = openat (w.fds[w.depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);

@@ -14,8 +14,8 @@ void
 sbx_tty_detect (struct sbx_tty *t)
 {
   memset (t, 0, sizeof *t);
-  t->use_pty = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO)
-               && tcgetattr (STDIN_FILENO, &t->saved) == 0;
+  t->use_pty
+      = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO) && tcgetattr (STDIN_FILENO, &t->saved) == 0;
   if (!t->use_pty)
     return;
   t->stderr_tty = isatty (STDERR_FILENO);

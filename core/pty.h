@@ -15,8 +15,8 @@
 
 struct sbx_tty
 {
-  bool use_pty;     /* stdin and stdout are a terminal */
-  bool stderr_tty;  /* stderr too goes to the pty */
+  bool use_pty;    /* stdin and stdout are a terminal */
+  bool stderr_tty; /* stderr too goes to the pty */
   bool have_ws;
   struct termios saved; /* the user's terminal, restored on exit */
   struct winsize ws;

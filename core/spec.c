@@ -145,7 +145,7 @@ sbx_hostname_valid (const char *name)
           label = 0;
           continue;
         }
-      if (!isalnum ((unsigned char) *p) && *p != '-')
+      if (!isalnum ((unsigned char)*p) && *p != '-')
         return false;
       if (*p == '-' && label == 0)
         return false;
@@ -167,7 +167,7 @@ resolve_user (struct sbx_user *user, sbx_error_t *err)
       /* A uid without a passwd entry (e.g. a CI container's random uid)
          still gets a sandbox; it just has no name for /etc/subuid.  */
       if (errno != 0 && errno != ENOENT && errno != ESRCH)
-        return sbx_error_make (err, errno, "look up uid %u", (unsigned) user->uid);
+        return sbx_error_make (err, errno, "look up uid %u", (unsigned)user->uid);
       const char *home = getenv ("HOME");
       user->home = xstrdup (home && *home == '/' ? home : "/");
       return 0;
@@ -181,8 +181,9 @@ int
 sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
 {
   if (spec->process.argv == NULL || spec->process.argv[0] == NULL)
-    return sbx_error_make (err, 0, "no program given; usage: sbx [OPTIONS] [--] PROGRAM [ARGS...] "
-                                   "(see sbx --help)");
+    return sbx_error_make (err, 0,
+                           "no program given; usage: sbx [OPTIONS] [--] PROGRAM [ARGS...] "
+                           "(see sbx --help)");
   if (resolve_user (&spec->user, err) < 0)
     return -1;
 
@@ -211,8 +212,9 @@ sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
           int e = errno;
           sbx_error_make (err, e, "%s: source `%s`", mount_flag (op->kind), op->src);
           if (e == ENOENT && colon)
-            sbx_error_hint (err, "if `%s` was meant as the destination, the destination must "
-                                 "be an absolute path",
+            sbx_error_hint (err,
+                            "if `%s` was meant as the destination, the destination must "
+                            "be an absolute path",
                             colon + 1);
           return -1;
         }

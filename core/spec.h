@@ -75,7 +75,7 @@ struct sbx_env
 
 struct sbx_process
 {
-  char **argv; /* NULL-terminated; borrowed from main's argv */
+  char **argv;    /* NULL-terminated; borrowed from main's argv */
   char *cwd;      /* --chdir; NULL: the caller's cwd if visible inside, else HOME, else / */
   char *host_cwd; /* resolved: the caller's cwd, tried first when cwd is NULL */
   uint64_t caps_add, caps_drop; /* request */

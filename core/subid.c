@@ -68,8 +68,8 @@ sbx_subid_parse (const char *text, const char *file, const char *name, unsigned 
           sbx_idranges_free (out);
           return malformed (err, file, lineno, extra ? "too many fields" : "empty owner", l);
         }
-      if (!sbx_parse_uint (f2, ID_MAX, &start) || !sbx_parse_uint (f3, ID_MAX, &count)
-          || count == 0 || start + count - 1 > ID_MAX)
+      if (!sbx_parse_uint (f2, ID_MAX, &start) || !sbx_parse_uint (f3, ID_MAX, &count) || count == 0
+          || start + count - 1 > ID_MAX)
         {
           f2[-1] = ':';
           f3[-1] = ':';

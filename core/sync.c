@@ -37,7 +37,7 @@ sbx_sync_send_error (int sock, const sbx_error_t e)
   m.exit_code = e ? e->exit_code : SBX_EXIT_FAILURE;
   snprintf (m.text, sizeof m.text, "%s", e && e->msg ? e->msg : "unknown error");
   len = offsetof (struct sbx_sync_msg, text) + strlen (m.text) + 1;
-  (void) sbx_send_with_fd (sock, &m, len, -1);
+  (void)sbx_send_with_fd (sock, &m, len, -1);
 }
 
 int
@@ -51,7 +51,7 @@ sbx_sync_recv (int sock, struct sbx_sync_msg *m, int *fd)
     return -errno;
   if (r == 0)
     return 0;
-  if ((size_t) r < offsetof (struct sbx_sync_msg, text))
+  if ((size_t)r < offsetof (struct sbx_sync_msg, text))
     return -EPROTO;
   return 1;
 }

@@ -11,9 +11,9 @@
 
 enum sbx_sync_type
 {
-  SBX_SYNC_GO = 1,  /* parent -> child: id maps written, go on */
-  SBX_SYNC_ERROR,   /* child -> parent: setup or exec failed */
-  SBX_SYNC_PTY,     /* child -> parent: the pty master, as SCM_RIGHTS */
+  SBX_SYNC_GO = 1, /* parent -> child: id maps written, go on */
+  SBX_SYNC_ERROR,  /* child -> parent: setup or exec failed */
+  SBX_SYNC_PTY,    /* child -> parent: the pty master, as SCM_RIGHTS */
 };
 
 #define SBX_SYNC_TEXT_MAX 2048

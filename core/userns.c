@@ -65,8 +65,8 @@ sbx_userns_plan (const struct sbx_user *user, const struct sbx_ids *ids,
                   "To map 65536 ids, an administrator runs: usermod --add-subuids "
                   "100000-165535 --add-subgids 100000-165535 %s",
                   user->name ? user->name : "your uid",
-                  !plan->uid.helper ? SUBUID_FILE : SUBGID_FILE,
-                  !plan->uid.helper ? "uid" : "gid", user->name ? user->name : "USER");
+                  !plan->uid.helper ? SUBUID_FILE : SUBGID_FILE, !plan->uid.helper ? "uid" : "gid",
+                  user->name ? user->name : "USER");
   return 0;
 }
 
@@ -90,8 +90,8 @@ spawn_helper (const char *helper, pid_t pid, const struct sbx_idmap *map, int *e
   size_t a = 0, k = 0;
   pid_t child;
 
-  argv[a++] = (char *) helper;
-  snprintf (nums[k], sizeof nums[k], "%d", (int) pid);
+  argv[a++] = (char *)helper;
+  snprintf (nums[k], sizeof nums[k], "%d", (int)pid);
   argv[a++] = nums[k++];
   for (size_t i = 0; i < map->n; i++)
     {
@@ -169,7 +169,7 @@ finish_helper (const char *helper, pid_t child, int errfd, const struct sbx_user
 static int
 write_direct (pid_t pid, const char *what, const struct sbx_idmap *map, sbx_error_t *err)
 {
-  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int) pid, what);
+  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int)pid, what);
   cleanup_free char *text = sbx_idmap_format (map);
   if (sbx_write_file (path, text, strlen (text), err) < 0)
     return sbx_error_prefix (err, "write the single-id map");
@@ -195,35 +195,21 @@ sbx_userns_write_maps (pid_t pid, const struct sbx_userns_plan *plan, const stru
 
   if (ret == 0 && !plan->gid.helper)
     {
-      cleanup_free char *sg = xasprintf ("/proc/%d/setgroups", (int) pid);
-      if (sbx_write_file (sg, "deny", 4, err) < 0 || write_direct (pid, "gid_map", &plan->gid.map, err) < 0)
+      cleanup_free char *sg = xasprintf ("/proc/%d/setgroups", (int)pid);
+      if (sbx_write_file (sg, "deny", 4, err) < 0
+          || write_direct (pid, "gid_map", &plan->gid.map, err) < 0)
         ret = -1;
     }
   if (ret == 0 && !plan->uid.helper && write_direct (pid, "uid_map", &plan->uid.map, err) < 0)
     ret = -1;
 
-  if (upid > 0)
-    {
-      sbx_error_t e = NULL;
-      if (finish_helper ("newuidmap", upid, ufd, &plan->uid, user, &e) < 0 && ret == 0)
-        {
-          *err = e;
-          e = NULL;
-          ret = -1;
-        }
-      sbx_error_release (&e);
-    }
-  if (gpid > 0)
-    {
-      sbx_error_t e = NULL;
-      if (finish_helper ("newgidmap", gpid, gfd, &plan->gid, user, &e) < 0 && ret == 0)
-        {
-          *err = e;
-          e = NULL;
-          ret = -1;
-        }
-      sbx_error_release (&e);
-    }
+  /* Always wait for both helpers; the first error is the one reported.  */
+  if (upid > 0
+      && finish_helper ("newuidmap", upid, ufd, &plan->uid, user, ret == 0 ? err : NULL) < 0)
+    ret = -1;
+  if (gpid > 0
+      && finish_helper ("newgidmap", gpid, gfd, &plan->gid, user, ret == 0 ? err : NULL) < 0)
+    ret = -1;
   return ret;
 }
 
@@ -249,8 +235,7 @@ sbx_userns_apparmor_restricted (void)
 int
 sbx_userns_clone_error (int errno_, sbx_error_t *err)
 {
-  static const char *const limits[]
-      = { "user", "mnt", "pid", "net", "ipc", "uts", "cgroup", NULL };
+  static const char *const limits[] = { "user", "mnt", "pid", "net", "ipc", "uts", "cgroup", NULL };
 
   if (errno_ == EPERM)
     {

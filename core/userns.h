@@ -14,7 +14,7 @@
 struct sbx_userns_map
 {
   struct sbx_idmap map;
-  bool helper;     /* through newuidmap/newgidmap */
+  bool helper; /* through newuidmap/newgidmap */
   char *helper_path;
   const char *file; /* /etc/subuid or /etc/subgid */
 };

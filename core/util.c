@@ -16,7 +16,7 @@
 void
 cleanup_freep (void *p)
 {
-  void **pp = (void **) p;
+  void **pp = (void **)p;
   free (*pp);
 }
 
@@ -31,21 +31,12 @@ cleanup_closep (int *fd)
     }
 }
 
-static void
-die_oom (void)
-{
-  static const char m[] = "sbx: out of memory\n";
-  if (write (2, m, sizeof m - 1) < 0)
-    abort ();
-  abort ();
-}
-
 void *
 xmalloc0 (size_t n)
 {
   void *p = calloc (1, n ? n : 1);
   if (p == NULL)
-    die_oom ();
+    sbx_oom ();
   return p;
 }
 
@@ -54,7 +45,7 @@ xrealloc (void *p, size_t n)
 {
   p = realloc (p, n ? n : 1);
   if (p == NULL)
-    die_oom ();
+    sbx_oom ();
   return p;
 }
 
@@ -63,7 +54,7 @@ xstrdup (const char *s)
 {
   char *r = strdup (s);
   if (r == NULL)
-    die_oom ();
+    sbx_oom ();
   return r;
 }
 
@@ -74,7 +65,7 @@ xasprintf (const char *fmt, ...)
   va_list ap;
   va_start (ap, fmt);
   if (vasprintf (&r, fmt, ap) < 0)
-    die_oom ();
+    sbx_oom ();
   va_end (ap);
   return r;
 }
@@ -153,7 +144,7 @@ sbx_write_file (const char *path, const char *buf, size_t len, sbx_error_t *err)
 int
 sbx_send_with_fd (int sock, const void *buf, size_t len, int fd)
 {
-  struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
+  struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
   union
   {
     char buf[CMSG_SPACE (sizeof (int))];
@@ -189,8 +180,8 @@ sbx_recv_with_fd (int sock, void *buf, size_t len, int *fd)
     char buf[CMSG_SPACE (sizeof (int))];
     struct cmsghdr align;
   } u;
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                        .msg_controllen = sizeof u.buf };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
   struct cmsghdr *c;
   ssize_t r;
 
@@ -241,7 +232,7 @@ sbx_find_in_path (const char *name, const char *path)
     {
       const char *colon = strchrnul (p, ':');
       size_t n = colon - p;
-      char *cand = n ? xasprintf ("%.*s/%s", (int) n, p, name) : xasprintf ("./%s", name);
+      char *cand = n ? xasprintf ("%.*s/%s", (int)n, p, name) : xasprintf ("./%s", name);
       struct stat st;
       if (stat (cand, &st) == 0 && S_ISREG (st.st_mode) && access (cand, X_OK) == 0)
         return cand;

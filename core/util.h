@@ -18,7 +18,7 @@ void cleanup_closep (int *fd);
 static inline void *
 steal_pointer_impl (void *pp)
 {
-  void **p = (void **) pp;
+  void **p = (void **)pp;
   void *r = *p;
   *p = NULL;
   return r;
@@ -43,8 +43,7 @@ int sbx_read_file (const char *path, char **out, size_t *len, sbx_error_t *err);
 /* Write all of buf to an existing file, as one write where it fits
    (proc files such as uid_map need that).  */
 int sbx_write_file (const char *path, const char *buf, size_t len, sbx_error_t *err);
-int sbx_write_file_at (int dirfd, const char *path, const char *buf, size_t len,
-                       sbx_error_t *err);
+int sbx_write_file_at (int dirfd, const char *path, const char *buf, size_t len, sbx_error_t *err);
 
 ssize_t sbx_write_all (int fd, const void *buf, size_t len);
 

@@ -23,7 +23,7 @@ valid_name (const char *name)
   if (*name == '\0' || strlen (name) > 128 || name[0] == '.')
     return false;
   for (const char *p = name; *p; p++)
-    if (!isalnum ((unsigned char) *p) && *p != '-' && *p != '_' && *p != '.')
+    if (!isalnum ((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
       return false;
   return true;
 }
@@ -56,8 +56,9 @@ sbx_profile_find (const char *name, sbx_error_t *err)
     }
   if (!valid_name (name))
     {
-      sbx_error_make (err, 0, "invalid profile name `%s`: use letters, digits, `-`, `_` and `.`, "
-                              "or give a path",
+      sbx_error_make (err, 0,
+                      "invalid profile name `%s`: use letters, digits, `-`, `_` and `.`, "
+                      "or give a path",
                       name);
       return NULL;
     }
@@ -83,8 +84,9 @@ sbx_profile_find (const char *name, sbx_error_t *err)
       if (next)
         next[-1] = ':';
     }
-  sbx_error_make (err, 0, "profile `%s` not found (searched %s); list profiles with `ls` there, "
-                          "or give a path",
+  sbx_error_make (err, 0,
+                  "profile `%s` not found (searched %s); list profiles with `ls` there, "
+                  "or give a path",
                   name, searched);
   return NULL;
 }
@@ -93,10 +95,10 @@ static char *
 trim (char *s)
 {
   char *e;
-  while (isspace ((unsigned char) *s))
+  while (isspace ((unsigned char)*s))
     s++;
   e = s + strlen (s);
-  while (e > s && isspace ((unsigned char) e[-1]))
+  while (e > s && isspace ((unsigned char)e[-1]))
     *--e = '\0';
   return s;
 }
@@ -142,8 +144,8 @@ parse (const char *text, const char *file, struct sbx_spec *spec, int depth, sbx
                                "options without the dashes (see sbx --help)",
                                base, lineno, s);
       if (set->has_arg && *arg == '\0')
-        return sbx_error_make (err, 0, "profile %s:%u: %s needs a value (%s %s)", base, lineno,
-                               s, s, set->arg_name);
+        return sbx_error_make (err, 0, "profile %s:%u: %s needs a value (%s %s)", base, lineno, s,
+                               s, set->arg_name);
       if (!set->has_arg && *arg != '\0')
         return sbx_error_make (err, 0, "profile %s:%u: %s takes no value", base, lineno, s);
       if (set->apply (spec, arg, &ctx, err) < 0)

@@ -21,8 +21,7 @@
 char *sbx_profile_find (const char *name, sbx_error_t *err);
 
 /* Parse `text` read from `file` and apply it to the spec.  */
-int sbx_profile_parse (const char *text, const char *file, struct sbx_spec *spec,
-                       sbx_error_t *err);
+int sbx_profile_parse (const char *text, const char *file, struct sbx_spec *spec, sbx_error_t *err);
 
 /* Find, read, parse and apply a profile.  */
 int sbx_profile_load (const char *name, struct sbx_spec *spec, sbx_error_t *err);

@@ -18,10 +18,8 @@ struct verb
 };
 
 static const struct verb verbs[] = {
-  { "run", sbx_cmd_run },
-  { "help", sbx_cmd_help },
-  { "version", sbx_cmd_version },
-  { NULL, NULL },
+  { "run", sbx_cmd_run },         { "help", sbx_cmd_help }, { "version", sbx_cmd_version },
+  { "seccomp", sbx_cmd_seccomp }, { NULL, NULL },
 };
 
 /* Reserved for the lifecycle, image and profile work to come.  */

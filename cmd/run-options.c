@@ -110,8 +110,13 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
     if (sbx_profile_load (profiles[i], spec, err) < 0)
       return -1;
   for (size_t i = 0; i < n_todo; i++)
-    if (todo[i].set->apply (spec, todo[i].arg ? todo[i].arg : "", &ctx, err) < 0)
-      return sbx_error_prefix (err, "--%s", todo[i].set->name);
+    {
+      cleanup_free char *origin = xasprintf ("--%s", todo[i].set->name);
+      struct sbx_setting_ctx one = ctx;
+      one.origin = origin;
+      if (todo[i].set->apply (spec, todo[i].arg ? todo[i].arg : "", &one, err) < 0)
+        return sbx_error_prefix (err, "%s", origin);
+    }
 
   spec->process.argv = &argv[optind];
   if (argv[optind] == NULL)

@@ -17,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include "caps.h"
 #include "env.h"
 #include "init.h"
+#include "seccomp.h"
 #include "sync.h"
 #include "util.h"
 
@@ -35,7 +37,10 @@
 __attribute__ ((noreturn)) static void
 fail (int sock, sbx_error_t *err)
 {
-  sbx_sync_send_error (sock, *err);
+  /* After the seccomp filter, a policy that refuses sendmsg leaves only
+     stderr to say what went wrong.  */
+  if (sbx_sync_send_error (sock, *err) < 0)
+    dprintf (STDERR_FILENO, "sbx: %s\n", (*err)->msg);
   _exit ((*err)->exit_code);
 }
 
@@ -135,10 +140,52 @@ enter_cwd (const struct sbx_spec *spec, sbx_error_t *err)
   return 0;
 }
 
+/* --seccomp-log: the listener must reach sbx before the program runs,
+   but sending it over the sync socket would need sendmsg, which the
+   policy may refuse (and a refusal would wait for a listener nobody has
+   yet).  So init takes it from us with pidfd_getfd, and we only write
+   its number and wait on a socket pair: read and write, nothing else.  */
+static void
+hand_over_listener (int logsock, int listener)
+{
+  char ack;
+  if (write (logsock, &listener, sizeof listener) != sizeof listener
+      || read (logsock, &ack, 1) != 1)
+    _exit (SBX_EXIT_FAILURE);
+  close (listener);
+  close (logsock);
+}
+
+/* Init's side of hand_over_listener.  */
+static int
+take_listener (int logsock, pid_t program, int sock, sbx_error_t *err)
+{
+  int num;
+  ssize_t r = read (logsock, &num, sizeof num);
+  cleanup_close int pidfd = -1;
+  cleanup_close int fd = -1;
+
+  if (r == 0)
+    return 0; /* the program failed before its filter; it reported why */
+  if (r != sizeof num)
+    return sbx_error_make (err, errno, "read the seccomp listener's number");
+  pidfd = syscall (SYS_pidfd_open, program, 0);
+  if (pidfd < 0)
+    return sbx_error_make (err, errno, "pidfd_open for --seccomp-log");
+  fd = syscall (SYS_pidfd_getfd, pidfd, num, 0);
+  if (fd < 0)
+    return sbx_error_make (err, errno, "take the seccomp listener for --seccomp-log");
+  if (sbx_sync_send (sock, SBX_SYNC_SECCOMP, fd) < 0)
+    return sbx_error_make (err, errno, "pass the seccomp listener to sbx");
+  if (write (logsock, "k", 1) != 1)
+    return sbx_error_make (err, errno, "release the program");
+  return 0;
+}
+
 /* The program's last steps: terminal, cwd, capabilities, no_new_privs,
-   fds, execve.  */
+   fds, seccomp, execve.  */
 __attribute__ ((noreturn)) static void
-run_program (struct sbx_launch *l, int slave)
+run_program (struct sbx_launch *l, int slave, int logsock)
 {
   const struct sbx_spec *spec = l->spec;
   sbx_error_t err = NULL;
@@ -182,6 +229,14 @@ run_program (struct sbx_launch *l, int slave)
   if (syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     for (int fd = 3; fd < 65536; fd++)
       fcntl (fd, F_SETFD, FD_CLOEXEC);
+  /* The filter last: from here only execve and the error path run.  */
+  {
+    int listener;
+    if (sbx_seccomp_load (&l->seccomp, &listener, &err) < 0)
+      fail (l->sock[1], &err);
+    if (listener >= 0)
+      hand_over_listener (logsock, listener);
+  }
   exec_program (spec->process.argv, spec->env.resolved, &err);
   fail (l->sock[1], &err);
 }
@@ -193,6 +248,7 @@ sbx_child_run (struct sbx_launch *l)
   int sock = l->sock[1];
   sbx_error_t err = NULL;
   int slave = -1;
+  int logsock[2] = { -1, -1 };
   sigset_t mask;
   int sigfd;
   pid_t program;
@@ -239,6 +295,11 @@ sbx_child_run (struct sbx_launch *l)
       fail (sock, &err);
     }
 
+  if (l->seccomp.log && socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, logsock) < 0)
+    {
+      sbx_error_make (&err, errno, "socketpair");
+      fail (sock, &err);
+    }
   program = fork ();
   if (program < 0)
     {
@@ -248,10 +309,22 @@ sbx_child_run (struct sbx_launch *l)
   if (program == 0)
     {
       close (sigfd);
-      run_program (l, slave);
+      if (logsock[0] >= 0)
+        close (logsock[0]);
+      run_program (l, slave, logsock[1]);
     }
   if (slave >= 0)
     close (slave); /* the program holds it now */
+  if (logsock[0] >= 0)
+    {
+      close (logsock[1]);
+      if (take_listener (logsock[0], program, sock, &err) < 0)
+        {
+          kill (program, SIGKILL);
+          fail (sock, &err);
+        }
+      close (logsock[0]);
+    }
   /* Init keeps no copy of the socket: the parent sees it close when the
      program's execve succeeds.  */
   close (sock);

@@ -18,6 +18,8 @@
 #include "child.h"
 #include "init.h"
 #include "layout.h"
+#include "log.h"
+#include "seccomp-notify.h"
 #include "sync.h"
 #include "util.h"
 
@@ -30,6 +32,7 @@ launch_free (struct sbx_launch *l)
 {
   sbx_userns_plan_free (&l->userns);
   sbx_mount_plan_free (&l->mounts);
+  sbx_seccomp_prog_free (&l->seccomp);
   for (int i = 0; i < 2; i++)
     if (l->sock[i] >= 0)
       close (l->sock[i]);
@@ -45,7 +48,8 @@ struct relay
   bool sock_open;
   bool ended;
   int status;
-  sbx_error_t child_err; /* the first error the sandbox reported */
+  struct sbx_seccomp_notify notify; /* fd -1 unless --seccomp-log */
+  sbx_error_t child_err;            /* the first error the sandbox reported */
 };
 
 static void
@@ -110,7 +114,14 @@ handle_message (struct relay *r)
       fcntl (r->master, F_SETFL, fcntl (r->master, F_GETFL) | O_NONBLOCK);
       if (sbx_tty_make_raw (&r->l->tty, &e) < 0)
         sbx_error_release (&e); /* a terminal we cannot set raw still works, cooked */
+      else
+        sbx_log_set_raw_terminal (1);
       sbx_tty_resize (r->master);
+    }
+  else if (m.type == SBX_SYNC_SECCOMP && fd >= 0 && r->notify.fd < 0)
+    {
+      sbx_seccomp_notify_init (&r->notify, fd);
+      fd = -1;
     }
   else if (m.type == SBX_SYNC_ERROR && r->child_err == NULL)
     sbx_error_make_exit (&r->child_err, m.exit_code, 0, "%s", m.text);
@@ -161,12 +172,14 @@ relay_until_end (struct relay *r)
 {
   while (!r->ended)
     {
-      struct pollfd p[4];
-      int n = 0, isig, isock = -1, istdin = -1, imaster = -1;
+      struct pollfd p[5];
+      int n = 0, isig, isock = -1, istdin = -1, imaster = -1, inotify = -1;
 
       p[isig = n++] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
       if (r->sock_open)
         p[isock = n++] = (struct pollfd){ .fd = r->l->sock[0], .events = POLLIN };
+      if (r->notify.fd >= 0)
+        p[inotify = n++] = (struct pollfd){ .fd = r->notify.fd, .events = POLLIN };
       if (r->master >= 0)
         {
           p[imaster = n++] = (struct pollfd){ .fd = r->master, .events = POLLIN };
@@ -187,6 +200,8 @@ relay_until_end (struct relay *r)
         pump_master (r);
       if (istdin >= 0 && p[istdin].revents)
         relay_stdin (r);
+      if (inotify >= 0 && p[inotify].revents && !sbx_seccomp_notify_handle (&r->notify))
+        sbx_seccomp_notify_free (&r->notify);
     }
   /* What the sandbox printed or reported just before it ended.  */
   if (r->master >= 0)
@@ -232,7 +247,12 @@ int
 sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
 {
   struct sbx_launch l = { .spec = spec, .sock = { -1, -1 }, .pid = -1 };
-  struct relay r = { .l = &l, .sigfd = -1, .master = -1, .stdin_open = true, .sock_open = true };
+  struct relay r = { .l = &l,
+                     .sigfd = -1,
+                     .master = -1,
+                     .stdin_open = true,
+                     .sock_open = true,
+                     .notify = { .fd = -1 } };
   sigset_t mask, old;
   int ret = -1;
 
@@ -240,6 +260,9 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   if (sbx_userns_plan (&spec->user, &spec->ids, &l.userns, err) < 0)
     goto out;
   if (sbx_layout_plan (&spec->mounts, &spec->ids, &l.mounts, err) < 0)
+    goto out;
+  /* Compiled here, loaded by the program just before execve.  */
+  if (sbx_seccomp_compile (&spec->seccomp, spec->process.caps_keep, &l.seccomp, err) < 0)
     goto out;
   sbx_tty_detect (&l.tty);
   if (sbx_sync_socketpair (l.sock, err) < 0)
@@ -287,6 +310,8 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
 
 out_mask:
   sbx_tty_restore (&l.tty);
+  sbx_log_set_raw_terminal (0);
+  sbx_seccomp_notify_free (&r.notify);
   if (r.master >= 0)
     close (r.master);
   if (r.sigfd >= 0)

@@ -9,6 +9,7 @@
 
 #include "mounts.h"
 #include "pty.h"
+#include "seccomp.h"
 #include "spec.h"
 #include "userns.h"
 
@@ -20,6 +21,7 @@ struct sbx_launch
   struct sbx_userns_plan userns;
   struct sbx_mount_plan mounts;
   struct sbx_tty tty;
+  struct sbx_seccomp_prog seccomp;
   int sock[2]; /* [0] parent's end, [1] child's end */
   pid_t pid;   /* the sandbox's init, as seen from the host */
 };

@@ -14,6 +14,11 @@ enum sbx_log_level
 void sbx_log_set_level (enum sbx_log_level level);
 void sbx_log_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void sbx_log_note (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* Something the user asked to see (--seccomp-log): "sbx: ..." unless
+   --quiet.  */
+void sbx_log_event (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* While sbx holds the user's terminal raw, lines need "\r\n".  */
+void sbx_log_set_raw_terminal (int raw);
 void sbx_log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "caps.h"
+#include "seccomp.h"
 #include "util.h"
 
 #define ID_LIMIT 4294967294UL
@@ -159,6 +160,56 @@ apply_cap_drop (struct sbx_spec *spec, const char *arg, const struct sbx_setting
   return 0;
 }
 
+static int
+apply_seccomp (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  if (strcmp (arg, "default") == 0)
+    spec->seccomp.mode = SBX_SECCOMP_DEFAULT;
+  else if (strcmp (arg, "unconfined") == 0)
+    spec->seccomp.mode = SBX_SECCOMP_UNCONFINED;
+  else
+    return sbx_error_make (err, 0, "`%s`: expected `default` or `unconfined`", arg);
+  return 0;
+}
+
+static int
+add_seccomp_op (struct sbx_spec *spec, bool allow, const char *arg,
+                const struct sbx_setting_ctx *ctx, sbx_error_t *err)
+{
+  struct sbx_seccomp *sc = &spec->seccomp;
+  if (sbx_seccomp_check_name (arg, err) < 0)
+    return -1;
+  sc->ops = xrealloc (sc->ops, (sc->n_ops + 1) * sizeof *sc->ops);
+  sc->ops[sc->n_ops++] = (struct sbx_seccomp_op){
+    allow, xstrdup (arg),
+    xstrdup (ctx->origin ? ctx->origin : (allow ? "seccomp-allow" : "seccomp-deny"))
+  };
+  return 0;
+}
+
+static int
+apply_seccomp_allow (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                     sbx_error_t *err)
+{
+  return add_seccomp_op (spec, true, arg, ctx, err);
+}
+
+static int
+apply_seccomp_deny (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                    sbx_error_t *err)
+{
+  return add_seccomp_op (spec, false, arg, ctx, err);
+}
+
+static int
+apply_seccomp_log (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                   sbx_error_t *err)
+{
+  spec->seccomp.log = true;
+  return 0;
+}
+
 const struct sbx_setting sbx_settings[] = {
   { "uid", true, "N", apply_uid },
   { "gid", true, "N", apply_gid },
@@ -172,6 +223,10 @@ const struct sbx_setting sbx_settings[] = {
   { "unsetenv", true, "NAME", apply_unsetenv },
   { "keep-env", false, NULL, apply_keep_env },
   { "hostname", true, "NAME", apply_hostname },
+  { "seccomp", true, "default|unconfined", apply_seccomp },
+  { "seccomp-allow", true, "NAME|@GROUP", apply_seccomp_allow },
+  { "seccomp-deny", true, "NAME|@GROUP", apply_seccomp_deny },
+  { "seccomp-log", false, NULL, apply_seccomp_log },
   { NULL, false, NULL, NULL },
 };
 

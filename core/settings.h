@@ -14,8 +14,9 @@
    where sbx was started).  */
 struct sbx_setting_ctx
 {
-  const char *cwd;  /* NULL: relative paths are an error */
-  const char *home; /* for ~/ */
+  const char *cwd;    /* NULL: relative paths are an error */
+  const char *home;   /* for ~/ */
+  const char *origin; /* "--seccomp-allow", "profile ci.profile:4": for later notes */
 };
 
 struct sbx_setting

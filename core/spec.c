@@ -44,6 +44,12 @@ sbx_spec_free (struct sbx_spec *spec)
   free (spec->process.cwd);
   free (spec->process.host_cwd);
   free (spec->uts.hostname);
+  for (size_t i = 0; i < spec->seccomp.n_ops; i++)
+    {
+      free (spec->seccomp.ops[i].name);
+      free (spec->seccomp.ops[i].origin);
+    }
+  free (spec->seccomp.ops);
   memset (spec, 0, sizeof *spec);
 }
 

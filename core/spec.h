@@ -82,6 +82,28 @@ struct sbx_process
   uint64_t caps_keep;           /* resolved: what the program keeps */
 };
 
+enum sbx_seccomp_mode
+{
+  SBX_SECCOMP_DEFAULT = 0,
+  SBX_SECCOMP_UNCONFINED,
+};
+
+/* One --seccomp-allow/--seccomp-deny, in the order given.  */
+struct sbx_seccomp_op
+{
+  bool allow;
+  char *name;   /* a syscall or an @group */
+  char *origin; /* "--seccomp-allow", "profile ci.profile:4", for notes */
+};
+
+struct sbx_seccomp
+{
+  enum sbx_seccomp_mode mode;
+  struct sbx_seccomp_op *ops;
+  size_t n_ops;
+  bool log; /* report each refused syscall by name (--seccomp-log) */
+};
+
 struct sbx_uts
 {
   char *hostname;
@@ -95,6 +117,7 @@ struct sbx_spec
   struct sbx_env env;
   struct sbx_process process;
   struct sbx_uts uts;
+  struct sbx_seccomp seccomp;
 };
 
 void sbx_spec_init (struct sbx_spec *spec);

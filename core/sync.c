@@ -27,7 +27,7 @@ sbx_sync_send (int sock, enum sbx_sync_type type, int fd)
   return sbx_send_with_fd (sock, &m, offsetof (struct sbx_sync_msg, text), fd);
 }
 
-void
+int
 sbx_sync_send_error (int sock, const sbx_error_t e)
 {
   struct sbx_sync_msg m = { .type = SBX_SYNC_ERROR };
@@ -37,7 +37,7 @@ sbx_sync_send_error (int sock, const sbx_error_t e)
   m.exit_code = e ? e->exit_code : SBX_EXIT_FAILURE;
   snprintf (m.text, sizeof m.text, "%s", e && e->msg ? e->msg : "unknown error");
   len = offsetof (struct sbx_sync_msg, text) + strlen (m.text) + 1;
-  (void)sbx_send_with_fd (sock, &m, len, -1);
+  return sbx_send_with_fd (sock, &m, len, -1);
 }
 
 int

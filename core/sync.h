@@ -11,9 +11,10 @@
 
 enum sbx_sync_type
 {
-  SBX_SYNC_GO = 1, /* parent -> child: id maps written, go on */
-  SBX_SYNC_ERROR,  /* child -> parent: setup or exec failed */
-  SBX_SYNC_PTY,    /* child -> parent: the pty master, as SCM_RIGHTS */
+  SBX_SYNC_GO = 1,  /* parent -> child: id maps written, go on */
+  SBX_SYNC_ERROR,   /* child -> parent: setup or exec failed */
+  SBX_SYNC_PTY,     /* child -> parent: the pty master, as SCM_RIGHTS */
+  SBX_SYNC_SECCOMP, /* child -> parent: the seccomp listener (--seccomp-log) */
 };
 
 #define SBX_SYNC_TEXT_MAX 2048
@@ -29,7 +30,7 @@ struct sbx_sync_msg
 int sbx_sync_socketpair (int fds[2], sbx_error_t *err);
 int sbx_sync_send (int sock, enum sbx_sync_type type, int fd);
 /* Send an error made in the child; the text is cut to fit.  */
-void sbx_sync_send_error (int sock, const sbx_error_t e);
+int sbx_sync_send_error (int sock, const sbx_error_t e);
 /* > 0: a message (and *fd, or -1); 0: the peer closed; < 0: errno.  */
 int sbx_sync_recv (int sock, struct sbx_sync_msg *m, int *fd);
 /* Wait for one message of `type`; EOF or another type is an error.  */

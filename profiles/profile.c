@@ -106,7 +106,7 @@ trim (char *s)
 static int
 parse (const char *text, const char *file, struct sbx_spec *spec, int depth, sbx_error_t *err)
 {
-  const struct sbx_setting_ctx ctx = { .cwd = NULL, .home = getenv ("HOME") };
+  struct sbx_setting_ctx ctx = { .cwd = NULL, .home = getenv ("HOME") };
   const char *base = strrchr (file, '/') ? strrchr (file, '/') + 1 : file;
   const char *p = text;
   unsigned lineno = 0;
@@ -148,8 +148,14 @@ parse (const char *text, const char *file, struct sbx_spec *spec, int depth, sbx
                                s, set->arg_name);
       if (!set->has_arg && *arg != '\0')
         return sbx_error_make (err, 0, "profile %s:%u: %s takes no value", base, lineno, s);
-      if (set->apply (spec, arg, &ctx, err) < 0)
-        return sbx_error_prefix (err, "profile %s:%u: %s", base, lineno, s);
+      {
+        cleanup_free char *origin = xasprintf ("profile %s:%u", base, lineno);
+        ctx.origin = origin;
+        int r = set->apply (spec, arg, &ctx, err);
+        ctx.origin = NULL;
+        if (r < 0)
+          return sbx_error_prefix (err, "%s: %s", origin, s);
+      }
     }
   return 0;
 }

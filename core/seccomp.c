@@ -394,6 +394,31 @@ sbx_seccomp_refusal_errno (uint32_t arch, int nr)
   return e;
 }
 
+int
+sbx_seccomp_query (const struct sbx_seccomp *sc, uint64_t caps_keep, const char *name,
+                   enum sbx_seccomp_verdict *out, sbx_error_t *err)
+{
+  struct policy p;
+  *out = SBX_SECCOMP_REFUSED;
+  if (sc->mode == SBX_SECCOMP_UNCONFINED)
+    {
+      *out = SBX_SECCOMP_ALLOWED;
+      return 0;
+    }
+  if (resolve (sc, caps_keep, &p, err) < 0)
+    {
+      free (p.v);
+      return -1;
+    }
+  for (size_t i = 0; i < p.n; i++)
+    if (strcmp (p.v[i].name, name) == 0)
+      *out = p.v[i].d == D_ALLOW     ? SBX_SECCOMP_ALLOWED
+             : p.v[i].d == D_CHECKED ? SBX_SECCOMP_CHECKED
+                                     : SBX_SECCOMP_REFUSED;
+  free (p.v);
+  return 0;
+}
+
 static int
 by_string (const void *a, const void *b)
 {

@@ -44,6 +44,17 @@ int sbx_seccomp_load (const struct sbx_seccomp_prog *p, int *listener, sbx_error
    notification with under --seccomp-log.  */
 int sbx_seccomp_refusal_errno (uint32_t arch, int nr);
 
+enum sbx_seccomp_verdict
+{
+  SBX_SECCOMP_REFUSED = 0,
+  SBX_SECCOMP_ALLOWED,
+  SBX_SECCOMP_CHECKED, /* allowed with its arguments checked */
+};
+
+/* What the policy decides for one syscall name (for tests and tools).  */
+int sbx_seccomp_query (const struct sbx_seccomp *sc, uint64_t caps_keep, const char *name,
+                       enum sbx_seccomp_verdict *out, sbx_error_t *err);
+
 /* The effective policy in words (sbx seccomp show).  */
 int sbx_seccomp_describe (const struct sbx_seccomp *sc, uint64_t caps_keep, FILE *out,
                           sbx_error_t *err);

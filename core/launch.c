@@ -259,8 +259,12 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   *exit_code = SBX_EXIT_FAILURE;
   if (sbx_userns_plan (&spec->user, &spec->ids, &l.userns, err) < 0)
     goto out;
-  if (sbx_layout_plan (&spec->mounts, &spec->ids, &l.mounts, err) < 0)
-    goto out;
+  {
+    struct sbx_layout_in in = { &spec->mounts, &spec->ids, spec->user.home,
+                                spec->process.cwd ? NULL : spec->process.host_cwd };
+    if (sbx_layout_plan (&in, &l.mounts, err) < 0)
+      goto out;
+  }
   /* Compiled here, loaded by the program just before execve.  */
   if (sbx_seccomp_compile (&spec->seccomp, spec->process.caps_keep, &l.seccomp, err) < 0)
     goto out;

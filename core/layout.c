@@ -25,6 +25,27 @@ static const char *const dev_nodes[] = { "null", "zero", "full", "random", "uran
 static const char *const proc_ro[]
     = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs", NULL };
 
+/* Where a user's secrets live, below the home directory.  The home is
+   hidden anyway; these decide whether the current directory may be shown
+   (not inside one, and not above one).  */
+static const char *const secret_dirs[] = { ".ssh",
+                                           ".gnupg",
+                                           ".aws",
+                                           ".azure",
+                                           ".kube",
+                                           ".docker",
+                                           ".config/gcloud",
+                                           ".password-store",
+                                           ".netrc",
+                                           ".local/share/keyrings",
+                                           ".mozilla",
+                                           ".pki",
+                                           ".config/chromium",
+                                           ".config/google-chrome",
+                                           ".git-credentials",
+                                           ".config/gh",
+                                           NULL };
+
 #define SAFE (SBX_MNT_NOSUID | SBX_MNT_NODEV)
 
 static bool
@@ -134,10 +155,55 @@ kind_flag (enum sbx_mount_kind k)
   return k == SBX_MOUNT_BIND ? "--bind" : k == SBX_MOUNT_RO_BIND ? "--ro-bind" : "--tmpfs";
 }
 
-int
-sbx_layout_plan (const struct sbx_mounts *user, const struct sbx_ids *ids,
-                 struct sbx_mount_plan *plan, sbx_error_t *err)
+/* a is b or below it, by path components.  */
+static bool
+at_or_below (const char *a, const char *b)
 {
+  size_t n = strlen (b);
+  if (n > 0 && b[n - 1] == '/')
+    n--;
+  return strncmp (a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+bool
+sbx_layout_cwd_shown (const char *home, const char *cwd)
+{
+  if (home == NULL || cwd == NULL || strcmp (home, "/") == 0 || !at_or_below (cwd, home)
+      || strcmp (cwd, home) == 0)
+    return false;
+  for (const char *const *s = secret_dirs; *s; s++)
+    {
+      cleanup_free char *secret = xasprintf ("%s/%s", home, *s);
+      if (at_or_below (cwd, secret) || at_or_below (secret, cwd))
+        return false;
+    }
+  return true;
+}
+
+/* The homes: other users' and the caller's own are out of sight.  The
+   caller gets an empty home it can write, as on a fresh account: a
+   program in a sandbox has no business with ~/.ssh, ~/.gnupg or browser
+   profiles unless the user binds them.  */
+static void
+plan_homes (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
+{
+  struct stat st;
+
+  if (stat ("/home", &st) == 0 && S_ISDIR (st.st_mode))
+    add_fs (plan, "tmpfs", "/home", SAFE, "mode=0755", NULL, NULL);
+  if (in->home && strcmp (in->home, "/") != 0 && strcmp (in->home, "/home") != 0)
+    add_fs (plan, "tmpfs", in->home, SAFE, "mode=0700", NULL, NULL);
+  if (in->cwd && sbx_layout_cwd_shown (in->home, in->cwd))
+    sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, in->cwd, in->cwd, SAFE | SBX_MNT_RDONLY)->what
+        = xasprintf ("the current directory %s", in->cwd);
+}
+
+int
+sbx_layout_plan (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sbx_error_t *err)
+{
+  const struct sbx_mounts *user = in->mounts;
+  const struct sbx_ids *ids = in->ids;
+
   memset (plan, 0, sizeof *plan);
   if (plan_host_root (plan, err) < 0)
     return -1;
@@ -148,6 +214,7 @@ sbx_layout_plan (const struct sbx_mounts *user, const struct sbx_ids *ids,
   /* Root inside gets a home it can write, as in a container.  */
   if (ids->uid == 0)
     add_fs (plan, "tmpfs", "/root", SAFE, "mode=0700", NULL, NULL);
+  plan_homes (in, plan);
 
   for (size_t i = 0; i < user->n; i++)
     {

@@ -106,9 +106,13 @@ sbx_seccomp_notify_handle (struct sbx_seccomp_notify *n)
       char comm[64];
       comm_of (req->pid, comm, sizeof comm);
       char args[32] = "";
-      /* For socket, the family is what a person needs to know.  */
+      /* For socket and ioctl, the argument that decided is what a person
+         needs to know.  */
       if (name && strcmp (name, "socket") == 0)
         snprintf (args, sizeof args, "family %llu", (unsigned long long)req->data.args[0]);
+      else if (name && strcmp (name, "ioctl") == 0)
+        snprintf (args, sizeof args, "request %#llx",
+                  (unsigned long long)(req->data.args[1] & 0xffffffffu));
       sbx_log_event ("refused %s(%s) in pid %ld (%s)", name ? name : "?", args,
                      sandbox_pid (req->pid), comm);
     }

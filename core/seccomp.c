@@ -176,6 +176,46 @@ rule (scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n, const struct scm
   return 0;
 }
 
+/* ioctl requests refused by their low 32 bits: the kernel truncates the
+   request to an unsigned int, so high bits must not hide one
+   (CVE-2017-5226, CVE-2019-10063).  Sorted.  */
+static const uint32_t refused_ioctls[] = { TIOCSTI, TIOCLINUX };
+
+/* Allow every value of the low 32 bits but the refused ones.  A filter
+   can only allow (mask, value) patterns, so walk the binary trie of the
+   refused values: at each bit, the branch no refused value takes is
+   allowed whole, one MASKED_EQ rule; 32 rules a refused value at most.
+   Everything else falls to the default action, which under --seccomp-log
+   also reports it.  */
+static int
+allow_ioctl_below (scmp_filter_ctx ctx, int nr, int depth, uint32_t prefix, const uint32_t *v,
+                   size_t n, sbx_error_t *err)
+{
+  uint32_t mask = depth == 0 ? 0 : (uint32_t)(0xffffffffu << (32 - depth));
+  size_t split = 0;
+
+  if (n == 0)
+    {
+      struct scmp_arg_cmp c = SCMP_A1 (SCMP_CMP_MASKED_EQ, mask, prefix);
+      return rule (ctx, SCMP_ACT_ALLOW, nr, 1, &c, "ioctl", err);
+    }
+  if (depth == 32)
+    return 0; /* exactly a refused value */
+  while (split < n && !(v[split] & (0x80000000u >> depth)))
+    split++;
+  if (allow_ioctl_below (ctx, nr, depth + 1, prefix, v, split, err) < 0)
+    return -1;
+  return allow_ioctl_below (ctx, nr, depth + 1, prefix | (0x80000000u >> depth), v + split,
+                            n - split, err);
+}
+
+static int
+allow_ioctl (scmp_filter_ctx ctx, int nr, sbx_error_t *err)
+{
+  return allow_ioctl_below (ctx, nr, 0, 0, refused_ioctls,
+                            sizeof refused_ioctls / sizeof refused_ioctls[0], err);
+}
+
 /* The syscalls allowed only with certain arguments.  The argument checks
    compare all 64 bits, so stray high bits cannot slip a value past.  */
 static int
@@ -222,8 +262,7 @@ add_checked (scmp_filter_ctx ctx, const char *name, int nr, const struct policy 
        fall back to clone, whose flags it can.  Not reported under
        --seccomp-log: it is the expected path of every thread start.  */
     return rule (ctx, SCMP_ACT_ERRNO (ENOSYS), nr, 0, NULL, name, err);
-  /* ioctl: allowed here; the tty filter refuses TIOCSTI and TIOCLINUX.  */
-  return rule (ctx, SCMP_ACT_ALLOW, nr, 0, NULL, name, err);
+  return allow_ioctl (ctx, nr, err);
 }
 
 static int export(scmp_filter_ctx ctx, struct sock_fprog *out, sbx_error_t *err)
@@ -301,29 +340,6 @@ out:
   return ret;
 }
 
-static int
-compile_tty (struct sock_fprog *out, sbx_error_t *err)
-{
-  /* Only the low 32 bits: the kernel truncates the request to an int
-     (CVE-2017-5226, CVE-2019-10063).  */
-  static const unsigned long refused[] = { TIOCSTI, TIOCLINUX };
-  scmp_filter_ctx ctx = new_ctx (SCMP_ACT_ALLOW, SCMP_ACT_ALLOW, err);
-  int ret = -1;
-
-  if (ctx == NULL)
-    return -1;
-  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
-    {
-      struct scmp_arg_cmp c = SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xffffffffu, refused[i]);
-      if (rule (ctx, SCMP_ACT_ERRNO (EPERM), SCMP_SYS (ioctl), 1, &c, "ioctl", err) < 0)
-        goto out;
-    }
-  ret = export(ctx, out, err);
-out:
-  seccomp_release (ctx);
-  return ret;
-}
-
 int
 sbx_seccomp_compile (const struct sbx_seccomp *sc, uint64_t caps_keep, struct sbx_seccomp_prog *out,
                      sbx_error_t *err)
@@ -346,8 +362,6 @@ sbx_seccomp_compile (const struct sbx_seccomp *sc, uint64_t caps_keep, struct sb
   out->enabled = true;
   out->log = sc->log;
   ret = compile_main (&p, sc->log, &out->main, err);
-  if (ret == 0)
-    ret = compile_tty (&out->tty, err);
   free (p.v);
   if (ret < 0)
     sbx_seccomp_prog_free (out);
@@ -358,7 +372,6 @@ void
 sbx_seccomp_prog_free (struct sbx_seccomp_prog *p)
 {
   free (p->main.filter);
-  free (p->tty.filter);
   memset (p, 0, sizeof *p);
 }
 
@@ -370,8 +383,6 @@ sbx_seccomp_load (const struct sbx_seccomp_prog *p, int *listener, sbx_error_t *
   *listener = -1;
   if (!p->enabled)
     return 0;
-  if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->tty) < 0)
-    return sbx_error_make (err, errno, "load the seccomp filter");
   fd = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->log ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0,
                 &p->main);
   if (fd < 0)

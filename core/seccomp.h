@@ -3,12 +3,10 @@
    --seccomp-allow/--seccomp-deny), compiled in the parent and loaded by
    the program just before execve.
  *
- * Two filters are loaded.  The main one is an allow list (everything
- * else EPERM, or reported to sbx with --seccomp-log); a second, tiny one
- * refuses the TIOCSTI and TIOCLINUX ioctls by the low 32 bits of the
- * request.  libseccomp cannot say "allow ioctl except these" in one
- * filter, and the kernel applies the strictest answer of all filters.
- * Other ABIs (i386 through int $0x80, x32) are refused outright (ENOSYS).  */
+ * One filter: an allow list, everything else EPERM (or reported to sbx
+ * with --seccomp-log), some syscalls allowed only with their arguments
+ * checked.  Other ABIs (i386 through int $0x80, x32) are refused outright
+ * (ENOSYS).  */
 #ifndef SBX_SECCOMP_H
 #define SBX_SECCOMP_H
 
@@ -23,7 +21,7 @@ struct sbx_seccomp_prog
 {
   bool enabled;
   bool log;
-  struct sock_fprog main, tty;
+  struct sock_fprog main;
 };
 
 /* A syscall name known on any architecture, or a group.  */
@@ -36,7 +34,7 @@ int sbx_seccomp_compile (const struct sbx_seccomp *sc, uint64_t caps_keep,
                          struct sbx_seccomp_prog *out, sbx_error_t *err);
 void sbx_seccomp_prog_free (struct sbx_seccomp_prog *p);
 
-/* Child: load both filters; *listener is the notification fd with log,
+/* Child: load the filter; *listener is the notification fd with log,
    else -1.  Needs no_new_privs set before.  */
 int sbx_seccomp_load (const struct sbx_seccomp_prog *p, int *listener, sbx_error_t *err);
 

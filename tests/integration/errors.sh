@@ -23,7 +23,8 @@ fails_cleanly "relative destination" 125 "^sbx: --bind: .*the destination must b
 fails_cleanly "destination with .." 125 "^sbx: --tmpfs: \`/a/../b\`: the destination may not be / or contain \`..\`" --tmpfs /a/../b -- true
 fails_cleanly "destination /" 125 "may not be / or contain" --tmpfs / -- true
 ln -s ../../../../../../../../../../../../etc "$SCRATCH/up"
-fails_cleanly "destination escaping through a symlink" 125 "leads outside the sandbox root" --bind "$SCRATCH:$SCRATCH/up/x" -- true
+# The scratch directory is bound at /s so that its symlink is on the way.
+fails_cleanly "destination escaping through a symlink" 125 "leads outside the sandbox root" --ro-bind "$SCRATCH:/s" --bind "$SCRATCH:/s/up/x" -- true
 fails_cleanly "mount point under the read-only host tree" 125 "cannot create mount point \`/usr/sbx-new\`.*Read-only file system.*top-level" --tmpfs /usr/sbx-new -- true
 fails_cleanly "--chdir to a missing directory" 125 "^sbx: --chdir \`/nope\`: No such file or directory" --chdir /nope -- true
 

@@ -89,13 +89,14 @@ ln -s ../../../../../../../../../../etc "$SCRATCH/climb-link"
 mkdir -p "$SCRATCH/target"
 sbx_run --bind "$SCRATCH/src:$SCRATCH/target" --tmpfs /mnt -- sh -c "cat $SCRATCH/target/f; ls -A /mnt"
 is "$OUT" "data" "binding onto an existing host directory"
-sbx_run --bind "$SCRATCH/src:$SCRATCH/climb-link/x" -- true
+# $SCRATCH is bound at /s so its symlinks lie on the destinations' way.
+sbx_run --ro-bind "$SCRATCH:/s" --bind "$SCRATCH/src:/s/climb-link/x" -- true
 is "$RC" 125 "a destination through a symlink that climbs above / is refused"
 like "$ERR" "leads outside the sandbox root" "... with a clear error"
-sbx_run --tmpfs "$SCRATCH/abs-link" -- true
+sbx_run --ro-bind "$SCRATCH:/s" --tmpfs "/s/abs-link" -- true
 # /etc exists inside; an absolute link resolves to the sandbox's /etc.
 is "$RC" 0 "an absolute symlink in a destination resolves inside the sandbox"
-sbx_run --tmpfs "$SCRATCH/abs-link" -- ls -A /etc
+sbx_run --ro-bind "$SCRATCH:/s" --tmpfs "/s/abs-link" -- ls -A /etc
 is "$OUT" "" "... and the mount lands on the sandbox's /etc, not elsewhere"
 is "$(ls /etc | wc -l | tr -d ' ')" "$(ls /etc | wc -l | tr -d ' ')" "the host's /etc is untouched"
 no_leftovers "nothing left behind"

@@ -13,8 +13,10 @@
 #include "mountapi.h"
 #include "util.h"
 
-/* Replaced by the sandbox's own instances.  */
-static const char *const replaced[] = { "proc", "sys", "dev", "tmp", "run", NULL };
+/* Replaced by the sandbox's own instances.  /home is not even copied:
+   with nothing of the host's beneath the sandbox's /home, no unmount
+   (by a program granted CAP_SYS_ADMIN) can reveal the users' files.  */
+static const char *const replaced[] = { "proc", "sys", "dev", "tmp", "run", "home", NULL };
 
 /* The device nodes a program may expect; each is bound from the host's
    node because an unprivileged user namespace cannot mknod.  No others.  */
@@ -191,6 +193,18 @@ plan_homes (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
 
   if (stat ("/home", &st) == 0 && S_ISDIR (st.st_mode))
     add_fs (plan, "tmpfs", "/home", SAFE, "mode=0755", NULL, NULL);
+  else if (lstat ("/home", &st) == 0 && S_ISLNK (st.st_mode))
+    {
+      /* /home -> var/home (Silverblue and friends): keep the link, the
+         home itself is hidden below.  */
+      char target[PATH_MAX];
+      ssize_t l = readlink ("/home", target, sizeof target - 1);
+      if (l > 0)
+        {
+          target[l] = '\0';
+          sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, "/home", 0);
+        }
+    }
   if (in->home && strcmp (in->home, "/") != 0 && strcmp (in->home, "/home") != 0)
     add_fs (plan, "tmpfs", in->home, SAFE, "mode=0700", NULL, NULL);
   if (in->cwd && sbx_layout_cwd_shown (in->home, in->cwd))

@@ -74,7 +74,7 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
   optind = 0; /* full reset: the tests parse many argvs */
   opterr = 0;
   /* '+': stop at the first non-option, it is the program.  */
-  while ((c = getopt_long (argc, argv, "+:hVqv", longopts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "+:hVqvp:", longopts, NULL)) != -1)
     {
       switch (c)
         {
@@ -99,6 +99,9 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
           break;
         case OPT_PROFILE:
           profiles[n_profiles++] = optarg;
+          break;
+        case 'p':
+          todo[n_todo++] = (struct pending){ sbx_setting_find ("publish"), optarg };
           break;
         default:
           todo[n_todo++] = (struct pending){ &sbx_settings[c - OPT_SETTING], optarg };

@@ -14,6 +14,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdio.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -23,10 +26,12 @@
 #include <unistd.h>
 
 #include "../netstack/loopback.h"
+#include "../netstack/tap.h"
 #include "caps.h"
 #include "env.h"
 #include "init.h"
 #include "seccomp.h"
+#include "state.h"
 #include "sync.h"
 #include "util.h"
 
@@ -75,7 +80,11 @@ setup_filesystem (struct sbx_launch *l, sbx_error_t *err)
     }
   if (sbx_mounts_open_sources (&l->mounts, err) < 0)
     return -1;
-  return sbx_mounts_enter (&l->mounts, err);
+  /* What killed sandboxes left behind; we have the capabilities over
+     their subordinate ids' files, sbx outside does not.  */
+  if (l->rootfs.kind != SBX_OVERLAY_NONE)
+    sbx_state_clean_stale (l->rootfs.data_dir);
+  return sbx_mounts_enter (&l->mounts, &l->rootfs, err);
 }
 
 /* Search PATH of the sandbox's environment, inside the sandbox.  */
@@ -140,36 +149,47 @@ enter_cwd (const struct sbx_spec *spec, sbx_error_t *err)
   return 0;
 }
 
-/* --seccomp-log: the listener must reach sbx before the program runs,
-   but sending it over the sync socket would need sendmsg, which the
-   policy may refuse (and a refusal would wait for a listener nobody has
-   yet).  So init takes it from us with pidfd_getfd, and we only write
-   its number and wait on a socket pair: read and write, nothing else.  */
-static void
-hand_over_listener (int logsock, int listener)
+/* The program asks init for two things between fork and execve, over a
+   socket pair, and waits for each answer: read and write only, since
+   the seccomp filter may already refuse the rest.
+ *
+ * ASK_LISTENER (--seccomp-log): the listener must reach sbx before the
+ * program runs, but sending it over the sync socket would need sendmsg,
+ * which the policy may refuse (and a refusal would wait for a listener
+ * nobody has yet).  So init takes it with pidfd_getfd.
+ *
+ * ASK_MAPS: a program that keeps CAP_SYS_ADMIN enters a user and mount
+ * namespace of its own first.  Copying the mounts into a less privileged
+ * user namespace locks them: their read-only, nosuid and nodev flags can
+ * no longer be cleared, and no mount can be taken off another to reveal
+ * what lies beneath.  Init gives the new namespace the same ids.  */
+enum ask
 {
+  ASK_LISTENER = 1,
+  ASK_MAPS,
+};
+
+struct ask_msg
+{
+  int32_t type;
+  int32_t num;
+};
+
+static void
+ask_init (int asksock, enum ask type, int num)
+{
+  struct ask_msg m = { type, num };
   char ack;
-  if (write (logsock, &listener, sizeof listener) != sizeof listener
-      || read (logsock, &ack, 1) != 1)
+  if (write (asksock, &m, sizeof m) != sizeof m || read (asksock, &ack, 1) != 1 || ack != 'k')
     _exit (SBX_EXIT_FAILURE);
-  close (listener);
-  close (logsock);
 }
 
-/* Init's side of hand_over_listener.  */
 static int
-take_listener (int logsock, pid_t program, int sock, sbx_error_t *err)
+take_listener (pid_t program, int num, int sock, sbx_error_t *err)
 {
-  int num;
-  ssize_t r = read (logsock, &num, sizeof num);
-  cleanup_close int pidfd = -1;
+  cleanup_close int pidfd = syscall (SYS_pidfd_open, program, 0);
   cleanup_close int fd = -1;
 
-  if (r == 0)
-    return 0; /* the program failed before its filter; it reported why */
-  if (r != sizeof num)
-    return sbx_error_make (err, errno, "read the seccomp listener's number");
-  pidfd = syscall (SYS_pidfd_open, program, 0);
   if (pidfd < 0)
     return sbx_error_make (err, errno, "pidfd_open for --seccomp-log");
   fd = syscall (SYS_pidfd_getfd, pidfd, num, 0);
@@ -177,15 +197,76 @@ take_listener (int logsock, pid_t program, int sock, sbx_error_t *err)
     return sbx_error_make (err, errno, "take the seccomp listener for --seccomp-log");
   if (sbx_sync_send (sock, SBX_SYNC_SECCOMP, fd) < 0)
     return sbx_error_make (err, errno, "pass the seccomp listener to sbx");
-  if (write (logsock, "k", 1) != 1)
-    return sbx_error_make (err, errno, "release the program");
   return 0;
+}
+
+/* The nested namespace maps exactly the ids of ours, each to itself.  */
+static int
+copy_map (pid_t program, const char *what, sbx_error_t *err)
+{
+  cleanup_free char *self = xasprintf ("/proc/self/%s", what);
+  cleanup_free char *target = xasprintf ("/proc/%d/%s", (int)program, what);
+  cleanup_free char *text = NULL;
+  cleanup_free char *out = NULL;
+  size_t len = 0;
+  unsigned long in, outside, count;
+  const char *p;
+
+  if (sbx_read_file (self, &text, NULL, err) < 0)
+    return -1;
+  out = xmalloc0 (strlen (text) + 1);
+  for (p = text; sscanf (p, " %lu %lu %lu", &in, &outside, &count) == 3;)
+    {
+      len += sprintf (out + len, "%lu %lu %lu\n", in, in, count);
+      p = strchr (p, '\n');
+      if (p == NULL)
+        break;
+      p++;
+    }
+  return sbx_write_file (target, out, len, err);
+}
+
+static int
+map_nested (pid_t program, sbx_error_t *err)
+{
+  cleanup_free char *sg = NULL;
+  cleanup_free char *target = xasprintf ("/proc/%d/setgroups", (int)program);
+
+  if (sbx_read_file ("/proc/self/setgroups", &sg, NULL, err) < 0)
+    return -1;
+  if (strncmp (sg, "deny", 4) == 0 && sbx_write_file (target, "deny", 4, err) < 0)
+    return -1;
+  if (copy_map (program, "uid_map", err) < 0 || copy_map (program, "gid_map", err) < 0)
+    return sbx_error_prefix (err, "map the program's own user namespace");
+  return 0;
+}
+
+/* Init's side: answer until the program's execve closes its end.  */
+static int
+serve_program (int asksock, pid_t program, int sock, sbx_error_t *err)
+{
+  for (;;)
+    {
+      struct ask_msg m;
+      ssize_t r = read (asksock, &m, sizeof m);
+      if (r == 0)
+        return 0;
+      if (r != sizeof m)
+        return r < 0 && errno == EINTR ? 0
+                                       : sbx_error_make (err, errno, "read the program's request");
+      if (m.type == ASK_LISTENER && take_listener (program, m.num, sock, err) < 0)
+        return -1;
+      if (m.type == ASK_MAPS && map_nested (program, err) < 0)
+        return -1;
+      if (write (asksock, "k", 1) != 1)
+        return sbx_error_make (err, errno, "answer the program");
+    }
 }
 
 /* The program's last steps: terminal, cwd, capabilities, no_new_privs,
    fds, seccomp, execve.  */
 __attribute__ ((noreturn)) static void
-run_program (struct sbx_launch *l, int slave, int logsock)
+run_program (struct sbx_launch *l, int slave, int asksock)
 {
   const struct sbx_spec *spec = l->spec;
   sbx_error_t err = NULL;
@@ -216,6 +297,17 @@ run_program (struct sbx_launch *l, int slave, int logsock)
     fail (l->sock[1], &err);
   if (enter_cwd (spec, &err) < 0)
     fail (l->sock[1], &err);
+  if (spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN))
+    {
+      if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
+        {
+          sbx_error_make (&err, errno,
+                          "lock the sandbox's mounts (a user namespace for a "
+                          "program that keeps CAP_SYS_ADMIN)");
+          fail (l->sock[1], &err);
+        }
+      ask_init (asksock, ASK_MAPS, 0);
+    }
   if (sbx_caps_apply (spec->process.caps_keep, spec->ids.uid == 0, &err) < 0)
     fail (l->sock[1], &err);
   /* No setuid binary or file capability inside can raise privilege.  */
@@ -235,7 +327,10 @@ run_program (struct sbx_launch *l, int slave, int logsock)
     if (sbx_seccomp_load (&l->seccomp, &listener, &err) < 0)
       fail (l->sock[1], &err);
     if (listener >= 0)
-      hand_over_listener (logsock, listener);
+      {
+        ask_init (asksock, ASK_LISTENER, listener);
+        close (listener);
+      }
   }
   exec_program (spec->process.argv, spec->env.resolved, &err);
   fail (l->sock[1], &err);
@@ -248,16 +343,40 @@ sbx_child_run (struct sbx_launch *l)
   int sock = l->sock[1];
   sbx_error_t err = NULL;
   int slave = -1;
-  int logsock[2] = { -1, -1 };
+  int asksock[2] = { -1, -1 };
   sigset_t mask;
   int sigfd;
   pid_t program;
 
   close (l->sock[0]);
+  if (l->net.portsock[0] >= 0)
+    close (l->net.portsock[0]);
+  /* The host's listeners are the helper's business.  */
+  for (size_t i = 0; i < l->net.n_listeners; i++)
+    if (l->net.listeners[i] >= 0)
+      close (l->net.listeners[i]);
   if (sbx_sync_expect (sock, SBX_SYNC_GO, &err) < 0)
     _exit (SBX_EXIT_FAILURE); /* the parent failed and knows why */
   if (tie_to_parent (sock, &err) < 0)
     fail (sock, &err);
+
+  /* The network first, while the host's /dev/net/tun is in view; sbx
+     starts the helper on the tap while we build the filesystem.  */
+  if (spec->net.mode != SBX_NET_HOST && sbx_net_loopback_up (&err) < 0)
+    fail (sock, &err);
+  if (spec->net.mode == SBX_NET_SLIRP)
+    {
+      int tap = sbx_net_tap_setup (spec->net.mtu, !spec->net.no_ipv6, &err);
+      if (tap < 0)
+        fail (sock, &err);
+      if (sbx_sync_send (sock, SBX_SYNC_TAP, tap) < 0)
+        {
+          sbx_error_make (&err, errno, "pass the tap to sbx");
+          fail (sock, &err);
+        }
+      /* Only the helper holds it now: when the helper dies, tap0 goes.  */
+      close (tap);
+    }
 
   if (setup_filesystem (l, &err) < 0)
     fail (sock, &err);
@@ -266,8 +385,6 @@ sbx_child_run (struct sbx_launch *l)
       sbx_error_make (&err, errno, "set the hostname to `%s`", spec->uts.hostname);
       fail (sock, &err);
     }
-  if (sbx_net_loopback_up (&err) < 0)
-    fail (sock, &err);
 
   if (l->tty.use_pty)
     {
@@ -282,6 +399,11 @@ sbx_child_run (struct sbx_launch *l)
       close (master);
     }
 
+  /* The program runs with its network up: published ports are bound
+     and libslirp runs.  */
+  if (spec->net.mode == SBX_NET_SLIRP && sbx_sync_expect (sock, SBX_SYNC_NET_READY, &err) < 0)
+    fail (sock, &err);
+
   /* Init leaves the launcher's session: a Ctrl-C on the user's terminal
      reaches sbx alone, which forwards it once.  */
   setsid ();
@@ -295,7 +417,7 @@ sbx_child_run (struct sbx_launch *l)
       fail (sock, &err);
     }
 
-  if (l->seccomp.log && socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, logsock) < 0)
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, asksock) < 0)
     {
       sbx_error_make (&err, errno, "socketpair");
       fail (sock, &err);
@@ -309,24 +431,21 @@ sbx_child_run (struct sbx_launch *l)
   if (program == 0)
     {
       close (sigfd);
-      if (logsock[0] >= 0)
-        close (logsock[0]);
-      run_program (l, slave, logsock[1]);
+      close (asksock[0]);
+      run_program (l, slave, asksock[1]);
     }
   if (slave >= 0)
     close (slave); /* the program holds it now */
-  if (logsock[0] >= 0)
+  close (asksock[1]);
+  if (serve_program (asksock[0], program, sock, &err) < 0)
     {
-      close (logsock[1]);
-      if (take_listener (logsock[0], program, sock, &err) < 0)
-        {
-          kill (program, SIGKILL);
-          fail (sock, &err);
-        }
-      close (logsock[0]);
+      kill (program, SIGKILL);
+      fail (sock, &err);
     }
+  close (asksock[0]);
   /* Init keeps no copy of the socket: the parent sees it close when the
      program's execve succeeds.  */
   close (sock);
-  sbx_init_run (program, sigfd);
+  sbx_init_run (program, sigfd, l->net.portsock[1],
+                l->rootfs.state.ephemeral ? l->rootfs.state.dirfd : -1);
 }

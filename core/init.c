@@ -3,10 +3,14 @@
 #include "init.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "../netstack/portfwd.h"
+#include "state.h"
 
 void
 sbx_init_forwarded (sigset_t *set)
@@ -28,8 +32,24 @@ sbx_init_exit_code (int status)
   return 255;
 }
 
+static __attribute__ ((noreturn)) void
+finish (int status, int layers)
+{
+  if (layers >= 0)
+    {
+      /* Everything else of the sandbox goes first, the overlay daemon
+         too, so nothing writes to the layers while they are removed.  */
+      kill (-1, SIGKILL);
+      while (waitpid (-1, NULL, 0) > 0 || errno == EINTR)
+        ;
+      sbx_state_remove_tree (layers, "upper");
+      sbx_state_remove_tree (layers, "work");
+    }
+  _exit (sbx_init_exit_code (status));
+}
+
 void
-sbx_init_run (pid_t program, int sigfd)
+sbx_init_run (pid_t program, int sigfd, int portsock, int layers)
 {
   prctl (PR_SET_NAME, "sbx-init", 0, 0, 0);
   /* Init never exec'd: its /proc/1/exe is sbx itself, and its memory is
@@ -39,7 +59,22 @@ sbx_init_run (pid_t program, int sigfd)
   for (;;)
     {
       struct signalfd_siginfo si;
-      ssize_t r = read (sigfd, &si, sizeof si);
+      struct pollfd pfd[2]
+          = { { .fd = sigfd, .events = POLLIN }, { .fd = portsock, .events = POLLIN } };
+      ssize_t r;
+
+      if (portsock >= 0)
+        {
+          if (poll (pfd, 2, -1) < 0 && errno != EINTR)
+            _exit (255);
+          if (pfd[1].revents & POLLIN)
+            sbx_portfwd_serve (portsock);
+          else if (pfd[1].revents & (POLLHUP | POLLERR))
+            portsock = -1; /* the helper is gone; sbx stops the sandbox */
+          if (!(pfd[0].revents & POLLIN))
+            continue;
+        }
+      r = read (sigfd, &si, sizeof si);
 
       if (r < 0 && errno == EINTR)
         continue;
@@ -52,7 +87,7 @@ sbx_init_run (pid_t program, int sigfd)
           /* One SIGCHLD may stand for many children: reap them all.  */
           while ((p = waitpid (-1, &status, WNOHANG)) > 0)
             if (p == program)
-              _exit (sbx_init_exit_code (status));
+              finish (status, layers);
           continue;
         }
       kill (program, si.ssi_signo);

@@ -12,8 +12,13 @@
 void sbx_init_forwarded (sigset_t *set);
 
 /* Never returns.  `sigfd` is a signalfd for SIGCHLD and the forwarded
-   set, all of them blocked.  */
-__attribute__ ((noreturn)) void sbx_init_run (pid_t program, int sigfd);
+   set, all of them blocked.  `portsock`, when >= 0, is where the network
+   helper asks for sockets to published ports (netstack/portfwd.h).  */
+/* `layers`, when >= 0, is an ephemeral sandbox's state directory: once
+   the program has exited, init stops every other process (fuse-overlayfs
+   among them) and removes the upper and work layers, which only a
+   process with capabilities in this user namespace may delete.  */
+__attribute__ ((noreturn)) void sbx_init_run (pid_t program, int sigfd, int portsock, int layers);
 
 /* Shell convention for a wait status.  */
 int sbx_init_exit_code (int status);

@@ -24,8 +24,7 @@
 #include "util.h"
 
 #define NAMESPACES                                                                                 \
-  (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP      \
-   | CLONE_NEWNET)
+  (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
 
 static void
 launch_free (struct sbx_launch *l)
@@ -33,6 +32,8 @@ launch_free (struct sbx_launch *l)
   sbx_userns_plan_free (&l->userns);
   sbx_mount_plan_free (&l->mounts);
   sbx_seccomp_prog_free (&l->seccomp);
+  sbx_net_stop (&l->net);
+  sbx_rootfs_release (&l->rootfs);
   for (int i = 0; i < 2; i++)
     if (l->sock[i] >= 0)
       close (l->sock[i]);
@@ -123,6 +124,21 @@ handle_message (struct relay *r)
       sbx_seccomp_notify_init (&r->notify, fd);
       fd = -1;
     }
+  else if (m.type == SBX_SYNC_TAP && fd >= 0 && r->l->net.helper < 0)
+    {
+      sbx_error_t e = NULL;
+      if (sbx_net_start (&r->l->spec->net, &r->l->net, fd, &e) < 0)
+        {
+          /* The program never starts: say why, and end the sandbox.  */
+          if (r->child_err == NULL)
+            r->child_err = e;
+          else
+            sbx_error_release (&e);
+          kill (r->l->pid, SIGKILL);
+        }
+      else
+        sbx_sync_send (r->l->sock[0], SBX_SYNC_NET_READY, -1);
+    }
   else if (m.type == SBX_SYNC_ERROR && r->child_err == NULL)
     sbx_error_make_exit (&r->child_err, m.exit_code, 0, "%s", m.text);
   if (fd >= 0)
@@ -140,6 +156,19 @@ handle_signal (struct relay *r)
   if (si.ssi_signo == SIGCHLD)
     {
       int status;
+      pid_t helper = r->l->net.helper;
+      if (helper > 0 && waitpid (helper, &status, WNOHANG) == helper)
+        {
+          /* The network helper died under a running sandbox: its network
+             is gone with the tap, so end the sandbox and say why.  */
+          r->l->net.helper = -1;
+          if (r->child_err == NULL)
+            sbx_error_make (&r->child_err, 0,
+                            "the network helper died (%s %d); the sandbox was stopped",
+                            WIFSIGNALED (status) ? "signal" : "exit status",
+                            WIFSIGNALED (status) ? WTERMSIG (status) : WEXITSTATUS (status));
+          kill (r->l->pid, SIGKILL);
+        }
       if (waitpid (r->l->pid, &status, WNOHANG) == r->l->pid)
         {
           r->ended = true;
@@ -220,7 +249,9 @@ start_child (struct sbx_launch *l, sbx_error_t *err)
 
   /* A fork-like clone (no CLONE_VM, no new stack): the child continues
      here with a copy of the plan.  */
-  pid = syscall (SYS_clone, NAMESPACES | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid = syscall (SYS_clone,
+                 NAMESPACES | (l->spec->net.mode == SBX_NET_HOST ? 0 : CLONE_NEWNET) | SIGCHLD,
+                 NULL, NULL, NULL, NULL);
   if (pid < 0)
     return sbx_userns_clone_error (errno, err);
   if (pid == 0)
@@ -228,6 +259,11 @@ start_child (struct sbx_launch *l, sbx_error_t *err)
   l->pid = pid;
   close (l->sock[1]);
   l->sock[1] = -1;
+  if (l->net.portsock[1] >= 0)
+    {
+      close (l->net.portsock[1]);
+      l->net.portsock[1] = -1;
+    }
   return 0;
 }
 
@@ -257,11 +293,20 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   int ret = -1;
 
   *exit_code = SBX_EXIT_FAILURE;
+  l.rootfs.state.dirfd = l.rootfs.state.lock = -1;
+  sbx_net_runtime_init (&l.net);
+  if (spec->net.mode == SBX_NET_SLIRP && sbx_net_prepare (&spec->net, &l.net, err) < 0)
+    goto out;
   if (sbx_userns_plan (&spec->user, &spec->ids, &l.userns, err) < 0)
     goto out;
+  if (sbx_rootfs_prepare (&spec->root, &spec->ids, &l.rootfs, err) < 0)
+    goto out;
   {
-    struct sbx_layout_in in = { &spec->mounts, &spec->ids, spec->user.home,
-                                spec->process.cwd ? NULL : spec->process.host_cwd };
+    struct sbx_layout_in in
+        = { &spec->mounts,      &spec->ids,
+            spec->user.home,    spec->process.cwd ? NULL : spec->process.host_cwd,
+            spec->uts.hostname, &spec->net,
+            spec->root.dir,     spec->root.overlay != SBX_OVERLAY_NONE };
     if (sbx_layout_plan (&in, &l.mounts, err) < 0)
       goto out;
   }

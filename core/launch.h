@@ -7,7 +7,9 @@
 
 #include <sys/types.h>
 
+#include "../netstack/netstack.h"
 #include "mounts.h"
+#include "overlay.h"
 #include "pty.h"
 #include "seccomp.h"
 #include "spec.h"
@@ -22,6 +24,8 @@ struct sbx_launch
   struct sbx_mount_plan mounts;
   struct sbx_tty tty;
   struct sbx_seccomp_prog seccomp;
+  struct sbx_net_runtime net;
+  struct sbx_rootfs_rt rootfs;
   int sock[2]; /* [0] parent's end, [1] child's end */
   pid_t pid;   /* the sandbox's init, as seen from the host */
 };

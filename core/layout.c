@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../netstack/tap.h"
 #include "mountapi.h"
 #include "util.h"
 
@@ -17,6 +18,9 @@
    with nothing of the host's beneath the sandbox's /home, no unmount
    (by a program granted CAP_SYS_ADMIN) can reveal the users' files.  */
 static const char *const replaced[] = { "proc", "sys", "dev", "tmp", "run", "home", NULL };
+/* With a copy-on-write root, /root is the sandbox's own too: empty at
+   first, kept by a named sandbox, never the host's.  */
+static const char *const replaced_cow[] = { "root", NULL };
 
 /* The device nodes a program may expect; each is bound from the host's
    node because an unprivileged user namespace cannot mknod.  No others.  */
@@ -51,16 +55,19 @@ static const char *const secret_dirs[] = { ".ssh",
 #define SAFE (SBX_MNT_NOSUID | SBX_MNT_NODEV)
 
 static bool
-is_replaced (const char *name)
+is_replaced (const char *name, bool cow)
 {
   for (const char *const *r = replaced; *r; r++)
+    if (strcmp (name, *r) == 0)
+      return true;
+  for (const char *const *r = replaced_cow; cow && *r; r++)
     if (strcmp (name, *r) == 0)
       return true;
   return false;
 }
 
 static int
-plan_host_root (struct sbx_mount_plan *plan, sbx_error_t *err)
+plan_host_root (struct sbx_mount_plan *plan, bool cow, sbx_error_t *err)
 {
   DIR *d = opendir ("/");
   struct dirent *de;
@@ -72,7 +79,7 @@ plan_host_root (struct sbx_mount_plan *plan, sbx_error_t *err)
   while ((de = readdir (d)) != NULL)
     {
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0
-          || is_replaced (de->d_name))
+          || is_replaced (de->d_name, cow))
         continue;
       names = xrealloc (names, (n + 1) * sizeof *names);
       names[n++] = xstrdup (de->d_name);
@@ -92,15 +99,28 @@ plan_host_root (struct sbx_mount_plan *plan, sbx_error_t *err)
               if (l > 0)
                 {
                   target[l] = '\0';
-                  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, src, 0);
+                  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, src, 0)->lower = true;
                 }
             }
           else if (S_ISDIR (st.st_mode) || S_ISREG (st.st_mode))
-            sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, src, src, SBX_MNT_RDONLY | SAFE);
+            sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, src, src, SBX_MNT_RDONLY | SAFE)->lower
+                = true;
         }
       free (names[i]);
     }
   free (names);
+  /* Mount points for what the sandbox gets of its own, in the lower
+     layer itself, so that an overlay need not copy them up.  */
+  for (const char *const *r = replaced; *r; r++)
+    {
+      cleanup_free char *mp = xasprintf ("/%s", *r);
+      sbx_mount_plan_add (plan, SBX_MOP_DIR, NULL, mp, 0)->lower = true;
+    }
+  for (const char *const *r = replaced_cow; cow && *r; r++)
+    {
+      cleanup_free char *mp = xasprintf ("/%s", *r);
+      sbx_mount_plan_add (plan, SBX_MOP_DIR, NULL, mp, 0)->lower = true;
+    }
   return 0;
 }
 
@@ -191,7 +211,15 @@ plan_homes (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
 {
   struct stat st;
 
-  if (stat ("/home", &st) == 0 && S_ISDIR (st.st_mode))
+  if (in->cow)
+    {
+      /* On a copy-on-write root the homes are the lower layer's empty
+         /home: the caller's own is made there, and a named sandbox keeps
+         what the program writes in it.  */
+      if (in->home && strcmp (in->home, "/") != 0)
+        sbx_mount_plan_add (plan, SBX_MOP_DIR, NULL, in->home, 0)->lower = in->rootfs == NULL;
+    }
+  else if (stat ("/home", &st) == 0 && S_ISDIR (st.st_mode))
     add_fs (plan, "tmpfs", "/home", SAFE, "mode=0755", NULL, NULL);
   else if (lstat ("/home", &st) == 0 && S_ISLNK (st.st_mode))
     {
@@ -205,11 +233,46 @@ plan_homes (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
           sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, "/home", 0);
         }
     }
-  if (in->home && strcmp (in->home, "/") != 0 && strcmp (in->home, "/home") != 0)
+  if (!in->cow && in->home && strcmp (in->home, "/") != 0 && strcmp (in->home, "/home") != 0)
     add_fs (plan, "tmpfs", in->home, SAFE, "mode=0700", NULL, NULL);
   if (in->cwd && sbx_layout_cwd_shown (in->home, in->cwd))
     sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, in->cwd, in->cwd, SAFE | SBX_MNT_RDONLY)->what
         = xasprintf ("the current directory %s", in->cwd);
+}
+
+/* A file sbx writes for the sandbox: made in /run/sbx (the sandbox's own
+   tmpfs), bound read-only over `dst`.  A symlink at dst (resolv.conf ->
+   ../run/systemd/resolve/...) is followed inside the new root, where the
+   mount point is created in that tmpfs.  */
+static void
+plan_file (struct sbx_mount_plan *plan, const char *name, const char *dst, char *contents)
+{
+  cleanup_free char *path = xasprintf ("/run/sbx/%s", name);
+  sbx_mount_plan_add (plan, SBX_MOP_FILE, contents, path, 0);
+  sbx_mount_plan_add (plan, SBX_MOP_BIND_INSIDE, path, dst, SBX_MNT_RDONLY | SAFE | SBX_MNT_NOEXEC);
+  free (contents);
+}
+
+/* The host's /etc/hosts and /etc/resolv.conf describe the host's network,
+   not the sandbox's: give the sandbox its own.  */
+static void
+plan_net_files (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
+{
+  const struct sbx_netspec *net = in->net;
+  bool slirp = net && net->mode == SBX_NET_SLIRP;
+
+  if (net && net->mode == SBX_NET_HOST)
+    return;
+  plan_file (plan, "hosts", "/etc/hosts",
+             xasprintf ("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                        "%s\t%s\n",
+                        slirp ? SBX_NET_GUEST4 : "127.0.1.1", in->hostname));
+  plan_file (plan, "hostname", "/etc/hostname", xasprintf ("%s\n", in->hostname));
+  if (slirp)
+    plan_file (plan, "resolv.conf", "/etc/resolv.conf",
+               xasprintf ("# written by sbx: libslirp forwards DNS to the host's resolver\n"
+                          "nameserver " SBX_NET_DNS4 "\n%s",
+                          net->no_ipv6 ? "" : "nameserver " SBX_NET_DNS6 "\n"));
 }
 
 int
@@ -219,16 +282,18 @@ sbx_layout_plan (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sb
   const struct sbx_ids *ids = in->ids;
 
   memset (plan, 0, sizeof *plan);
-  if (plan_host_root (plan, err) < 0)
+  if (in->rootfs == NULL && plan_host_root (plan, in->cow, err) < 0)
     return -1;
   plan_dev (plan);
   plan_proc_sys (plan);
   add_fs (plan, "tmpfs", "/tmp", SAFE, "mode=1777", NULL, NULL);
   add_fs (plan, "tmpfs", "/run", SAFE, "mode=0755", NULL, NULL);
   /* Root inside gets a home it can write, as in a container.  */
-  if (ids->uid == 0)
+  if (ids->uid == 0 && !in->cow)
     add_fs (plan, "tmpfs", "/root", SAFE, "mode=0700", NULL, NULL);
   plan_homes (in, plan);
+  if (in->hostname)
+    plan_net_files (in, plan);
 
   for (size_t i = 0; i < user->n; i++)
     {

@@ -15,6 +15,10 @@ struct sbx_layout_in
   const struct sbx_ids *ids;
   const char *home; /* the caller's home on the host */
   const char *cwd;  /* the caller's cwd to show read-only, or NULL */
+  const char *hostname;
+  const struct sbx_netspec *net;
+  const char *rootfs; /* --rootfs: the lower layer instead of the host's tree */
+  bool cow;           /* the root is a copy-on-write overlay */
 };
 
 int sbx_layout_plan (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sbx_error_t *err);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "mountapi.h"
+#include "overlay.h"
 #include "path.h"
 #include "util.h"
 
@@ -160,6 +161,43 @@ apply_one (int rootfd, struct sbx_mop *op, sbx_error_t *err)
         return -1;
       return sbx_mnt_attach (mfd, target, op->dst, err);
 
+    case SBX_MOP_DIR:
+      target = sbx_path_open_in_root (rootfd, op->dst, SBX_OPEN_CREATE_DIR, err);
+      return target < 0 ? -1 : 0;
+
+    case SBX_MOP_FILE:
+      {
+        cleanup_free char *name = NULL;
+        cleanup_close int parent = open_parent (rootfd, op->dst, &name, err);
+        cleanup_close int dir = -1, fd = -1;
+        if (parent < 0)
+          return -1;
+        dir = openat (parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fd = dir < 0
+                 ? -1
+                 : openat (dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 || sbx_write_all (fd, op->src, strlen (op->src)) < 0)
+          return sbx_error_make (err, errno, "write `%s`", op->dst);
+        return 0;
+      }
+
+    case SBX_MOP_BIND_INSIDE:
+      {
+        cleanup_close int src = sbx_path_open_in_root (rootfd, op->src, 0, err);
+        struct stat st;
+        if (src < 0 || fstat (src, &st) < 0)
+          return -1;
+        mfd = sbx_mnt_clone (src, "", false, err);
+        if (mfd < 0 || sbx_mnt_set_flags (mfd, op->flags, false, err) < 0)
+          return -1;
+        target = sbx_path_open_in_root (
+            rootfd, op->dst, S_ISDIR (st.st_mode) ? SBX_OPEN_CREATE_DIR : SBX_OPEN_CREATE_FILE,
+            err);
+        if (target < 0)
+          return -1;
+        return sbx_mnt_attach (mfd, target, op->dst, err);
+      }
+
     case SBX_MOP_RO_SELF:
       target = sbx_path_open_in_root (rootfd, op->dst, 0, err);
       if (target < 0)
@@ -172,22 +210,14 @@ apply_one (int rootfd, struct sbx_mop *op, sbx_error_t *err)
   return sbx_error_make (err, EINVAL, "unknown mount operation");
 }
 
-int
-sbx_mounts_enter (struct sbx_mount_plan *plan, sbx_error_t *err)
+static int
+apply_ops (int rootfd, struct sbx_mount_plan *plan, bool lower, sbx_error_t *err)
 {
-  static const char *const root_opts[] = { "mode=0755", NULL };
-  cleanup_close int rootfd = -1;
-
-  /* The new root is a tmpfs, so that mount points for new top-level
-     paths can be made in it; placed over /tmp only so that it is attached
-     (pivot_root needs that).  Every host source is already an fd.  */
-  rootfd = sbx_mnt_new_fs ("tmpfs", root_opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
-  if (rootfd < 0 || sbx_mnt_attach_path (rootfd, "/tmp", err) < 0)
-    return sbx_error_prefix (err, "make the new root");
-
   for (size_t i = 0; i < plan->n; i++)
     {
       struct sbx_mop *op = &plan->ops[i];
+      if (op->lower != lower)
+        continue;
       if (apply_one (rootfd, op, err) < 0)
         {
           if (op->optional)
@@ -198,6 +228,149 @@ sbx_mounts_enter (struct sbx_mount_plan *plan, sbx_error_t *err)
           return op_error (op, err);
         }
     }
+  return 0;
+}
+
+/* The kernel's overlayfs refuses a lower with submounts it may not see
+   through, so the host's tree gets one overlay per top-level directory;
+   everything else of the lower layer is applied as planned.  */
+static int
+kernel_overlays (int rootfd, struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt,
+                 sbx_error_t *err)
+{
+  for (size_t i = 0; i < plan->n; i++)
+    {
+      struct sbx_mop *op = &plan->ops[i];
+      if (!op->lower)
+        continue;
+      if (op->kind == SBX_MOP_HOST_TREE && op->src_is_dir)
+        {
+          const char *top = op->dst + 1;
+          cleanup_free char *u = xasprintf ("%s/%s", rt->state.upper, top);
+          cleanup_free char *w = xasprintf ("%s/%s", rt->state.work, top);
+          cleanup_free char *target = xasprintf ("/tmp/.sbx-root/%s", top);
+          cleanup_close int fd = -1;
+          if ((mkdir (u, 0755) < 0 && errno != EEXIST) || (mkdir (w, 0700) < 0 && errno != EEXIST))
+            return sbx_error_make (err, errno, "make the overlay layers of %s", op->dst);
+          fd = sbx_path_open_in_root (rootfd, op->dst, SBX_OPEN_CREATE_DIR, err);
+          if (fd < 0 || sbx_overlay_kernel.mount_tree (rt, op->src, u, w, target, err) < 0)
+            return op_error (op, err);
+          continue;
+        }
+      if (apply_one (rootfd, op, err) < 0)
+        return op_error (op, err);
+    }
+  return 0;
+}
+
+/* Build the root below /tmp/.sbx-root (in our private mount namespace;
+   the host's /tmp is not touched) and return it, attached.  */
+static int
+make_root (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt, bool *read_only, bool *fuse,
+           sbx_error_t *err)
+{
+  static const char *const stage_opts[] = { "mode=0700", NULL };
+  static const char *const root_opts[] = { "mode=0755", NULL };
+  cleanup_close int stage = -1, lowerfd = -1;
+  enum sbx_overlay_kind kind = rt->kind;
+  int rootfd;
+
+  /* A staging tmpfs over /tmp holds the lower tree and the mount point
+     of the root; every host source is already an fd.  */
+  stage = sbx_mnt_new_fs ("tmpfs", stage_opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
+  if (stage < 0 || sbx_mnt_attach_path (stage, "/tmp", err) < 0)
+    return sbx_error_prefix (err, "make the new root");
+  if (mkdir ("/tmp/.sbx-root", 0755) < 0 || mkdir ("/tmp/.sbx-lower", 0755) < 0)
+    return sbx_error_make (err, errno, "make the new root");
+
+  if (kind == SBX_OVERLAY_AUTO)
+    kind = sbx_overlay_kernel_works ("/tmp/.sbx-probe") ? SBX_OVERLAY_KERNEL : SBX_OVERLAY_FUSE;
+  *read_only = kind == SBX_OVERLAY_NONE;
+  *fuse = kind == SBX_OVERLAY_FUSE;
+
+  /* The lower layer: the host's tree assembled on a tmpfs, or --rootfs.  */
+  if (rt->lower_dir == NULL && kind != SBX_OVERLAY_KERNEL)
+    {
+      lowerfd = sbx_mnt_new_fs ("tmpfs", root_opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
+      if (lowerfd < 0 || sbx_mnt_attach_path (lowerfd, "/tmp/.sbx-lower", err) < 0)
+        return sbx_error_prefix (err, "make the lower layer");
+      if (apply_ops (lowerfd, plan, true, err) < 0)
+        return -1;
+    }
+
+  switch (kind)
+    {
+    case SBX_OVERLAY_NONE:
+      if (rt->lower_dir)
+        {
+          cleanup_close int tree = sbx_mnt_clone (AT_FDCWD, rt->lower_dir, true, err);
+          if (tree < 0 || sbx_mnt_attach_path (tree, "/tmp/.sbx-root", err) < 0)
+            return sbx_error_prefix (err, "--rootfs %s", rt->lower_dir);
+        }
+      else
+        {
+          cleanup_close int tree = sbx_mnt_clone (lowerfd, "", true, err);
+          if (tree < 0 || sbx_mnt_attach_path (tree, "/tmp/.sbx-root", err) < 0)
+            return sbx_error_prefix (err, "make the new root");
+        }
+      break;
+
+    case SBX_OVERLAY_FUSE:
+      if (sbx_overlay_fuse.mount_tree (rt, rt->lower_dir ? rt->lower_dir : "/tmp/.sbx-lower",
+                                       rt->state.upper, rt->state.work, "/tmp/.sbx-root", err)
+          < 0)
+        return -1;
+      break;
+
+    default: /* kernel */
+      if (rt->lower_dir)
+        {
+          if (sbx_overlay_kernel.mount_tree (rt, rt->lower_dir, rt->state.upper, rt->state.work,
+                                             "/tmp/.sbx-root", err)
+              < 0)
+            return sbx_error_prefix (err, "--overlay kernel");
+        }
+      else
+        {
+          cleanup_close int top
+              = sbx_mnt_new_fs ("tmpfs", root_opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
+          cleanup_close int topfd = -1;
+          if (top < 0 || sbx_mnt_attach_path (top, "/tmp/.sbx-root", err) < 0)
+            return sbx_error_prefix (err, "make the new root");
+          topfd = open ("/tmp/.sbx-root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+          if (topfd < 0)
+            return sbx_error_make (err, errno, "open the new root");
+          if (kernel_overlays (topfd, plan, rt, err) < 0)
+            return sbx_error_prefix (err, "--overlay kernel");
+        }
+      break;
+    }
+  rootfd = open ("/tmp/.sbx-root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return sbx_error_make (err, errno, "open the new root");
+  /* Whatever the backend mounted with, the root honours no setuid bit and
+     no device node.  */
+  if (sbx_mnt_set_flags (rootfd, SBX_MNT_NOSUID | SBX_MNT_NODEV, false, err) < 0)
+    {
+      close (rootfd);
+      return sbx_error_prefix (err, "make the new root nosuid");
+    }
+  return rootfd;
+}
+
+int
+sbx_mounts_enter (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rootfs, sbx_error_t *err)
+{
+  cleanup_close int rootfd = -1;
+  bool read_only = false, fuse = false;
+
+  rootfd = make_root (plan, rootfs, &read_only, &fuse, err);
+  if (rootfd < 0)
+    return -1;
+  if (apply_ops (rootfd, plan, false, err) < 0)
+    return -1;
+  if (fuse && sbx_overlay_fuse_keep (rootfd, err) < 0)
+    return -1;
 
   if (fchdir (rootfd) < 0)
     return sbx_error_make (err, errno, "enter the new root");
@@ -211,12 +384,12 @@ sbx_mounts_enter (struct sbx_mount_plan *plan, sbx_error_t *err)
   if (chdir ("/") < 0)
     return sbx_error_make (err, errno, "chdir /");
 
-  /* The top-level tmpfs holds only mount points: make it read-only like
-     the rest of the host's / in this sandbox.  */
-  {
-    cleanup_close int top = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (top < 0 || sbx_mnt_set_flags (top, SBX_MNT_RDONLY, false, err) < 0)
-      return sbx_error_prefix (err, "make / read-only");
-  }
+  /* Without an overlay the root is the lower layer: read-only.  */
+  if (read_only)
+    {
+      cleanup_close int top = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (top < 0 || sbx_mnt_set_flags (top, SBX_MNT_RDONLY, false, err) < 0)
+        return sbx_error_prefix (err, "make / read-only");
+    }
   return 0;
 }

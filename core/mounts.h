@@ -13,10 +13,13 @@
 
 enum sbx_mop_kind
 {
-  SBX_MOP_HOST_TREE, /* a copy of a host path (with its submounts) */
-  SBX_MOP_FS,        /* a new filesystem instance (tmpfs, proc, devpts...) */
-  SBX_MOP_RO_SELF,   /* a path already inside, bound read-only over itself */
-  SBX_MOP_SYMLINK,   /* a symlink dst -> src */
+  SBX_MOP_HOST_TREE,   /* a copy of a host path (with its submounts) */
+  SBX_MOP_FS,          /* a new filesystem instance (tmpfs, proc, devpts...) */
+  SBX_MOP_RO_SELF,     /* a path already inside, bound read-only over itself */
+  SBX_MOP_SYMLINK,     /* a symlink dst -> src */
+  SBX_MOP_FILE,        /* a file dst with the contents src, on a writable tmpfs */
+  SBX_MOP_BIND_INSIDE, /* a file or tree already inside (src) bound at dst */
+  SBX_MOP_DIR,         /* an empty directory dst (a mount point of the lower layer) */
 };
 
 #define SBX_MOP_MAX_OPTS 4
@@ -33,6 +36,7 @@ struct sbx_mop
   char *what; /* how the user asked for it, for errors ("--bind x:/y") */
   int srcfd;  /* HOST_TREE: the copied tree, opened before the root */
   bool src_is_dir;
+  bool lower; /* part of the lower layer (the host\'s tree) */
 };
 
 struct sbx_mount_plan
@@ -49,9 +53,14 @@ struct sbx_mop *sbx_mount_plan_add (struct sbx_mount_plan *plan, enum sbx_mop_ki
    in view.  */
 int sbx_mounts_open_sources (struct sbx_mount_plan *plan, sbx_error_t *err);
 
-/* Make the new root (a tmpfs), apply the plan below it, pivot_root into
-   it and detach the old root.  The caller is in its own mount namespace
-   with private propagation.  */
-int sbx_mounts_enter (struct sbx_mount_plan *plan, sbx_error_t *err);
+struct sbx_rootfs_rt;
+
+/* Make the new root, apply the plan below it, pivot_root into it and
+   detach the old root.  The root is the copy-on-write overlay of the
+   lower layer (the plan's `lower` operations on a tmpfs, or --rootfs) or,
+   without an overlay, that lower layer read-only.  The caller is in its
+   own mount namespace with private propagation.  */
+int sbx_mounts_enter (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rootfs,
+                      sbx_error_t *err);
 
 #endif

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "caps.h"
+#include "path.h"
+#include "state.h"
 #include "seccomp.h"
 #include "util.h"
 
@@ -210,6 +212,149 @@ apply_seccomp_log (struct sbx_spec *spec, const char *arg, const struct sbx_sett
   return 0;
 }
 
+/* Remember the first setting that only makes sense with slirp, to name
+   it if the network turns out to be something else.  */
+static void
+needs_slirp (struct sbx_spec *spec, const struct sbx_setting_ctx *ctx, const char *name,
+             const char *arg)
+{
+  if (spec->net.needs_slirp == NULL)
+    spec->net.needs_slirp
+        = xasprintf ("%s%s%s", ctx->origin ? ctx->origin : name, arg ? " " : "", arg ? arg : "");
+}
+
+static int
+apply_net (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+           sbx_error_t *err)
+{
+  if (strcmp (arg, "none") == 0)
+    spec->net.mode = SBX_NET_NONE;
+  else if (strcmp (arg, "slirp") == 0)
+    spec->net.mode = SBX_NET_SLIRP;
+  else if (strcmp (arg, "host") == 0)
+    spec->net.mode = SBX_NET_HOST;
+  else
+    return sbx_error_make (err, 0, "`%s`: expected none, slirp or host", arg);
+  return 0;
+}
+
+static int
+apply_mtu (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+           sbx_error_t *err)
+{
+  unsigned long v;
+  /* 1280: the least IPv6 allows; 65520: the most libslirp handles.  */
+  if (!sbx_parse_uint (arg, 65520, &v) || v < 1280)
+    return sbx_error_make (err, 0, "`%s`: expected a number from 1280 to 65520", arg);
+  spec->net.mtu = v;
+  return 0;
+}
+
+static int
+apply_no_ipv6 (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  spec->net.no_ipv6 = true;
+  return 0;
+}
+
+static int
+apply_allow_host_loopback (struct sbx_spec *spec, const char *arg,
+                           const struct sbx_setting_ctx *ctx, sbx_error_t *err)
+{
+  spec->net.allow_host_loopback = true;
+  needs_slirp (spec, ctx, "allow-host-loopback", NULL);
+  return 0;
+}
+
+static int
+apply_publish (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  struct sbx_publish p;
+  if (sbx_publish_parse (arg, &p, err) < 0)
+    return -1;
+  for (size_t i = 0; i < spec->net.n_ports; i++)
+    if (spec->net.ports[i].host_port == p.host_port && spec->net.ports[i].proto == p.proto
+        && spec->net.ports[i].family == p.family
+        && memcmp (spec->net.ports[i].host_addr, p.host_addr, 16) == 0)
+      {
+        free (p.text);
+        return sbx_error_make (err, 0, "`%s`: that host port is already published", arg);
+      }
+  spec->net.ports = xrealloc (spec->net.ports, (spec->net.n_ports + 1) * sizeof p);
+  spec->net.ports[spec->net.n_ports++] = p;
+  needs_slirp (spec, ctx, "publish", arg);
+  return 0;
+}
+
+static int
+apply_egress (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+              sbx_error_t *err)
+{
+  if (sbx_egress_add (&spec->net.egress, arg, err) < 0)
+    return -1;
+  needs_slirp (spec, ctx, "egress", arg);
+  return 0;
+}
+
+static int
+apply_egress_preset (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                     sbx_error_t *err)
+{
+  if (sbx_egress_add_preset (&spec->net.egress, arg, err) < 0)
+    return -1;
+  needs_slirp (spec, ctx, "egress-preset", arg);
+  return 0;
+}
+
+static int
+apply_net_log (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  spec->net.log = true;
+  return 0;
+}
+
+static int
+apply_name (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+            sbx_error_t *err)
+{
+  if (sbx_name_check (arg, err) < 0)
+    return -1;
+  free (spec->root.name);
+  spec->root.name = xstrdup (arg);
+  return 0;
+}
+
+static int
+apply_rootfs (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+              sbx_error_t *err)
+{
+  if (ctx->cwd == NULL && arg[0] != '/' && !(arg[0] == '~' && arg[1] == '/'))
+    return sbx_error_make (err, 0, "`%s`: use an absolute path or ~/ here", arg);
+  free (spec->root.dir);
+  spec->root.dir = sbx_path_absolute (arg, ctx->cwd ? ctx->cwd : "/", ctx->home);
+  return 0;
+}
+
+static int
+apply_overlay (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  if (strcmp (arg, "fuse") == 0)
+    spec->root.overlay = SBX_OVERLAY_FUSE;
+  else if (strcmp (arg, "kernel") == 0)
+    spec->root.overlay = SBX_OVERLAY_KERNEL;
+  else if (strcmp (arg, "auto") == 0)
+    spec->root.overlay = SBX_OVERLAY_AUTO;
+  else if (strcmp (arg, "none") == 0)
+    spec->root.overlay = SBX_OVERLAY_NONE;
+  else
+    return sbx_error_make (err, 0, "`%s`: expected fuse, kernel, auto or none", arg);
+  return 0;
+}
+
 const struct sbx_setting sbx_settings[] = {
   { "uid", true, "N", apply_uid },
   { "gid", true, "N", apply_gid },
@@ -227,6 +372,17 @@ const struct sbx_setting sbx_settings[] = {
   { "seccomp-allow", true, "NAME|@GROUP", apply_seccomp_allow },
   { "seccomp-deny", true, "NAME|@GROUP", apply_seccomp_deny },
   { "seccomp-log", false, NULL, apply_seccomp_log },
+  { "name", true, "NAME", apply_name },
+  { "rootfs", true, "DIR", apply_rootfs },
+  { "overlay", true, "fuse|kernel|auto|none", apply_overlay },
+  { "net", true, "none|slirp|host", apply_net },
+  { "mtu", true, "N", apply_mtu },
+  { "no-ipv6", false, NULL, apply_no_ipv6 },
+  { "allow-host-loopback", false, NULL, apply_allow_host_loopback },
+  { "publish", true, "[HOSTIP:]HOSTPORT:SANDBOXPORT[/tcp|/udp]", apply_publish },
+  { "egress", true, "allow|deny:CIDR[:PORT[-PORT]][/tcp|/udp]", apply_egress },
+  { "egress-preset", true, "no-lan", apply_egress_preset },
+  { "net-log", false, NULL, apply_net_log },
   { NULL, false, NULL, NULL },
 };
 

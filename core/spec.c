@@ -50,6 +50,13 @@ sbx_spec_free (struct sbx_spec *spec)
       free (spec->seccomp.ops[i].origin);
     }
   free (spec->seccomp.ops);
+  for (size_t i = 0; i < spec->net.n_ports; i++)
+    free (spec->net.ports[i].text);
+  free (spec->net.ports);
+  sbx_egress_free (&spec->net.egress);
+  free (spec->net.needs_slirp);
+  free (spec->root.dir);
+  free (spec->root.name);
   memset (spec, 0, sizeof *spec);
 }
 
@@ -198,8 +205,18 @@ sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
   if (!spec->ids.gid_set)
     spec->ids.gid = spec->ids.uid_set && spec->ids.uid == 0 ? 0 : spec->user.gid;
 
+  /* A named sandbox is called by its name, as a container is.  */
   if (spec->uts.hostname == NULL)
-    spec->uts.hostname = xstrdup ("sbx");
+    spec->uts.hostname = xstrdup (
+        spec->root.name && sbx_hostname_valid (spec->root.name) ? spec->root.name : "sbx");
+  if (spec->root.dir)
+    {
+      struct stat st;
+      if (stat (spec->root.dir, &st) < 0)
+        return sbx_error_make (err, errno, "--rootfs `%s`", spec->root.dir);
+      if (!S_ISDIR (st.st_mode))
+        return sbx_error_make (err, ENOTDIR, "--rootfs `%s`", spec->root.dir);
+    }
   if (!sbx_hostname_valid (spec->uts.hostname))
     return sbx_error_make (err, 0,
                            "invalid hostname `%s`: use letters, digits, `-` and `.`, at most 64 "
@@ -229,6 +246,12 @@ sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
   if (spec->process.cwd && spec->process.cwd[0] != '/')
     return sbx_error_make (err, 0, "--chdir `%s`: must be an absolute path inside the sandbox",
                            spec->process.cwd);
+
+  if (spec->net.needs_slirp && spec->net.mode != SBX_NET_SLIRP)
+    return sbx_error_make (err, 0, "%s needs --net slirp (the sandbox's network is `%s`)",
+                           spec->net.needs_slirp, spec->net.mode == SBX_NET_HOST ? "host" : "none");
+  if (spec->net.mtu == 0)
+    spec->net.mtu = 65520;
 
   spec->process.host_cwd = getcwd (NULL, 0);
 

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../netstack/egress.h"
+#include "../netstack/publish.h"
 #include "error.h"
 
 enum sbx_mount_kind
@@ -104,6 +106,42 @@ struct sbx_seccomp
   bool log; /* report each refused syscall by name (--seccomp-log) */
 };
 
+enum sbx_net_mode
+{
+  SBX_NET_NONE = 0, /* loopback only */
+  SBX_NET_SLIRP,    /* user-mode networking through libslirp */
+  SBX_NET_HOST,     /* the host's network namespace, shared */
+};
+
+struct sbx_netspec
+{
+  enum sbx_net_mode mode;
+  unsigned mtu; /* 0: the default, 65520 */
+  bool no_ipv6;
+  bool allow_host_loopback;
+  struct sbx_publish *ports;
+  size_t n_ports;
+  struct sbx_egress egress;
+  bool log;          /* --net-log: one line per refused connection, rate-limited */
+  char *needs_slirp; /* the first setting that needs --net slirp, for the error */
+};
+
+enum sbx_overlay_kind
+{
+  SBX_OVERLAY_FUSE = 0, /* fuse-overlayfs: the default */
+  SBX_OVERLAY_KERNEL,   /* the kernel's overlayfs in the user namespace */
+  SBX_OVERLAY_AUTO,     /* kernel where it works, else fuse */
+  SBX_OVERLAY_NONE,     /* no copy-on-write: the lower read-only */
+};
+
+/* What the sandbox's root stands on.  */
+struct sbx_rootspec
+{
+  char *dir;  /* --rootfs: a directory tree as the lower layer; NULL: the host's / */
+  char *name; /* --name: keep the upper layer as this named sandbox */
+  enum sbx_overlay_kind overlay;
+};
+
 struct sbx_uts
 {
   char *hostname;
@@ -118,6 +156,8 @@ struct sbx_spec
   struct sbx_process process;
   struct sbx_uts uts;
   struct sbx_seccomp seccomp;
+  struct sbx_netspec net;
+  struct sbx_rootspec root;
 };
 
 void sbx_spec_init (struct sbx_spec *spec);

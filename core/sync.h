@@ -11,10 +11,12 @@
 
 enum sbx_sync_type
 {
-  SBX_SYNC_GO = 1,  /* parent -> child: id maps written, go on */
-  SBX_SYNC_ERROR,   /* child -> parent: setup or exec failed */
-  SBX_SYNC_PTY,     /* child -> parent: the pty master, as SCM_RIGHTS */
-  SBX_SYNC_SECCOMP, /* child -> parent: the seccomp listener (--seccomp-log) */
+  SBX_SYNC_GO = 1,    /* parent -> child: id maps written, go on */
+  SBX_SYNC_ERROR,     /* child -> parent: setup or exec failed */
+  SBX_SYNC_PTY,       /* child -> parent: the pty master, as SCM_RIGHTS */
+  SBX_SYNC_SECCOMP,   /* child -> parent: the seccomp listener (--seccomp-log) */
+  SBX_SYNC_TAP,       /* child -> parent: tap0 of the sandbox (--net slirp) */
+  SBX_SYNC_NET_READY, /* parent -> child: the network helper runs */
 };
 
 #define SBX_SYNC_TEXT_MAX 2048

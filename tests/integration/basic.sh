@@ -5,9 +5,11 @@
 me=$(id -u)
 mygid=$(id -g)
 
-sbx_run -- sh -c 'echo $$; cat /proc/1/comm'
-is "$OUT" "2
-sbx-init" "the program is PID 2 under sbx's init as PID 1"
+sbx_run -- sh -c 'echo $PPID; cat /proc/1/comm'
+is "$OUT" "1
+sbx-init" "the program runs under sbx's init as PID 1"
+sbx_run --overlay none -- sh -c 'echo $$'
+is "$OUT" "2" "without an overlay daemon the program is PID 2"
 
 sbx_run -- hostname
 is "$OUT" "sbx" "default hostname is sbx"
@@ -118,8 +120,8 @@ is "$(( ${OUT:-0} & 1 ))" 1 "lo is up"
 sleep 300 &
 hostpid=$!
 at_exit "kill $hostpid 2>/dev/null"
-sbx_run -- ps -e -o pid=
-is "$(echo $OUT)" "1 2" "ps -e inside sees only init and itself"
+sbx_run -- ps -e -o comm=
+is "$(echo $OUT | tr ' ' '\n' | sort | tr '\n' ' ')" "fuse-overlayfs ps sbx-init " "ps -e inside sees only init, the overlay daemon and itself"
 sbx_run -- sh -c "kill -0 $hostpid; echo \$?"
 like "$OUT" "^1$" "a host process cannot be signalled by pid"
 no_leftovers "nothing left behind"

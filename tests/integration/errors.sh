@@ -25,7 +25,7 @@ fails_cleanly "destination /" 125 "may not be / or contain" --tmpfs / -- true
 ln -s ../../../../../../../../../../../../etc "$SCRATCH/up"
 # The scratch directory is bound at /s so that its symlink is on the way.
 fails_cleanly "destination escaping through a symlink" 125 "leads outside the sandbox root" --ro-bind "$SCRATCH:/s" --bind "$SCRATCH:/s/up/x" -- true
-fails_cleanly "mount point under the read-only host tree" 125 "cannot create mount point \`/usr/sbx-new\`.*Read-only file system.*top-level" --tmpfs /usr/sbx-new -- true
+fails_cleanly "mount point under the read-only host tree (--overlay none)" 125 "cannot create mount point \`/usr/sbx-new\`.*Read-only file system.*top-level" --overlay none --tmpfs /usr/sbx-new -- true
 fails_cleanly "--chdir to a missing directory" 125 "^sbx: --chdir \`/nope\`: No such file or directory" --chdir /nope -- true
 
 # A file sbx must not lose: a failed run leaves the user's files alone.

@@ -1,13 +1,17 @@
-# The sandbox's filesystem: the host's / read-only, fresh /proc, a minimal
-# /dev, private /tmp and /run, nosuid/nodev, private propagation, no trace
-# of the old root, and the user's --bind/--ro-bind/--tmpfs/--chdir.
+# The sandbox's filesystem: the host's / (copy-on-write, or read-only with
+# --overlay none), fresh /proc, a minimal /dev, private /tmp and /run,
+# nosuid/nodev, private propagation, no trace of the old root, and the
+# user's --bind/--ro-bind/--tmpfs/--chdir.  The overlay itself: overlay.sh.
 . "$SBX_TESTS/lib/tap.sh"
 scratch
 
-sbx_run -- sh -c 'touch /usr/sbx-probe 2>&1; echo rc=$?'
-like "$OUT" "Read-only file system" "the host's /usr is read-only"
-sbx_run -- sh -c 'touch /sbx-probe 2>&1; echo rc=$?'
-like "$OUT" "Read-only file system" "the top level is read-only"
+sbx_run --overlay none -- sh -c 'touch /usr/sbx-probe 2>&1; echo rc=$?'
+like "$OUT" "Read-only file system" "--overlay none: the host's /usr is read-only"
+sbx_run --overlay none -- sh -c 'touch /sbx-probe 2>&1; echo rc=$?'
+like "$OUT" "Read-only file system" "--overlay none: the top level is read-only"
+sbx_run -- sh -c 'touch /usr/sbx-probe /sbx-probe && echo ok'
+is "$OUT" "ok" "on the copy-on-write root the program can write anywhere"
+[ ! -e /usr/sbx-probe ] && [ ! -e /sbx-probe ] && pass "... and the host's / never changes" || fail "... and the host's / never changes"
 sbx_run -- sh -c 'echo x > /tmp/a && echo x > /run/a && echo x > /dev/shm/a && echo ok'
 is "$OUT" "ok" "/tmp, /run and /dev/shm are writable"
 touch "$SCRATCH/host-marker"
@@ -26,7 +30,7 @@ null-ok" "the device nodes work"
 sbx_run -- sh -c 'ls /dev/kmsg /dev/mem /dev/vda /dev/fuse 2>/dev/null | wc -l'
 is "$OUT" "0" "no other host device nodes"
 
-sbx_run -- ls /proc
+sbx_run --overlay none -- ls /proc
 is "$(printf '%s\n' "$OUT" | grep -E '^[0-9]+$' | sort -n | tr '\n' ' ')" "1 2 " "/proc shows only the sandbox's processes"
 sbx_run --uid 0 -- sh -c '(echo evil > /proc/sys/kernel/hostname) 2>&1; echo rc=$?'
 like "$OUT" "rc=[1-9]" "/proc/sys refuses writes"
@@ -39,7 +43,7 @@ is "$OUT" "lo" "/sys shows the sandbox's own network namespace"
 sbx_run -- cat /proc/self/mountinfo
 mi=$OUT
 bad=$(printf '%s\n' "$mi" | awk '{ split($6, o, ","); s = 0; d = 0; for (i in o) { if (o[i] == "nosuid") s = 1; if (o[i] == "nodev") d = 1 }
-  if (!s) print $5 " lacks nosuid"; if (!d && $5 !~ /^\/dev\/(null|zero|full|random|urandom|tty)$/ && $5 != "/dev" && $5 != "/dev/pts") print $5 " lacks nodev" }')
+  if (!s) print $5 " lacks nosuid"; if (!d && $5 !~ /^(\/run\/.sbx-fuse)?\/dev\/(null|zero|full|random|urandom|tty|fuse)$/ && $5 != "/dev" && $5 != "/dev/pts") print $5 " lacks nodev" }')
 is "$bad" "" "every mount is nosuid, and nodev except the device nodes"
 for m in /proc/sys /proc/sysrq-trigger /proc/irq /proc/bus /proc/fs /sys; do
   opts=$(printf '%s\n' "$mi" | awk -v m=$m '$5 == m { print $6 }')
@@ -50,7 +54,7 @@ for m in /dev /dev/pts; do
   if printf '%s\n' "$mi" | awk -v m=$m '$5 == m' | grep -q noexec; then pass "$m is noexec"; else fail "$m is noexec"; fi
 done
 fstype_of() { printf '%s\n' "$mi" | awk -v m="$1" '$5 == m { for (i = 7; i <= NF; i++) if ($i == "-") { print $(i + 1); break } }'; }
-is "$(fstype_of /)" "tmpfs" "/ is sbx's own tmpfs"
+is "$(fstype_of /)" "fuse.fuse-overlayfs" "/ is the copy-on-write overlay"
 is "$(fstype_of /proc)" "proc" "/proc is a fresh proc"
 is "$(fstype_of /dev/pts)" "devpts" "/dev/pts is a fresh devpts"
 unlike "$mi" "shared:" "no mount propagates to or from the host (all private)"

@@ -2,6 +2,7 @@
 #ifndef SBX_PROBE_H
 #define SBX_PROBE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* A check that hangs (a blocked connect, a lost child) ends as a FAIL.  */
@@ -63,6 +64,21 @@ const char *signame (int sig);
 const char *answer (int e, long ret);
 /* The number in a /proc/sys file, -1 when there is none.  */
 int read_sysctl (const char *path);
+/* The value of FIELD ("CapEff") in /proc/PID/status (PID 0: self), blanks
+   trimmed, into OUT: 0, or -1 with errno.  */
+int read_status (int pid, const char *field, char *out, size_t len);
+/* An errno was wanted: ok "WANT (WHY)" when GOT is WANT, else FAIL "got
+   GOT want WANT (WHY)".  RET is the call's return value, shown on success;
+   WHY may be NULL.  */
+void expect_errno (struct result *r, int got, long ret, int want, const char *why);
+
+/* A check with a name, for the subcommands that are a list of them.  */
+struct probe_check
+{
+  const char *name;
+  check_fn *fn;
+  const void *arg;
+};
 
 /* ------------------------------------------------------------ arguments */
 
@@ -85,6 +101,8 @@ int selected (const char *name, struct selection *sel);
 /* The subcommand's exit status: 2 if a CHECK name matched nothing, 1 if a
    check failed, 77 if all were skipped, else 0.  */
 int finish (struct selection *sel);
+/* Run each check of TABLE that SEL selects, each in a child of its own.  */
+void run_checks (const struct probe_check *table, size_t n, struct selection *sel);
 
 /* ---------------------------------------------------------- raw syscalls */
 
@@ -137,5 +155,16 @@ int cmd_x32 (int argc, char **argv);
 int cmd_int80 (int argc, char **argv);
 int cmd_allowed (int argc, char **argv);
 int cmd_tiocsti (int argc, char **argv);
+int cmd_proc (int argc, char **argv);
+int cmd_fds (int argc, char **argv);
+int cmd_swap (int argc, char **argv);
+int cmd_mounts (int argc, char **argv);
+int cmd_cgroup (int argc, char **argv);
+int cmd_kernel (int argc, char **argv);
+int cmd_priv (int argc, char **argv);
+int cmd_setuid_exec (int argc, char **argv);
+int cmd_secrets (int argc, char **argv);
+int cmd_listen_unix (int argc, char **argv);
+int cmd_connect_unix (int argc, char **argv);
 
 #endif

@@ -23,8 +23,13 @@
  * One file per concern: this one has the checks' machinery and main;
  * probe-syscalls.c the refused syscalls (refused, x32, int80),
  * probe-allowed.c what must keep working (allowed), probe-tty.c the
- * terminal (tiocsti).  To add a probe: a row in one of the tables, or a
- * check function and a row in `subcommands` below.  x86_64 is the
+ * terminal (tiocsti), probe-proc.c processes and /proc (proc),
+ * probe-fs.c file descriptors and paths (fds, swap), probe-mounts.c
+ * mounts and cgroups (mounts, cgroup), probe-kernel.c the kernel's own
+ * surfaces (kernel), probe-priv.c privilege (priv, setuid-exec),
+ * probe-secrets.c the user's secrets (secrets, listen-unix,
+ * connect-unix).  To add a probe: a row in one of the tables, or a check
+ * function and a row in `subcommands` below.  x86_64 is the
  * architecture this knows; x32 and int80 skip elsewhere.  */
 
 #define _GNU_SOURCE
@@ -152,6 +157,50 @@ read_sysctl (const char *path)
     v = -1;
   fclose (f);
   return v;
+}
+
+int
+read_status (int pid, const char *field, char *out, size_t len)
+{
+  char path[64], line[512];
+  size_t flen = strlen (field);
+  FILE *f;
+
+  if (pid > 0)
+    snprintf (path, sizeof path, "/proc/%d/status", pid);
+  else
+    snprintf (path, sizeof path, "/proc/self/status");
+  f = fopen (path, "re");
+  if (f == NULL)
+    return -1;
+  while (fgets (line, sizeof line, f))
+    if (strncmp (line, field, flen) == 0 && line[flen] == ':')
+      {
+        char *v = line + flen + 1;
+        size_t n;
+        while (*v == ' ' || *v == '\t')
+          v++;
+        n = strcspn (v, "\n");
+        while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+          n--;
+        snprintf (out, len, "%.*s", (int)n, v);
+        fclose (f);
+        return 0;
+      }
+  fclose (f);
+  errno = ENOENT;
+  return -1;
+}
+
+void
+expect_errno (struct result *r, int got, long ret, int want, const char *why)
+{
+  if (got == want)
+    set_result (r, V_OK, "%s", want ? errname (got) : answer (got, ret));
+  else
+    set_result (r, V_FAIL, "got %s want %s", answer (got, ret), errname (want));
+  if (why && *why)
+    add_result (r, " (%s)", why);
 }
 
 /* -------------------------------------------------------------- isolation */
@@ -311,6 +360,16 @@ finish (struct selection *sel)
   return 0;
 }
 
+void
+run_checks (const struct probe_check *table, size_t n, struct selection *sel)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (selected (table[i].name, sel))
+      run_check (table[i].name, table[i].fn, table[i].arg);
+}
+
 /* ------------------------------------------------------------------- main */
 
 static const struct subcommand
@@ -334,6 +393,52 @@ static const struct subcommand
     "      only says whether int $0x80 works here (77: it does not)" },
   { "tiocsti", cmd_tiocsti,
     "[CHECK...]\n      TIOCSTI and TIOCLINUX on the terminal on fd 0: EPERM, nothing injected" },
+  { "proc", cmd_proc,
+    "[CHECK...]\n"
+    "      processes: kill(-1) stays inside; init (pid 1) cannot be traced, read or\n"
+    "      written; every /proc/PID/ns is the probe's; /proc/self/exe is not writable.\n"
+    "      Run it as the sandbox's program itself (pid 2), not under a shell: kill(-1)\n"
+    "      would end the shell" },
+  { "fds", cmd_fds,
+    "[--chroot-first] [CHECK...]\n"
+    "      only fds 0-2 at exec, none a directory; the cwd and the root are the sandbox's\n"
+    "      (.. from each ends at /); --chroot-first chroots to /tmp first (needs\n"
+    "      CAP_SYS_CHROOT) so the cwd checks must fail" },
+  { "swap", cmd_swap,
+    "PATH1 PATH2 SECONDS\n"
+    "      (a helper, run outside) exchange PATH1 and PATH2 with renameat2\n"
+    "      RENAME_EXCHANGE as fast as it can for SECONDS; prints the count" },
+  { "mounts", cmd_mounts,
+    "[--caps] [CHECK...]\n"
+    "      one / (a tmpfs), nothing of the host's root in mountinfo; umount2 and\n"
+    "      remounts refused; --caps (under --cap-add SYS_ADMIN) unmounts every mount\n"
+    "      and wants nothing revealed below, and remounts still refused.  Set\n"
+    "      SBX_PROBE_HOST_ROOT to the host's '/' mount as 'MAJ:MIN ROOT' (mountinfo\n"
+    "      fields 3 and 4) to look for it" },
+  { "cgroup", cmd_cgroup,
+    "[--caps] [CHECK...]\n"
+    "      the root of its own cgroup namespace; mounting cgroup and cgroup2 refused;\n"
+    "      --caps (under --uid 0 --cap-add ALL) wants release_agent unwritable" },
+  { "kernel", cmd_kernel,
+    "[--caps] [CHECK...]\n"
+    "      the kernel log, /proc/sys and /sys writes, nftables and rtnetlink: refused;\n"
+    "      --caps (under --uid 0 --cap-add ALL) wants what capabilities inside give" },
+  { "priv", cmd_priv, "[CHECK...]\n      no capabilities, no_new_privs, setuid/setgroups refused" },
+  { "setuid-exec", cmd_setuid_exec,
+    "[--host-check] [PATH]\n"
+    "      exec a setuid-root program (default: su or passwd) that waits on its stdin\n"
+    "      and read its ids: it gains nothing; --host-check (outside a sandbox) wants\n"
+    "      euid 0, proof that the check can fail" },
+  { "secrets", cmd_secrets,
+    "[CHECK...]\n"
+    "      the user's secrets are out of reach: ~/.ssh, ~/.gnupg, agent and bus sockets,\n"
+    "      /run/user, X11's abstract socket, the host's environment" },
+  { "listen-unix", cmd_listen_unix,
+    "PATH|@NAME\n"
+    "      (a helper) listen on a unix socket (@: abstract), print 'ready', accept and\n"
+    "      close connections until killed" },
+  { "connect-unix", cmd_connect_unix,
+    "PATH|@NAME\n      connect to a unix socket; print 'success' or the errno name" },
 };
 
 static int

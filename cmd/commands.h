@@ -7,6 +7,8 @@ int sbx_cmd_run (int argc, char **argv);
 int sbx_cmd_help (int argc, char **argv);
 int sbx_cmd_version (int argc, char **argv);
 int sbx_cmd_seccomp (int argc, char **argv);
+int sbx_cmd_diff (int argc, char **argv);
+int sbx_cmd_rm (int argc, char **argv);
 
 /* Print "sbx: message" and return the exit code the error carries.  */
 struct sbx_error_s;

@@ -22,7 +22,9 @@ sbx_help_print_main (void)
          "  version    print the version\n"
          "  seccomp show [default|unconfined] [OPTIONS]   the seccomp policy OPTIONS give\n"
          "  seccomp groups                                 syscall groups and members\n"
-         "Reserved for later versions: ps exec stop kill inspect rm diff logs profile\n"
+         "  diff NAME  what a named sandbox changed: A added, C changed, D deleted\n"
+         "  rm NAME... remove named sandboxes' kept state (not while they run)\n"
+         "Reserved for later versions: ps exec stop kill inspect logs profile\n"
          "(`sbx -- ps` runs a program called ps).\n"
          "\n",
          stdout);
@@ -46,6 +48,11 @@ sbx_help_print_run (void)
       "  --ro-bind SRC[:DST]   the same, read-only\n"
       "  --tmpfs DST           an empty tmpfs at DST\n"
       "  --chdir DIR           start in DIR (default: the current directory if visible inside)\n"
+      "  --name NAME           keep the sandbox's writes as NAME (~/.local/share/sbx/sandboxes);\n"
+      "                        without it the copy-on-write layer is thrown away at the end\n"
+      "  --rootfs DIR          a directory tree as the lower layer instead of the host's /\n"
+      "  --overlay fuse|kernel|auto|none   the copy-on-write root: fuse-overlayfs (default),\n"
+      "                        the kernel's overlayfs, whichever works, or the lower read-only\n"
       "Environment:\n"
       "  --setenv NAME=VALUE   set a variable\n"
       "  --unsetenv NAME       remove a variable\n"

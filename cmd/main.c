@@ -18,13 +18,18 @@ struct verb
 };
 
 static const struct verb verbs[] = {
-  { "run", sbx_cmd_run },         { "help", sbx_cmd_help }, { "version", sbx_cmd_version },
-  { "seccomp", sbx_cmd_seccomp }, { NULL, NULL },
+  { "run", sbx_cmd_run },
+  { "help", sbx_cmd_help },
+  { "version", sbx_cmd_version },
+  { "seccomp", sbx_cmd_seccomp },
+  { "diff", sbx_cmd_diff },
+  { "rm", sbx_cmd_rm },
+  { NULL, NULL },
 };
 
 /* Reserved for the lifecycle, image and profile work to come.  */
 static const char *const reserved[]
-    = { "ps", "exec", "stop", "kill", "inspect", "rm", "diff", "logs", "profile", NULL };
+    = { "ps", "exec", "stop", "kill", "inspect", "logs", "profile", NULL };
 
 int
 main (int argc, char **argv)

@@ -71,7 +71,7 @@ sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
       || (spec->dir && (strchr (spec->dir, ',') || strchr (spec->dir, ':'))))
     return sbx_error_make (err, 0, "overlay paths may not contain `,` or `:` (%s%s%s)",
                            rt->data_dir, spec->dir ? ", " : "", spec->dir ? spec->dir : "");
-  return sbx_state_open (spec->name, &rt->state, err);
+  return sbx_state_open (spec->name, spec->dir, &rt->state, err);
 }
 
 void

@@ -191,6 +191,12 @@ resolve_user (struct sbx_user *user, sbx_error_t *err)
 }
 
 int
+sbx_spec_resolve_user (struct sbx_spec *spec, sbx_error_t *err)
+{
+  return resolve_user (&spec->user, err);
+}
+
+int
 sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
 {
   if (spec->process.argv == NULL || spec->process.argv[0] == NULL)

@@ -168,6 +168,9 @@ int sbx_spec_add_mount (struct sbx_spec *spec, enum sbx_mount_kind kind, const c
 void sbx_spec_add_env (struct sbx_spec *spec, enum sbx_env_op_kind kind, const char *name,
                        const char *value);
 
+/* Look the caller up (name, home) alone, for verbs that run no sandbox.  */
+int sbx_spec_resolve_user (struct sbx_spec *spec, sbx_error_t *err);
+
 /* Look the caller up, check every field, build the environment.  */
 int sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err);
 

@@ -63,8 +63,46 @@ mkdir_p (const char *path, mode_t mode, sbx_error_t *err)
   return 0;
 }
 
+char *
+sbx_state_lower (const char *dir)
+{
+  cleanup_free char *path = xasprintf ("%s/lower", dir);
+  char *text = NULL;
+  sbx_error_t err = NULL;
+  if (sbx_read_file (path, &text, NULL, &err) < 0)
+    {
+      sbx_error_release (&err);
+      return xstrdup ("/");
+    }
+  text[strcspn (text, "\n")] = '\0';
+  return text;
+}
+
+static int
+remember_lower (const char *dir, const char *name, const char *lower, sbx_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/lower", dir);
+  cleanup_free char *was = NULL;
+  cleanup_close int fd = -1;
+
+  if (access (path, F_OK) == 0)
+    {
+      was = sbx_state_lower (dir);
+      if (strcmp (was, lower) != 0)
+        return sbx_error_make (err, 0,
+                               "sandbox `%s` was made over %s, not %s; its writes only make "
+                               "sense there (remove it with `sbx rm %s`)",
+                               name, was, lower, name);
+      return 0;
+    }
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || sbx_write_all (fd, lower, strlen (lower)) < 0 || sbx_write_all (fd, "\n", 1) < 0)
+    return sbx_error_make (err, errno, "write `%s`", path);
+  return 0;
+}
+
 int
-sbx_state_open (const char *name, struct sbx_state *st, sbx_error_t *err)
+sbx_state_open (const char *name, const char *lower, struct sbx_state *st, sbx_error_t *err)
 {
   cleanup_free char *data = sbx_state_data_dir ();
   cleanup_free char *lock = NULL;
@@ -96,6 +134,8 @@ sbx_state_open (const char *name, struct sbx_state *st, sbx_error_t *err)
                                name ? name : st->dir);
       return sbx_error_make (err, errno, "lock `%s`", lock);
     }
+  if (name && remember_lower (st->dir, name, lower ? lower : "/", err) < 0)
+    return -1;
   st->upper = xasprintf ("%s/upper", st->dir);
   st->work = xasprintf ("%s/work", st->dir);
   if (mkdir_p (st->upper, 0755, err) < 0 || mkdir_p (st->work, 0700, err) < 0)

@@ -30,8 +30,13 @@ struct sbx_state
   bool ephemeral;
 };
 
-/* Make (or reuse, for a name) the state directory and lock it.  */
-int sbx_state_open (const char *name, struct sbx_state *st, sbx_error_t *err);
+/* Make (or reuse, for a name) the state directory and lock it.  `lower`
+   is what the upper layer goes over ("/" for the host's tree): a named
+   sandbox remembers it, and refuses to run over another.  */
+int sbx_state_open (const char *name, const char *lower, struct sbx_state *st, sbx_error_t *err);
+
+/* What a named sandbox's upper layer goes over (sandboxes/NAME/lower).  */
+char *sbx_state_lower (const char *dir);
 /* Release the lock; an ephemeral directory is removed as far as this
    process may (init already emptied it).  */
 void sbx_state_close (struct sbx_state *st);

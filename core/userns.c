@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -277,4 +279,55 @@ sbx_userns_clone_error (int errno_, sbx_error_t *err)
                            "cannot create the sandbox's namespaces: this kernel lacks one of "
                            "user, mount, pid, ipc, uts, cgroup or network namespaces");
   return sbx_error_make (err, errno_, "create the sandbox's namespaces");
+}
+
+int
+sbx_userns_call (const struct sbx_user *user, int (*fn) (void *arg), void *arg, sbx_error_t *err)
+{
+  struct sbx_ids ids = { .uid = user->uid, .gid = user->gid };
+  struct sbx_userns_plan plan;
+  int go[2], status;
+  pid_t pid;
+  char c = 0;
+
+  if (sbx_userns_plan (user, &ids, &plan, err) < 0)
+    return -1;
+  if (pipe2 (go, O_CLOEXEC) < 0)
+    {
+      sbx_userns_plan_free (&plan);
+      return sbx_error_make (err, errno, "pipe");
+    }
+  /* Fork-like: the child continues here with fn and arg.  */
+  pid = syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      close (go[0]);
+      close (go[1]);
+      sbx_userns_plan_free (&plan);
+      return sbx_userns_clone_error (errno, err);
+    }
+  if (pid == 0)
+    {
+      close (go[1]);
+      if (read (go[0], &c, 1) != 1 || c != 'g')
+        _exit (SBX_EXIT_FAILURE);
+      _exit (fn (arg) < 0 ? 1 : 0);
+    }
+  close (go[0]);
+  if (sbx_userns_write_maps (pid, &plan, user, err) < 0)
+    {
+      close (go[1]);
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      sbx_userns_plan_free (&plan);
+      return -1;
+    }
+  if (write (go[1], "g", 1) != 1)
+    c = 0;
+  close (go[1]);
+  sbx_userns_plan_free (&plan);
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return sbx_error_make (err, errno, "wait");
+  return WIFEXITED (status) && WEXITSTATUS (status) == 0 ? 0 : 1;
 }

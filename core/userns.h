@@ -37,6 +37,14 @@ int sbx_userns_write_maps (pid_t pid, const struct sbx_userns_plan *plan,
    sysctl or policy stands in the way.  */
 int sbx_userns_clone_error (int errno_, sbx_error_t *err);
 
+/* Run fn(arg) in a child process in a new user namespace with the
+   caller's subordinate ids mapped (as in a sandbox): the way to read or
+   remove files of those ids, which the caller itself may not.  The
+   child's stdout and stderr are the caller's.  Returns fn's result, or -1
+   with err set when the namespace could not be made.  */
+int sbx_userns_call (const struct sbx_user *user, int (*fn) (void *arg), void *arg,
+                     sbx_error_t *err);
+
 /* Ubuntu's AppArmor setting that leaves new user namespaces without
    capabilities: a mount EPERM inside is then explained by it.  */
 bool sbx_userns_apparmor_restricted (void);

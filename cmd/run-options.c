@@ -122,6 +122,12 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
     }
 
   spec->process.argv = &argv[optind];
+  /* An image may name the program; sbx_spec_resolve decides.  */
+  if (argv[optind] == NULL && spec->root.image)
+    {
+      spec->process.argv = NULL;
+      return 0;
+    }
   if (argv[optind] == NULL)
     return sbx_error_make (err, 0,
                            "no program given; usage: sbx [OPTIONS] [--] PROGRAM "

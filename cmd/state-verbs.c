@@ -82,7 +82,7 @@ with_sandbox (const char *verb, const char *name, bool refuse_running, int (*fn)
     goto fail;
   j.dir = dir;
   j.lower = sbx_state_lower (dir);
-  r = sbx_userns_call (&spec.user, fn, &j, &err);
+  r = sbx_userns_call (&spec.user, NULL, fn, &j, &err);
   free (j.lower);
   if (r < 0)
     goto fail;

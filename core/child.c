@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "child.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,6 +18,7 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
+#include <grp.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -297,6 +299,27 @@ run_program (struct sbx_launch *l, int slave, int asksock)
     fail (l->sock[1], &err);
   if (enter_cwd (spec, &err) < 0)
     fail (l->sock[1], &err);
+  /* An image's User: the sandbox maps the caller to root inside, and the
+     program runs as that user; capabilities are kept across the switch
+     so that the steps below can still drop them exactly.  */
+  if (spec->process.run_uid >= 0)
+    {
+      struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+      struct __user_cap_data_struct data[2];
+      gid_t g = spec->process.run_gid;
+      uid_t u = spec->process.run_uid;
+      if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups (1, &g) < 0
+          || setresgid (g, g, g) < 0 || setresuid (u, u, u) < 0
+          || syscall (SYS_capget, &hdr, data) < 0)
+        {
+          sbx_error_make (&err, errno, "switch to the image's user %ld:%ld", spec->process.run_uid,
+                          spec->process.run_gid);
+          fail (l->sock[1], &err);
+        }
+      data[0].effective = data[0].permitted;
+      data[1].effective = data[1].permitted;
+      syscall (SYS_capset, &hdr, data);
+    }
   if (spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN))
     {
       if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
@@ -308,7 +331,10 @@ run_program (struct sbx_launch *l, int slave, int asksock)
         }
       ask_init (asksock, ASK_MAPS, 0);
     }
-  if (sbx_caps_apply (spec->process.caps_keep, spec->ids.uid == 0, &err) < 0)
+  if (sbx_caps_apply (spec->process.caps_keep,
+                      spec->process.run_uid >= 0 ? spec->process.run_uid == 0 : spec->ids.uid == 0,
+                      &err)
+      < 0)
     fail (l->sock[1], &err);
   /* No setuid binary or file capability inside can raise privilege.  */
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -336,6 +362,37 @@ run_program (struct sbx_launch *l, int slave, int asksock)
   fail (l->sock[1], &err);
 }
 
+/* fuse-overlayfs forked into the background and was reparented to us:
+   find it in our own /proc, to notice if it dies.  */
+static pid_t
+find_overlay_daemon (void)
+{
+  DIR *d = opendir ("/proc");
+  struct dirent *de;
+  pid_t found = -1;
+
+  if (d == NULL)
+    return -1;
+  while ((de = readdir (d)) != NULL && found < 0)
+    {
+      char path[64], comm[32] = "";
+      int fd, n;
+      pid_t pid = atoi (de->d_name);
+      if (pid <= 1)
+        continue;
+      snprintf (path, sizeof path, "/proc/%d/comm", (int)pid);
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        continue;
+      n = read (fd, comm, sizeof comm - 1);
+      close (fd);
+      if (n > 0 && strncmp (comm, "fuse-overlayfs", 14) == 0)
+        found = pid;
+    }
+  closedir (d);
+  return found;
+}
+
 void
 sbx_child_run (struct sbx_launch *l)
 {
@@ -344,6 +401,7 @@ sbx_child_run (struct sbx_launch *l)
   sbx_error_t err = NULL;
   int slave = -1;
   int asksock[2] = { -1, -1 };
+  pid_t overlay_daemon;
   sigset_t mask;
   int sigfd;
   pid_t program;
@@ -380,6 +438,7 @@ sbx_child_run (struct sbx_launch *l)
 
   if (setup_filesystem (l, &err) < 0)
     fail (sock, &err);
+  overlay_daemon = find_overlay_daemon ();
   if (sethostname (spec->uts.hostname, strlen (spec->uts.hostname)) < 0)
     {
       sbx_error_make (&err, errno, "set the hostname to `%s`", spec->uts.hostname);
@@ -447,5 +506,5 @@ sbx_child_run (struct sbx_launch *l)
      program's execve succeeds.  */
   close (sock);
   sbx_init_run (program, sigfd, l->net.portsock[1],
-                l->rootfs.state.ephemeral ? l->rootfs.state.dirfd : -1);
+                l->rootfs.state.ephemeral ? l->rootfs.state.dirfd : -1, overlay_daemon);
 }

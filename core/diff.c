@@ -50,6 +50,24 @@ in_lower (const struct changes *c, const char *path)
   return lstat (p, &st) == 0;
 }
 
+/* What sbx itself made in the upper layer as mount points (a --rootfs or
+   an image may lack them): not the program's changes.  */
+static bool
+is_mount_point (const struct changes *c, const char *path, const struct stat *st)
+{
+  static const char *const dirs[] = { "/dev", "/proc", "/sys", "/tmp", "/run", NULL };
+  static const char *const files[] = { "/etc/hosts", "/etc/hostname", "/etc/resolv.conf", NULL };
+  if (in_lower (c, path))
+    return false;
+  for (const char *const *d = dirs; *d; d++)
+    if (S_ISDIR (st->st_mode) && strcmp (path, *d) == 0)
+      return true;
+  for (const char *const *f = files; *f; f++)
+    if (S_ISREG (st->st_mode) && st->st_size == 0 && strcmp (path, *f) == 0)
+      return true;
+  return false;
+}
+
 static int
 walk (struct changes *c, int dirfd, const char *rel)
 {
@@ -75,6 +93,8 @@ walk (struct changes *c, int dirfd, const char *rel)
         }
       path = xasprintf ("%s/%s", rel, de->d_name);
       if (fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      if (is_mount_point (c, path, &st))
         continue;
       if (S_ISCHR (st.st_mode) && major (st.st_rdev) == 0 && minor (st.st_rdev) == 0)
         {

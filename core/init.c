@@ -49,7 +49,7 @@ finish (int status, int layers)
 }
 
 void
-sbx_init_run (pid_t program, int sigfd, int portsock, int layers)
+sbx_init_run (pid_t program, int sigfd, int portsock, int layers, pid_t overlay_daemon)
 {
   prctl (PR_SET_NAME, "sbx-init", 0, 0, 0);
   /* Init never exec'd: its /proc/1/exe is sbx itself, and its memory is
@@ -88,6 +88,20 @@ sbx_init_run (pid_t program, int sigfd, int portsock, int layers)
           while ((p = waitpid (-1, &status, WNOHANG)) > 0)
             if (p == program)
               finish (status, layers);
+            else if (p == overlay_daemon)
+              {
+                static const char m[]
+                    = "sbx: fuse-overlayfs, which serves the sandbox's copy-on-write root, died; "
+                      "the sandbox was stopped (its upper layer is intact)\n";
+                if (write (STDERR_FILENO, m, sizeof m - 1) < 0)
+                  {
+                    /* nowhere to say it */
+                  }
+                kill (program, SIGKILL);
+                while (waitpid (program, &status, 0) < 0 && errno == EINTR)
+                  ;
+                finish (125 << 8, layers);
+              }
           continue;
         }
       kill (program, si.ssi_signo);

@@ -18,7 +18,10 @@ void sbx_init_forwarded (sigset_t *set);
    the program has exited, init stops every other process (fuse-overlayfs
    among them) and removes the upper and work layers, which only a
    process with capabilities in this user namespace may delete.  */
-__attribute__ ((noreturn)) void sbx_init_run (pid_t program, int sigfd, int portsock, int layers);
+/* `overlay_daemon`, when > 0, is fuse-overlayfs: if it dies first, the
+   sandbox's files are gone, so init says so and ends the sandbox.  */
+__attribute__ ((noreturn)) void sbx_init_run (pid_t program, int sigfd, int portsock, int layers,
+                                              pid_t overlay_daemon);
 
 /* Shell convention for a wait status.  */
 int sbx_init_exit_code (int status);

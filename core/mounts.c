@@ -3,6 +3,7 @@
 #include "mounts.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "mountapi.h"
 #include "overlay.h"
 #include "path.h"
@@ -253,9 +255,16 @@ kernel_overlays (int rootfd, struct sbx_mount_plan *plan, const struct sbx_rootf
           if ((mkdir (u, 0755) < 0 && errno != EEXIST) || (mkdir (w, 0700) < 0 && errno != EEXIST))
             return sbx_error_make (err, errno, "make the overlay layers of %s", op->dst);
           fd = sbx_path_open_in_root (rootfd, op->dst, SBX_OPEN_CREATE_DIR, err);
-          if (fd < 0 || sbx_overlay_kernel.mount_tree (rt, op->src, u, w, target, err) < 0)
+          if (fd < 0)
             return op_error (op, err);
-          continue;
+          if (sbx_overlay_kernel.mount_tree (rt, op->src, u, w, target, err) == 0)
+            continue;
+          /* The kernel refuses a lower with locked submounts (/mnt with a
+             mount below it): that directory stays read-only.  */
+          sbx_log_debug ("--overlay kernel: %s stays read-only (%s)", op->dst, (*err)->msg);
+          sbx_error_release (err);
+          rmdir (u);
+          rmdir (w);
         }
       if (apply_one (rootfd, op, err) < 0)
         return op_error (op, err);
@@ -284,12 +293,13 @@ make_root (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt, bool *re
     return sbx_error_make (err, errno, "make the new root");
 
   if (kind == SBX_OVERLAY_AUTO)
-    kind = sbx_overlay_kernel_works ("/tmp/.sbx-probe") ? SBX_OVERLAY_KERNEL : SBX_OVERLAY_FUSE;
+    kind = sbx_overlay_kernel_works (rt, "/tmp/.sbx-probe") ? SBX_OVERLAY_KERNEL : SBX_OVERLAY_FUSE;
   *read_only = kind == SBX_OVERLAY_NONE;
   *fuse = kind == SBX_OVERLAY_FUSE;
 
-  /* The lower layer: the host's tree assembled on a tmpfs, or --rootfs.  */
-  if (rt->lower_dir == NULL && kind != SBX_OVERLAY_KERNEL)
+  /* The lower layer: the host's tree assembled on a tmpfs, or --rootfs,
+     or an image's layers.  */
+  if (rt->lower_dir == NULL && rt->n_image_layers == 0 && kind != SBX_OVERLAY_KERNEL)
     {
       lowerfd = sbx_mnt_new_fs ("tmpfs", root_opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
       if (lowerfd < 0 || sbx_mnt_attach_path (lowerfd, "/tmp/.sbx-lower", err) < 0)
@@ -323,7 +333,21 @@ make_root (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt, bool *re
       break;
 
     default: /* kernel */
-      if (rt->lower_dir)
+      if (rt->n_image_layers > 0)
+        {
+          cleanup_free char *lowers = NULL;
+          size_t len = 0, cap = 1;
+          for (size_t i = 0; i < rt->n_image_layers; i++)
+            cap += strlen (rt->image_layers[i]) + 1;
+          lowers = xmalloc0 (cap);
+          for (size_t i = rt->n_image_layers; i-- > 0;)
+            len += sprintf (lowers + len, "%s%s", len ? ":" : "", rt->image_layers[i]);
+          if (sbx_overlay_kernel.mount_tree (rt, lowers, rt->state.upper, rt->state.work,
+                                             "/tmp/.sbx-root", err)
+              < 0)
+            return sbx_error_prefix (err, "--overlay kernel");
+        }
+      else if (rt->lower_dir)
         {
           if (sbx_overlay_kernel.mount_tree (rt, rt->lower_dir, rt->state.upper, rt->state.work,
                                              "/tmp/.sbx-root", err)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -39,9 +40,15 @@ sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
   rt->state.dirfd = rt->state.lock = -1;
   rt->kind = spec->overlay;
   rt->lower_dir = spec->dir;
+  rt->image_layers = spec->image_layers;
+  rt->n_image_layers = spec->n_image_layers;
   rt->uid = ids->uid;
   rt->gid = ids->gid;
   rt->data_dir = sbx_state_data_dir ();
+  if (rt->kind == SBX_OVERLAY_NONE && spec->n_image_layers > 0)
+    return sbx_error_make (err, 0,
+                           "--image stacks layers; it needs an overlay (--overlay fuse, "
+                           "kernel or auto)");
   if (rt->kind == SBX_OVERLAY_NONE)
     {
       if (spec->name)
@@ -71,7 +78,7 @@ sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
       || (spec->dir && (strchr (spec->dir, ',') || strchr (spec->dir, ':'))))
     return sbx_error_make (err, 0, "overlay paths may not contain `,` or `:` (%s%s%s)",
                            rt->data_dir, spec->dir ? ", " : "", spec->dir ? spec->dir : "");
-  return sbx_state_open (spec->name, spec->dir, &rt->state, err);
+  return sbx_state_open (spec->name, spec->image ? spec->image : spec->dir, &rt->state, err);
 }
 
 void
@@ -131,7 +138,8 @@ bind_into (const char *dir, const char *name, const char *src, bool recursive, u
    root is its own mount waits on itself for every path it resolves
    (fuse-overlayfs uses /proc/self/fd/N paths) and hangs the sandbox.  */
 static int
-make_daemon_root (const char *root, const char *lower, const char *state, sbx_error_t *err)
+make_daemon_root (const char *root, const char *lower, char *const *layers, size_t n_layers,
+                  const char *state, sbx_error_t *err)
 {
   static const char *const progs[]
       = { "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL };
@@ -175,9 +183,16 @@ make_daemon_root (const char *root, const char *lower, const char *state, sbx_er
   if (proc < 0 || mkdir (procdir, 0755) < 0 || sbx_mnt_attach_path (proc, procdir, err) < 0)
     return sbx_error_prefix (err, "make fuse-overlayfs' /proc");
   /* upper and work on one mount: a copy-up renames from one to the other.  */
-  if (bind_into (root, "lower", lower, true, SBX_MNT_RDONLY, false, err) < 0
-      || bind_into (root, "state", state, false, SBX_MNT_NOSUID | SBX_MNT_NODEV, false, err) < 0)
+  if (bind_into (root, "state", state, false, SBX_MNT_NOSUID | SBX_MNT_NODEV, false, err) < 0)
     return sbx_error_prefix (err, "give fuse-overlayfs its layers");
+  if (n_layers == 0 && bind_into (root, "lower", lower, true, SBX_MNT_RDONLY, false, err) < 0)
+    return sbx_error_prefix (err, "give fuse-overlayfs its layers");
+  for (size_t i = 0; i < n_layers; i++)
+    {
+      cleanup_free char *name = xasprintf ("lower%zu", i);
+      if (bind_into (root, name, layers[i], false, SBX_MNT_RDONLY, false, err) < 0)
+        return sbx_error_prefix (err, "give fuse-overlayfs its layers");
+    }
   if (mkdir (merged, 0755) < 0)
     return sbx_error_make (err, errno, "mkdir `%s`", merged);
   return 0;
@@ -197,13 +212,15 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
      to ids the sandbox does not map, and would refuse it.  Reading still
      takes the daemon's rights on the host, so /etc/shadow stays closed.
      A --rootfs tree keeps its owners.  */
+  cleanup_free char *lowers = NULL;
   cleanup_free char *opts
-      = rt->lower_dir
+      = rt->n_image_layers > 0 ? NULL
+        : rt->lower_dir
             ? xstrdup ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work,threaded=1")
             : xasprintf ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work,threaded=1,"
                          "squash_to_uid=%u,squash_to_gid=%u",
                          (unsigned)rt->uid, (unsigned)rt->gid);
-  char *const argv[] = { rt->fuse_bin, "-o", opts, "/merged", NULL };
+  char *argv[] = { rt->fuse_bin, "-o", opts, "/merged", NULL };
   char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
   cleanup_free char *merged = xasprintf ("%s/merged", droot);
   char out[1024];
@@ -212,7 +229,18 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
   ssize_t r;
   pid_t pid;
 
-  if (make_daemon_root (droot, lower, rt->state.dir, err) < 0)
+  /* An image's layers, the top one first as overlays want them; they
+     keep their owners (unpacked in the sandbox's own mapping).  */
+  if (rt->n_image_layers > 0)
+    {
+      size_t at = 0;
+      lowers = xmalloc0 (rt->n_image_layers * 16 + 64);
+      for (size_t i = rt->n_image_layers; i-- > 0;)
+        at += sprintf (lowers + at, "%s/lower%zu", at ? ":" : "", i);
+      opts = xasprintf ("lowerdir=%s,upperdir=/state/upper,workdir=/state/work,threaded=1", lowers);
+      argv[2] = opts;
+    }
+  if (make_daemon_root (droot, lower, rt->image_layers, rt->n_image_layers, rt->state.dir, err) < 0)
     return -1;
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return sbx_error_make (err, errno, "pipe");
@@ -310,21 +338,28 @@ const struct sbx_overlay_backend sbx_overlay_fuse = { "fuse-overlayfs", fuse_mou
 const struct sbx_overlay_backend sbx_overlay_kernel = { "kernel overlayfs", kernel_mount_tree };
 
 bool
-sbx_overlay_kernel_works (const char *scratch)
+sbx_overlay_kernel_works (const struct sbx_rootfs_rt *rt, const char *scratch)
 {
-  static const char *const dirs[] = { "l", "u", "w", "m" };
-  cleanup_free char *l = xasprintf ("%s/l", scratch), *u = xasprintf ("%s/u", scratch);
-  cleanup_free char *w = xasprintf ("%s/w", scratch), *m = xasprintf ("%s/m", scratch);
+  /* Tried with the real layers: the kernel may take a tmpfs pair and
+     still refuse the upper's filesystem or a lower's.  */
+  const char *lower = rt->lower_dir            ? rt->lower_dir
+                      : rt->n_image_layers > 0 ? rt->image_layers[rt->n_image_layers - 1]
+                                               : "/usr";
+  cleanup_free char *u = xasprintf ("%s/.probe-u", rt->state.upper);
+  cleanup_free char *w = xasprintf ("%s/.probe-w", rt->state.work);
+  cleanup_free char *m = xasprintf ("%s/m", scratch);
   sbx_error_t err = NULL;
   bool ok;
 
   mkdir (scratch, 0700);
-  for (size_t i = 0; i < 4; i++)
-    {
-      cleanup_free char *d = xasprintf ("%s/%s", scratch, dirs[i]);
-      mkdir (d, 0700);
-    }
-  ok = kernel_mount_tree (NULL, l, u, w, m, &err) == 0;
+  mkdir (m, 0700);
+  mkdir (u, 0700);
+  mkdir (w, 0700);
+  ok = kernel_mount_tree (NULL, lower, u, w, m, &err) == 0;
   sbx_error_release (&err);
+  if (ok)
+    umount2 (m, MNT_DETACH);
+  sbx_state_remove_tree (AT_FDCWD, u);
+  sbx_state_remove_tree (AT_FDCWD, w);
   return ok;
 }

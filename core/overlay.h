@@ -19,10 +19,12 @@ struct sbx_rootfs_rt
 {
   enum sbx_overlay_kind kind; /* auto is decided in the child */
   const char *lower_dir;      /* --rootfs, or NULL for the host's tree */
-  struct sbx_state state;     /* upper/work; unused with none */
-  char *fuse_bin;             /* fuse-overlayfs, found on PATH */
-  char *data_dir;             /* for the clean-up of stale ephemeral state */
-  uid_t uid;                  /* the program's ids inside, for ownership */
+  char *const *image_layers;  /* --image: the layers, bottom first */
+  size_t n_image_layers;
+  struct sbx_state state; /* upper/work; unused with none */
+  char *fuse_bin;         /* fuse-overlayfs, found on PATH */
+  char *data_dir;         /* for the clean-up of stale ephemeral state */
+  uid_t uid;              /* the program's ids inside, for ownership */
   gid_t gid;
 };
 
@@ -48,8 +50,8 @@ extern const struct sbx_overlay_backend sbx_overlay_kernel;
    the new root's /run, covered by an empty read-only tmpfs.  */
 int sbx_overlay_fuse_keep (int rootfd, sbx_error_t *err);
 
-/* Child: whether the kernel's overlayfs works in this user namespace,
-   tried on two empty directories below `scratch`.  */
-bool sbx_overlay_kernel_works (const char *scratch);
+/* Child: whether the kernel's overlayfs works in this user namespace
+   over these layers, tried with a mount point below `scratch`.  */
+bool sbx_overlay_kernel_works (const struct sbx_rootfs_rt *rt, const char *scratch);
 
 #endif

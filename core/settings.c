@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "caps.h"
+#include "image.h"
 #include "path.h"
 #include "state.h"
 #include "seccomp.h"
@@ -339,6 +340,22 @@ apply_rootfs (struct sbx_spec *spec, const char *arg, const struct sbx_setting_c
 }
 
 static int
+apply_image (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+             sbx_error_t *err)
+{
+  cleanup_free char *dir = NULL, *tag = NULL, *abs = NULL;
+  if (sbx_image_parse_ref (arg, &dir, &tag, err) < 0)
+    return -1;
+  if (ctx->cwd == NULL && dir[0] != '/' && !(dir[0] == '~' && dir[1] == '/'))
+    return sbx_error_make (err, 0, "`%s`: use an absolute path or ~/ here", arg);
+  /* Relative to where sbx was started.  */
+  abs = sbx_path_absolute (dir, ctx->cwd ? ctx->cwd : "/", ctx->home);
+  free (spec->root.image);
+  spec->root.image = tag ? xasprintf ("oci:%s:%s", abs, tag) : xasprintf ("oci:%s", abs);
+  return 0;
+}
+
+static int
 apply_overlay (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
                sbx_error_t *err)
 {
@@ -375,6 +392,7 @@ const struct sbx_setting sbx_settings[] = {
   { "name", true, "NAME", apply_name },
   { "rootfs", true, "DIR", apply_rootfs },
   { "overlay", true, "fuse|kernel|auto|none", apply_overlay },
+  { "image", true, "oci:DIR[:TAG]", apply_image },
   { "net", true, "none|slirp|host", apply_net },
   { "mtu", true, "N", apply_mtu },
   { "no-ipv6", false, NULL, apply_no_ipv6 },

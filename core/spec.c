@@ -12,6 +12,7 @@
 
 #include "caps.h"
 #include "env.h"
+#include "image.h"
 #include "path.h"
 #include "util.h"
 
@@ -19,6 +20,7 @@ void
 sbx_spec_init (struct sbx_spec *spec)
 {
   memset (spec, 0, sizeof *spec);
+  spec->process.run_uid = spec->process.run_gid = -1;
   spec->user.uid = getuid ();
   spec->user.gid = getgid ();
 }
@@ -57,6 +59,13 @@ sbx_spec_free (struct sbx_spec *spec)
   free (spec->net.needs_slirp);
   free (spec->root.dir);
   free (spec->root.name);
+  free (spec->root.image);
+  for (size_t i = 0; i < spec->root.n_image_layers; i++)
+    free (spec->root.image_layers[i]);
+  free (spec->root.image_layers);
+  for (char **a = spec->process.owned_argv; a && *a; a++)
+    free (*a);
+  free (spec->process.owned_argv);
   memset (spec, 0, sizeof *spec);
 }
 
@@ -196,15 +205,118 @@ sbx_spec_resolve_user (struct sbx_spec *spec, sbx_error_t *err)
   return resolve_user (&spec->user, err);
 }
 
+/* An image's User: "", "root", "N" or "N:M".  */
+static int
+image_user (const char *user, long *uid, long *gid, sbx_error_t *err)
+{
+  unsigned long u = 0, g = 0;
+  cleanup_free char *copy = xstrdup (user ? user : "");
+  char *colon = strchr (copy, ':');
+
+  if (colon)
+    *colon++ = '\0';
+  if (*copy == '\0' || strcmp (copy, "root") == 0)
+    u = 0;
+  else if (!sbx_parse_uint (copy, 65535, &u))
+    return sbx_error_make (err, 0,
+                           "the image's User `%s` is a name; sbx reads numeric users only "
+                           "for now: give --uid N",
+                           user);
+  g = u;
+  if (colon && strcmp (colon, "root") == 0)
+    g = 0;
+  else if (colon && *colon && !sbx_parse_uint (colon, 65535, &g))
+    return sbx_error_make (err, 0, "the image's User `%s`: the group must be numeric", user);
+  *uid = u;
+  *gid = g;
+  return 0;
+}
+
+/* --image: unpack, and take the image's defaults where the command line
+   gave none.  The sandbox maps the caller to root inside, as the layers
+   were unpacked; the program then runs as the image's User.  */
+static int
+resolve_image (struct sbx_spec *spec, sbx_error_t *err)
+{
+  struct sbx_image img;
+  long uid = 0, gid = 0;
+
+  if (spec->root.dir)
+    return sbx_error_make (err, 0, "--image and --rootfs both name the lower layer; give one");
+  if (sbx_image_prepare (spec->root.image, &spec->user, &img, err) < 0)
+    {
+      sbx_image_free (&img);
+      return -1;
+    }
+  spec->root.image_layers = steal_pointer (&img.layers);
+  spec->root.n_image_layers = img.n_layers;
+  img.n_layers = 0;
+  if (spec->process.argv == NULL || spec->process.argv[0] == NULL)
+    {
+      if (img.cmd == NULL || img.cmd[0] == NULL)
+        {
+          sbx_image_free (&img);
+          return sbx_error_make (err, 0,
+                                 "the image names no command (Entrypoint, Cmd); give "
+                                 "one: sbx --image ... -- PROGRAM");
+        }
+      spec->process.owned_argv = steal_pointer (&img.cmd);
+      spec->process.argv = spec->process.owned_argv;
+    }
+  /* The image's Env first: options given on the command line come after.  */
+  {
+    size_t n = 0;
+    struct sbx_env_op *ops;
+    for (char **e = img.env; e && *e; e++)
+      n++;
+    ops = xmalloc0 ((n + spec->env.n_ops + 1) * sizeof *ops);
+    n = 0;
+    for (char **e = img.env; e && *e; e++)
+      {
+        char *eq = strchr (*e, '=');
+        if (eq == NULL || eq == *e)
+          continue;
+        ops[n++] = (struct sbx_env_op){ SBX_ENV_SET, strndup (*e, eq - *e), xstrdup (eq + 1) };
+      }
+    if (spec->env.n_ops)
+      memcpy (ops + n, spec->env.ops, spec->env.n_ops * sizeof *ops);
+    free (spec->env.ops);
+    spec->env.ops = ops;
+    spec->env.n_ops += n;
+  }
+  if (spec->process.cwd == NULL)
+    spec->process.cwd = xstrdup (img.workdir ? img.workdir : "/");
+  if (!spec->ids.uid_set && image_user (img.user, &uid, &gid, err) < 0)
+    {
+      sbx_image_free (&img);
+      return -1;
+    }
+  if (!spec->ids.uid_set)
+    {
+      spec->ids.uid = 0;
+      spec->ids.gid = 0;
+      spec->ids.uid_set = spec->ids.gid_set = true;
+      if (uid != 0 || gid != 0)
+        {
+          spec->process.run_uid = uid;
+          spec->process.run_gid = gid;
+        }
+    }
+  sbx_image_free (&img);
+  return 0;
+}
+
 int
 sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
 {
+  if (resolve_user (&spec->user, err) < 0)
+    return -1;
+  if (spec->root.image && resolve_image (spec, err) < 0)
+    return -1;
   if (spec->process.argv == NULL || spec->process.argv[0] == NULL)
     return sbx_error_make (err, 0,
                            "no program given; usage: sbx [OPTIONS] [--] PROGRAM [ARGS...] "
                            "(see sbx --help)");
-  if (resolve_user (&spec->user, err) < 0)
-    return -1;
 
   if (!spec->ids.uid_set)
     spec->ids.uid = spec->user.uid;

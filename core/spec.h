@@ -82,6 +82,8 @@ struct sbx_process
   char *host_cwd; /* resolved: the caller's cwd, tried first when cwd is NULL */
   uint64_t caps_add, caps_drop; /* request */
   uint64_t caps_keep;           /* resolved: what the program keeps */
+  char **owned_argv;            /* an image's Entrypoint/Cmd, when argv came from there */
+  long run_uid, run_gid;        /* >= 0: switch to these inside before execve (an image's User) */
 };
 
 enum sbx_seccomp_mode
@@ -137,7 +139,10 @@ enum sbx_overlay_kind
 /* What the sandbox's root stands on.  */
 struct sbx_rootspec
 {
-  char *dir;  /* --rootfs: a directory tree as the lower layer; NULL: the host's / */
+  char *dir;           /* --rootfs: a directory tree as the lower layer; NULL: the host's / */
+  char *image;         /* --image oci:DIR[:TAG] */
+  char **image_layers; /* resolved: unpacked layers, bottom first */
+  size_t n_image_layers;
   char *name; /* --name: keep the upper layer as this named sandbox */
   enum sbx_overlay_kind overlay;
 };

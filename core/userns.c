@@ -282,9 +282,10 @@ sbx_userns_clone_error (int errno_, sbx_error_t *err)
 }
 
 int
-sbx_userns_call (const struct sbx_user *user, int (*fn) (void *arg), void *arg, sbx_error_t *err)
+sbx_userns_call (const struct sbx_user *user, const struct sbx_ids *want, int (*fn) (void *arg),
+                 void *arg, sbx_error_t *err)
 {
-  struct sbx_ids ids = { .uid = user->uid, .gid = user->gid };
+  struct sbx_ids ids = want ? *want : (struct sbx_ids){ .uid = user->uid, .gid = user->gid };
   struct sbx_userns_plan plan;
   int go[2], status;
   pid_t pid;

@@ -38,12 +38,13 @@ int sbx_userns_write_maps (pid_t pid, const struct sbx_userns_plan *plan,
 int sbx_userns_clone_error (int errno_, sbx_error_t *err);
 
 /* Run fn(arg) in a child process in a new user namespace with the
-   caller's subordinate ids mapped (as in a sandbox): the way to read or
+   caller's subordinate ids mapped as a sandbox with `ids` (NULL: the
+   caller's own ids inside) would have them: the way to read or
    remove files of those ids, which the caller itself may not.  The
    child's stdout and stderr are the caller's.  Returns fn's result, or -1
    with err set when the namespace could not be made.  */
-int sbx_userns_call (const struct sbx_user *user, int (*fn) (void *arg), void *arg,
-                     sbx_error_t *err);
+int sbx_userns_call (const struct sbx_user *user, const struct sbx_ids *ids, int (*fn) (void *arg),
+                     void *arg, sbx_error_t *err);
 
 /* Ubuntu's AppArmor setting that leaves new user namespaces without
    capabilities: a mount EPERM inside is then explained by it.  */

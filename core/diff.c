@@ -101,6 +101,21 @@ walk (struct changes *c, int dirfd, const char *rel)
           add (c, 'D', path);
           continue;
         }
+      if (S_ISDIR (st.st_mode) && in_lower (c, path))
+        {
+          /* A directory of the lower layer is in the upper because
+             something below it changed: it is shown as changed only
+             then (sbx's own mount points below it are not changes).  */
+          size_t before = c->n;
+          cleanup_close int sub
+              = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          int r = sub < 0 ? -errno : walk (c, sub, path);
+          if (r < 0 && ret == 0)
+            ret = r;
+          if (c->n > before)
+            add (c, 'C', path);
+          continue;
+        }
       add (c, in_lower (c, path) ? 'C' : 'A', path);
       if (S_ISDIR (st.st_mode))
         {

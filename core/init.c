@@ -86,10 +86,12 @@ sbx_init_run (pid_t program, int sigfd, int portsock, int layers, pid_t overlay_
           int status;
           /* One SIGCHLD may stand for many children: reap them all.  */
           while ((p = waitpid (-1, &status, WNOHANG)) > 0)
-            if (p == program)
+            if (p == program && (overlay_daemon <= 0 || kill (overlay_daemon, 0) == 0))
               finish (status, layers);
-            else if (p == overlay_daemon)
+            else if (p == overlay_daemon || p == program)
               {
+                /* The daemon died, or the program died of it (SIGBUS on a
+                   mapped file) before we heard of the daemon.  */
                 static const char m[]
                     = "sbx: fuse-overlayfs, which serves the sandbox's copy-on-write root, died; "
                       "the sandbox was stopped (its upper layer is intact)\n";
@@ -97,9 +99,12 @@ sbx_init_run (pid_t program, int sigfd, int portsock, int layers, pid_t overlay_
                   {
                     /* nowhere to say it */
                   }
-                kill (program, SIGKILL);
-                while (waitpid (program, &status, 0) < 0 && errno == EINTR)
-                  ;
+                if (p != program)
+                  {
+                    kill (program, SIGKILL);
+                    while (waitpid (program, &status, 0) < 0 && errno == EINTR)
+                      ;
+                  }
                 finish (125 << 8, layers);
               }
           continue;

@@ -302,16 +302,16 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   if (sbx_rootfs_prepare (&spec->root, &spec->ids, &l.rootfs, err) < 0)
     goto out;
   {
-    /* An image is a world of its own: no home or working directory of
-       the host's is made or shown in it.  */
-    bool image = spec->root.image != NULL;
+    /* An image or a --rootfs is a world of its own: no home or working
+       directory of the host's is made or shown in it.  */
+    bool image = spec->root.image != NULL || spec->root.dir != NULL;
     struct sbx_layout_in in = { &spec->mounts,
                                 &spec->ids,
                                 image ? NULL : spec->user.home,
                                 spec->process.cwd || image ? NULL : spec->process.host_cwd,
                                 spec->uts.hostname,
                                 &spec->net,
-                                image ? spec->root.image : spec->root.dir,
+                                spec->root.image ? spec->root.image : spec->root.dir,
                                 spec->root.overlay != SBX_OVERLAY_NONE };
     if (sbx_layout_plan (&in, &l.mounts, err) < 0)
       goto out;

@@ -233,45 +233,6 @@ apply_ops (int rootfd, struct sbx_mount_plan *plan, bool lower, sbx_error_t *err
   return 0;
 }
 
-/* The kernel's overlayfs refuses a lower with submounts it may not see
-   through, so the host's tree gets one overlay per top-level directory;
-   everything else of the lower layer is applied as planned.  */
-static int
-kernel_overlays (int rootfd, struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt,
-                 sbx_error_t *err)
-{
-  for (size_t i = 0; i < plan->n; i++)
-    {
-      struct sbx_mop *op = &plan->ops[i];
-      if (!op->lower)
-        continue;
-      if (op->kind == SBX_MOP_HOST_TREE && op->src_is_dir)
-        {
-          const char *top = op->dst + 1;
-          cleanup_free char *u = xasprintf ("%s/%s", rt->state.upper, top);
-          cleanup_free char *w = xasprintf ("%s/%s", rt->state.work, top);
-          cleanup_free char *target = xasprintf ("/tmp/.sbx-root/%s", top);
-          cleanup_close int fd = -1;
-          if ((mkdir (u, 0755) < 0 && errno != EEXIST) || (mkdir (w, 0700) < 0 && errno != EEXIST))
-            return sbx_error_make (err, errno, "make the overlay layers of %s", op->dst);
-          fd = sbx_path_open_in_root (rootfd, op->dst, SBX_OPEN_CREATE_DIR, err);
-          if (fd < 0)
-            return op_error (op, err);
-          if (sbx_overlay_kernel.mount_tree (rt, op->src, u, w, target, err) == 0)
-            continue;
-          /* The kernel refuses a lower with locked submounts (/mnt with a
-             mount below it): that directory stays read-only.  */
-          sbx_log_debug ("--overlay kernel: %s stays read-only (%s)", op->dst, (*err)->msg);
-          sbx_error_release (err);
-          rmdir (u);
-          rmdir (w);
-        }
-      if (apply_one (rootfd, op, err) < 0)
-        return op_error (op, err);
-    }
-  return 0;
-}
-
 /* Build the root below /tmp/.sbx-root (in our private mount namespace;
    the host's /tmp is not touched) and return it, attached.  */
 static int
@@ -355,18 +316,7 @@ make_root (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt, bool *re
             return sbx_error_prefix (err, "--overlay kernel");
         }
       else
-        {
-          cleanup_close int top
-              = sbx_mnt_new_fs ("tmpfs", root_opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
-          cleanup_close int topfd = -1;
-          if (top < 0 || sbx_mnt_attach_path (top, "/tmp/.sbx-root", err) < 0)
-            return sbx_error_prefix (err, "make the new root");
-          topfd = open ("/tmp/.sbx-root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-          if (topfd < 0)
-            return sbx_error_make (err, errno, "open the new root");
-          if (kernel_overlays (topfd, plan, rt, err) < 0)
-            return sbx_error_prefix (err, "--overlay kernel");
-        }
+        return sbx_error_make (err, 0, "--overlay kernel needs --rootfs or --image");
       break;
     }
   rootfd = open ("/tmp/.sbx-root", O_PATH | O_DIRECTORY | O_CLOEXEC);

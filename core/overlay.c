@@ -57,6 +57,17 @@ sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
                                "(--overlay fuse, kernel or auto)");
       return 0;
     }
+  /* The kernel refuses the host's / as a lower layer in a user namespace
+     (its submounts are locked), and one overlay per top-level directory
+     can give neither the directories' real owners nor a place for new
+     top-level entries: the kernel's overlay is for --rootfs and images.  */
+  if (rt->kind == SBX_OVERLAY_KERNEL && spec->dir == NULL && spec->n_image_layers == 0)
+    return sbx_error_make (err, 0,
+                           "--overlay kernel: the kernel's overlayfs cannot stack over "
+                           "the host's / in a user namespace (locked submounts); use "
+                           "--overlay fuse, or --rootfs/--image with --overlay kernel");
+  if (rt->kind == SBX_OVERLAY_AUTO && spec->dir == NULL && spec->n_image_layers == 0)
+    rt->kind = SBX_OVERLAY_FUSE;
   if (rt->kind != SBX_OVERLAY_KERNEL)
     {
       cleanup_close int fuse = open ("/dev/fuse", O_RDWR | O_CLOEXEC);

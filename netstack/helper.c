@@ -27,6 +27,7 @@
 #define MAX_POLL 4096
 /* At most this many --net-log lines a second; the rest are counted.  */
 #define LOG_PER_SECOND 10
+#define DRAIN_NS (10ll * 1000 * 1000 * 1000)
 
 struct timer
 {
@@ -45,6 +46,9 @@ struct helper
   size_t nfds;
   struct sbx_portfwd pf;
   uint64_t refused, refused_unlogged;
+  /* See host_guard_init.  */
+  struct sbx_egress guard;
+  bool guarded;
   int64_t log_second;
   int log_count;
 };
@@ -200,6 +204,64 @@ log_refusal (struct helper *h, const struct sbx_egress_event *ev)
                  ev->rule && ev->rule->text ? ev->rule->text : "?");
 }
 
+/* libslirp gives a published UDP port's datagrams the host's alias
+   (10.0.2.2) as source, and its "no host loopback" setting then drops the
+   replies.  So with UDP ports published and no --allow-host-loopback,
+   libslirp allows the host and the helper refuses it instead, frame by
+   frame: everything to slirp's addresses but DNS, except UDP sent from a
+   published port (a reply).  */
+static void
+host_guard_init (struct helper *h)
+{
+  static const char *const rules[]
+      = { "allow:10.0.2.3:53", "allow:[fd00::3]:53", "deny:10.0.2.0/24", "deny:fd00::/64", NULL };
+  const struct sbx_netspec *net = h->cfg->net;
+  bool udp = false;
+  for (size_t i = 0; i < net->n_ports; i++)
+    udp |= net->ports[i].proto == IPPROTO_UDP;
+  if (!udp || net->allow_host_loopback)
+    return;
+  for (const char *const *r = rules; *r; r++)
+    {
+      sbx_error_t err = NULL;
+      if (sbx_egress_add (&h->guard, *r, &err) < 0)
+        sbx_error_release (&err);
+    }
+  h->guarded = true;
+}
+
+/* UDP sent from a published port: the source port of an IPv4 or IPv6
+   (no extension headers) UDP frame.  */
+static bool
+from_published_udp (const struct helper *h, const uint8_t *f, size_t len)
+{
+  size_t off;
+  int proto;
+  uint16_t sport;
+
+  if (len < 14)
+    return false;
+  if (f[12] == 0x08 && f[13] == 0x00 && len >= 14 + 20)
+    {
+      off = 14 + (f[14] & 0x0f) * 4;
+      proto = f[14 + 9];
+    }
+  else if (f[12] == 0x86 && f[13] == 0xdd && len >= 14 + 40)
+    {
+      off = 14 + 40;
+      proto = f[14 + 6];
+    }
+  else
+    return false;
+  if (proto != IPPROTO_UDP || len < off + 8)
+    return false;
+  sport = (uint16_t)(f[off] << 8 | f[off + 1]);
+  for (size_t i = 0; i < h->cfg->net->n_ports; i++)
+    if (h->cfg->net->ports[i].proto == IPPROTO_UDP && h->cfg->net->ports[i].sandbox_port == sport)
+      return true;
+  return false;
+}
+
 /* Frames from the sandbox: through the egress policy into libslirp.  */
 static void
 read_tap (struct helper *h)
@@ -213,6 +275,17 @@ read_tap (struct helper *h)
 
       if (n <= 0)
         return;
+      if (h->guarded && !from_published_udp (h, frame, n)
+          && sbx_egress_check (&h->guard, frame, n, reply, sizeof reply, &reply_len, &ev)
+                 == SBX_EGRESS_REJECT)
+        {
+          if (reply_len > 0 && write (h->cfg->tap, reply, reply_len) < 0)
+            {
+              /* the sandbox will time out instead */
+            }
+          continue;
+        }
+      reply_len = 0;
       if (h->cfg->net->egress.n > 0
           && sbx_egress_check (&h->cfg->net->egress, frame, n, reply, sizeof reply, &reply_len, &ev)
                  == SBX_EGRESS_REJECT)
@@ -296,7 +369,8 @@ setup_slirp (struct helper *h, sbx_error_t *err)
   c.if_mru = net->mtu;
   /* libslirp maps every address of its virtual network to the host's
      loopback; refuse that unless asked.  */
-  c.disable_host_loopback = !net->allow_host_loopback;
+  host_guard_init (h);
+  c.disable_host_loopback = !net->allow_host_loopback && !h->guarded;
   c.enable_emu = false;
   c.disable_dhcp = true; /* the sandbox's address is set statically */
   h->slirp = slirp_new (&c, &cb, h);
@@ -339,12 +413,18 @@ void
 sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
 {
   struct helper h = { .cfg = cfg, .pf = { .sock = cfg->portsock } };
+  bool draining = false;
+  int64_t drain_deadline = 0;
   const struct sbx_netspec *net = cfg->net;
   sbx_error_t err = NULL;
   sigset_t mask;
   int sigfd;
 
   prctl (PR_SET_NAME, "sbx-net", 0, 0, 0);
+  /* A peer closing while the other side still sends is an error on that
+     connection, not the end of the helper (splice cannot take
+     MSG_NOSIGNAL).  */
+  signal (SIGPIPE, SIG_IGN);
   /* Die with sbx.  */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   sigemptyset (&mask);
@@ -383,8 +463,26 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
         _exit (SBX_EXIT_FAILURE);
       slirp_pollfds_poll (h.slirp, r < 0, get_revents, &h);
       if (h.fds[0].revents)
+        {
+          struct signalfd_siginfo si;
+          if (read (sigfd, &si, sizeof si) == sizeof si && !draining)
+            {
+              /* The sandbox ended: accept nothing more, but let what its
+                 programs sent through published ports reach the host
+                 readers (bounded: 10 s without progress).  */
+              draining = true;
+              drain_deadline = now_ns () + DRAIN_NS;
+              for (size_t i = 0; i < net->n_ports; i++)
+                if (cfg->listeners[i] >= 0)
+                  {
+                    close (cfg->listeners[i]);
+                    ((int *)cfg->listeners)[i] = -1;
+                  }
+            }
+        }
+      if (draining && (h.pf.n_conns == 0 || now_ns () > drain_deadline))
         break;
-      if (h.fds[1].revents & (POLLERR | POLLHUP | POLLNVAL))
+      if (!draining && (h.fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)))
         break; /* the sandbox's network namespace is gone */
       if (h.fds[1].revents & POLLIN)
         read_tap (&h);

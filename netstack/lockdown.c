@@ -170,9 +170,10 @@ sbx_net_lockdown (sbx_error_t *err)
     return sbx_error_make (err, errno, "network helper: no_new_privs");
   /* Not dumpable: nothing of the user's can ptrace or read it.  */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* No RLIMIT_FSIZE: stderr may be a file (--net-log), and Landlock
+     already keeps the helper from making any.  */
   if (setrlimit (RLIMIT_NOFILE, &fds) < 0 || setrlimit (RLIMIT_DATA, &data) < 0
-      || setrlimit (RLIMIT_FSIZE, &none) < 0 || setrlimit (RLIMIT_CORE, &none) < 0
-      || setrlimit (RLIMIT_NPROC, &none) < 0)
+      || setrlimit (RLIMIT_CORE, &none) < 0 || setrlimit (RLIMIT_NPROC, &none) < 0)
     return sbx_error_make (err, errno, "network helper: set its resource limits");
   if (chdir ("/") < 0)
     return sbx_error_make (err, errno, "network helper: chdir /");

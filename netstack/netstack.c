@@ -135,9 +135,10 @@ sbx_net_stop (struct sbx_net_runtime *rt)
 {
   if (rt->helper > 0)
     {
-      /* SIGTERM lets it print its --net-log summary; it has a moment.  */
+      /* SIGTERM: it lets published connections drain to their host
+         readers (10 s at most) and prints its --net-log summary.  */
       kill (rt->helper, SIGTERM);
-      for (int i = 0; i < 100; i++)
+      for (int i = 0; i < 1100; i++)
         {
           if (waitpid (rt->helper, NULL, WNOHANG) == rt->helper)
             {

@@ -20,8 +20,9 @@ fd00::x.  Every blocking call has a timeout.
   multi ADDR PORT N
       Open N TCP connections first, then talk on each; print "N answers"
       when each got its own answer back.
-  fetch ADDR PORT [N] read a TCP stream to EOF (or N bytes, then close);
-                      print "BYTES SHA256"
+  fetch ADDR PORT [N [DELAY]]  read a TCP stream to EOF (or N bytes when N
+                      is not 0, then close), after waiting DELAY seconds
+                      once connected; print "BYTES SHA256"
   flood ADDR PORT MB  send a line, wait half a second (a "drop" server has
                       closed by then), then MB megabytes; print "sent" or
                       the errno name that stopped it
@@ -172,6 +173,8 @@ def fetch(argv):
     h = hashlib.sha256()
     total = 0
     limit = int(argv[2]) if len(argv) > 2 else 0
+    if len(argv) > 3:
+        time.sleep(float(argv[3]))
     while not limit or total < limit:
         b = s.recv(min(1 << 16, limit - total) if limit else 1 << 16)
         if not b:

@@ -504,16 +504,8 @@ sbx_image_prepare (const char *ref, const struct sbx_user *user, struct sbx_imag
 
   data = sbx_state_data_dir ();
   store = xasprintf ("%s/layers/sha256", data);
-  {
-    cleanup_free char *l1 = xasprintf ("%s/layers", data);
-    mkdir (data, 0700);
-    mkdir (l1, 0700);
-    if (mkdir (store, 0700) < 0 && errno != EEXIST)
-      {
-        sbx_error_make (err, errno, "mkdir `%s`", store);
-        goto out;
-      }
-  }
+  if (sbx_state_mkdirs (store, 0700, err) < 0)
+    goto out;
   layers = arr_field (manifest, "layers");
   for (size_t i = 0; layers && i < json_object_array_length (layers); i++)
     {

@@ -63,6 +63,12 @@ mkdir_p (const char *path, mode_t mode, sbx_error_t *err)
   return 0;
 }
 
+int
+sbx_state_mkdirs (const char *path, mode_t mode, sbx_error_t *err)
+{
+  return mkdir_p (path, mode, err);
+}
+
 char *
 sbx_state_lower (const char *dir)
 {

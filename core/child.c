@@ -9,6 +9,8 @@
 #include "child.h"
 
 #include <dirent.h>
+#include <math.h>
+#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,6 +34,7 @@
 #include "caps.h"
 #include "env.h"
 #include "init.h"
+#include "log.h"
 #include "seccomp.h"
 #include "state.h"
 #include "sync.h"
@@ -362,6 +365,14 @@ run_program (struct sbx_launch *l, int slave, int asksock)
   fail (l->sock[1], &err);
 }
 
+static void
+child_mark (const char *what)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  sbx_log_debug ("%s (t=%.2f)", what, fmod (t.tv_sec, 1000) * 1e3 + t.tv_nsec / 1e6);
+}
+
 /* fuse-overlayfs forked into the background and was reparented to us:
    find it in our own /proc, to notice if it dies.  */
 static pid_t
@@ -436,9 +447,11 @@ sbx_child_run (struct sbx_launch *l)
       close (tap);
     }
 
+  child_mark ("child: network ready");
   if (setup_filesystem (l, &err) < 0)
     fail (sock, &err);
   overlay_daemon = find_overlay_daemon ();
+  child_mark ("child: root built and entered");
   if (sethostname (spec->uts.hostname, strlen (spec->uts.hostname)) < 0)
     {
       sbx_error_make (&err, errno, "set the hostname to `%s`", spec->uts.hostname);

@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../netstack/portfwd.h"
+#include "log.h"
 #include "state.h"
 
 void
@@ -32,9 +34,18 @@ sbx_init_exit_code (int status)
   return 255;
 }
 
+static void
+init_mark (const char *what)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  sbx_log_debug ("%s (t=%.2f)", what, (t.tv_sec % 1000) * 1e3 + t.tv_nsec / 1e6);
+}
+
 static __attribute__ ((noreturn)) void
 finish (int status, int layers)
 {
+  init_mark ("init: the program ended");
   if (layers >= 0)
     {
       /* Everything else of the sandbox goes first, the overlay daemon
@@ -42,8 +53,10 @@ finish (int status, int layers)
       kill (-1, SIGKILL);
       while (waitpid (-1, NULL, 0) > 0 || errno == EINTR)
         ;
+      init_mark ("init: every process gone");
       sbx_state_remove_tree (layers, "upper");
       sbx_state_remove_tree (layers, "work");
+      init_mark ("init: layers removed");
     }
   _exit (sbx_init_exit_code (status));
 }

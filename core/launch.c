@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <math.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -25,6 +27,20 @@
 
 #define NAMESPACES                                                                                 \
   (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+/* -v: where start-up time goes.  */
+static void
+mark (const char *what)
+{
+  static struct timespec t0;
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  if (t0.tv_sec == 0 && t0.tv_nsec == 0)
+    t0 = t;
+  sbx_log_debug ("%7.2f ms  %s (t=%.2f)",
+                 (t.tv_sec - t0.tv_sec) * 1e3 + (t.tv_nsec - t0.tv_nsec) / 1e6, what,
+                 fmod (t.tv_sec, 1000) * 1e3 + t.tv_nsec / 1e6);
+}
 
 static void
 launch_free (struct sbx_launch *l)
@@ -294,6 +310,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
 
   *exit_code = SBX_EXIT_FAILURE;
   l.rootfs.state.dirfd = l.rootfs.state.lock = -1;
+  mark ("start");
   sbx_net_runtime_init (&l.net);
   if (spec->net.mode == SBX_NET_SLIRP && sbx_net_prepare (&spec->net, &l.net, err) < 0)
     goto out;
@@ -301,6 +318,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
     goto out;
   if (sbx_rootfs_prepare (&spec->root, &spec->ids, &l.rootfs, err) < 0)
     goto out;
+  mark ("id maps and state planned");
   {
     /* An image or a --rootfs is a world of its own: no home or working
        directory of the host's is made or shown in it.  */
@@ -316,9 +334,11 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
     if (sbx_layout_plan (&in, &l.mounts, err) < 0)
       goto out;
   }
+  mark ("mounts planned");
   /* Compiled here, loaded by the program just before execve.  */
   if (sbx_seccomp_compile (&spec->seccomp, spec->process.caps_keep, &l.seccomp, err) < 0)
     goto out;
+  mark ("seccomp compiled");
   sbx_tty_detect (&l.tty);
   if (sbx_sync_socketpair (l.sock, err) < 0)
     goto out;
@@ -346,6 +366,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
       goto out_mask;
     }
 
+  mark ("id maps written, sandbox building");
   if (relay_until_end (&r) < 0)
     {
       sbx_error_make (err, errno, "poll");
@@ -353,6 +374,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
       goto out_mask;
     }
   sbx_tty_restore (&l.tty);
+  mark ("sandbox ended");
   if (r.child_err)
     {
       *exit_code = r.child_err->exit_code;

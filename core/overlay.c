@@ -226,11 +226,10 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
   cleanup_free char *lowers = NULL;
   cleanup_free char *opts
       = rt->n_image_layers > 0 ? NULL
-        : rt->lower_dir
-            ? xstrdup ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work,threaded=1")
-            : xasprintf ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work,threaded=1,"
-                         "squash_to_uid=%u,squash_to_gid=%u",
-                         (unsigned)rt->uid, (unsigned)rt->gid);
+        : rt->lower_dir ? xstrdup ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work")
+                        : xasprintf ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work,"
+                                     "squash_to_uid=%u,squash_to_gid=%u",
+                                     (unsigned)rt->uid, (unsigned)rt->gid);
   char *argv[] = { rt->fuse_bin, "-o", opts, "/merged", NULL };
   char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
   cleanup_free char *merged = xasprintf ("%s/merged", droot);
@@ -248,7 +247,7 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
       lowers = xmalloc0 (rt->n_image_layers * 16 + 64);
       for (size_t i = rt->n_image_layers; i-- > 0;)
         at += sprintf (lowers + at, "%s/lower%zu", at ? ":" : "", i);
-      opts = xasprintf ("lowerdir=%s,upperdir=/state/upper,workdir=/state/work,threaded=1", lowers);
+      opts = xasprintf ("lowerdir=%s,upperdir=/state/upper,workdir=/state/work", lowers);
       argv[2] = opts;
     }
   if (make_daemon_root (droot, lower, rt->image_layers, rt->n_image_layers, rt->state.dir, err) < 0)

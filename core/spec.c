@@ -3,7 +3,9 @@
 #include "spec.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,9 +207,51 @@ sbx_spec_resolve_user (struct sbx_spec *spec, sbx_error_t *err)
   return resolve_user (&spec->user, err);
 }
 
-/* An image's User: "", "root", "N" or "N:M".  */
+/* A user or group name looked up in the image's own /etc/passwd or
+   /etc/group: the topmost layer that has the file (a whiteout above it
+   is not followed; images rarely delete those files).  */
+static bool
+image_lookup (char *const *layers, size_t n, bool group, const char *name, unsigned long *id,
+              unsigned long *gid)
+{
+  for (size_t i = n; i-- > 0;)
+    {
+      cleanup_free char *path = xasprintf ("%s/etc/%s", layers[i], group ? "group" : "passwd");
+      FILE *f = fopen (path, "re");
+      bool found = false;
+      if (f == NULL)
+        continue;
+      if (group)
+        {
+          struct group *gr;
+          while (!found && (gr = fgetgrent (f)) != NULL)
+            if (strcmp (gr->gr_name, name) == 0)
+              {
+                *id = gr->gr_gid;
+                found = true;
+              }
+        }
+      else
+        {
+          struct passwd *pw;
+          while (!found && (pw = fgetpwent (f)) != NULL)
+            if (strcmp (pw->pw_name, name) == 0)
+              {
+                *id = pw->pw_uid;
+                *gid = pw->pw_gid;
+                found = true;
+              }
+        }
+      fclose (f);
+      return found;
+    }
+  return false;
+}
+
+/* An image's User: "", NAME, UID, NAME:GROUP, UID:GID, as Docker reads
+   it; names come from the image's own /etc/passwd and /etc/group.  */
 static int
-image_user (const char *user, long *uid, long *gid, sbx_error_t *err)
+image_user (const char *user, char *const *layers, size_t n, long *uid, long *gid, sbx_error_t *err)
 {
   unsigned long u = 0, g = 0;
   cleanup_free char *copy = xstrdup (user ? user : "");
@@ -216,17 +260,25 @@ image_user (const char *user, long *uid, long *gid, sbx_error_t *err)
   if (colon)
     *colon++ = '\0';
   if (*copy == '\0' || strcmp (copy, "root") == 0)
-    u = 0;
-  else if (!sbx_parse_uint (copy, 65535, &u))
+    u = g = 0;
+  else if (sbx_parse_uint (copy, 65535, &u))
+    g = u;
+  else if (!image_lookup (layers, n, false, copy, &u, &g))
     return sbx_error_make (err, 0,
-                           "the image's User `%s` is a name; sbx reads numeric users only "
-                           "for now: give --uid N",
-                           user);
-  g = u;
-  if (colon && strcmp (colon, "root") == 0)
-    g = 0;
-  else if (colon && *colon && !sbx_parse_uint (colon, 65535, &g))
-    return sbx_error_make (err, 0, "the image's User `%s`: the group must be numeric", user);
+                           "the image's User `%s`: no user `%s` in the image's /etc/passwd; "
+                           "give --uid N",
+                           user, copy);
+  if (colon && *colon)
+    {
+      if (strcmp (colon, "root") == 0)
+        g = 0;
+      else if (!sbx_parse_uint (colon, 65535, &g)
+               && !image_lookup (layers, n, true, colon, &g, NULL))
+        return sbx_error_make (err, 0, "the image's User `%s`: no group `%s` in the image", user,
+                               colon);
+    }
+  if (u > 65535 || g > 65535)
+    return sbx_error_make (err, 0, "the image's User `%s`: ids above 65535 are not mapped", user);
   *uid = u;
   *gid = g;
   return 0;
@@ -286,7 +338,9 @@ resolve_image (struct sbx_spec *spec, sbx_error_t *err)
   }
   if (spec->process.cwd == NULL)
     spec->process.cwd = xstrdup (img.workdir ? img.workdir : "/");
-  if (!spec->ids.uid_set && image_user (img.user, &uid, &gid, err) < 0)
+  if (!spec->ids.uid_set
+      && image_user (img.user, spec->root.image_layers, spec->root.n_image_layers, &uid, &gid, err)
+             < 0)
     {
       sbx_image_free (&img);
       return -1;

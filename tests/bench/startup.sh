@@ -68,6 +68,7 @@ qsbx=$(printf '%q' "$sbx")
 peers=(
     "sbx|$qsbx -- true"
     "sbx --uid 0|$qsbx --uid 0 -- true"
+    "sbx --overlay none|$qsbx --overlay none -- true"
     "unshare -Ur|unshare -Ur true"
     "bwrap|bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true"
     "firejail|firejail --noprofile --quiet true"

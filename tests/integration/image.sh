@@ -15,9 +15,11 @@ is "$RC:$OUT" "0:default-cmd" "with no program the image's Cmd runs"
 sbx_run --image "oci:$SCRATCH/img:v1" -- sh -c 'pwd; cat /etc/motd; ls /etc; ls /opt; echo $FROM_IMAGE; while read -r k v rest; do [ "$k" = Uid: ] && echo $v; done < /proc/self/status'
 is "$OUT" "/etc
 layer2
+group
 hostname
 hosts
 motd
+passwd
 new
 yes
 0" "layers stacked in order: the upper file wins, a whiteout hides, an opaque dir hides what lies below; Env and WorkingDir applied; root inside"
@@ -38,6 +40,20 @@ sbx_run --name img1 -- true
 is "$RC" 125 "a named sandbox refuses to run over another lower"
 like "$ERR" "was made over oci:" "... saying what it was made over"
 "$SBX" rm img1 2>/dev/null
+
+uid_gid='while read -r k a b c d; do case $k in Uid:|Gid:) echo $a;; esac; done < /proc/self/status'
+# The image's User, as a name from its /etc/passwd and /etc/group or as
+# numbers: the program's uid and gid.
+for case in "app|1000 1000" "1000:50|1000 50" "app:staff|1000 50" "0:0|0 0"; do
+  user=${case%|*} want=$(printf '%s\n' ${case#*|})
+  rm -rf "$SCRATCH/u$$"
+  python3 "$SBX_TESTS/lib/mkoci.py" "$SCRATCH/u$$" --user "$user" >/dev/null
+  sbx_run --image "oci:$SCRATCH/u$$:v1" -- sh -c "$uid_gid"
+  is "$OUT" "$want" "the image's User $user gives the program's uid and gid"
+done
+rm -rf "$SCRATCH/u$$"
+python3 "$SBX_TESTS/lib/mkoci.py" "$SCRATCH/u$$" --user nobody-here >/dev/null
+fails_cleanly "an image User that the image does not know" 125 "no user \`nobody-here\` in the image's /etc/passwd" --image "oci:$SCRATCH/u$$:v1" -- true
 
 fails_cleanly "an unknown tag" 125 "no manifest with that tag" --image "oci:$SCRATCH/img:nope" -- true
 fails_cleanly "not an OCI layout" 125 "index.json.*No such file" --image "oci:$SCRATCH/nothing" -- true

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Write a small OCI image layout for sbx's tests (no registry is reachable).
 
-    mkoci.py DIR [--bad-digest] [--escape] [--tag TAG]
+    mkoci.py DIR [--bad-digest] [--escape] [--tag TAG] [--user USER]
 
 Two gzip layers built from the host's dash, ls and cat and their libraries:
 layer 1 has /etc/motd "layer1" and /etc/gone; layer 2 overwrites /etc/motd
 with "layer2", whites out /etc/gone (.wh.gone) and makes /opt opaque.  The
 config sets Env FROM_IMAGE=yes, WorkingDir /etc and Cmd echo default-cmd.
 --bad-digest truncates layer 2's blob after writing the index (a corrupt
-copy); --escape adds a layer with an entry "../escaped".
+copy); --escape adds a layer with an entry "../escaped"; --user sets the
+config's User (the image has a user app, 1000:1000, group app).
 """
 import gzip, hashlib, io, json, os, subprocess, sys, tarfile
 
@@ -56,7 +57,9 @@ def main():
             files.append((p.lstrip("/"), "exe", f.read()))
     l1 = [(d, "dir", None) for d in sorted(dirs)] + files + [
         ("bin/sh", "sym", "dash"), ("etc", "dir", None), ("etc/motd", "file", b"layer1\n"),
-        ("etc/gone", "file", b"x\n"), ("opt", "dir", None), ("opt/old", "file", b"old\n")]
+        ("etc/gone", "file", b"x\n"), ("opt", "dir", None), ("opt/old", "file", b"old\n"),
+        ("etc/passwd", "file", b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/:/bin/sh\n"),
+        ("etc/group", "file", b"root:x:0:\napp:x:1000:\nstaff:x:50:\n")]
     l2 = [("etc", "dir", None), ("etc/motd", "file", b"layer2\n"), ("etc/.wh.gone", "file", b""),
           ("opt", "dir", None), ("opt/.wh..wh..opq", "file", b""), ("opt/new", "file", b"new\n")]
     layers = [layer(l1), layer(l2)]
@@ -68,7 +71,8 @@ def main():
         descs.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": d, "size": n})
     cfg = json.dumps({"architecture": "amd64", "os": "linux",
                       "config": {"Env": ["PATH=/bin", "FROM_IMAGE=yes"],
-                                 "Cmd": ["/bin/sh", "-c", "echo default-cmd"], "WorkingDir": "/etc"},
+                                 "Cmd": ["/bin/sh", "-c", "echo default-cmd"], "WorkingDir": "/etc",
+                                 **({"User": args[args.index("--user") + 1]} if "--user" in args else {})},
                       "rootfs": {"type": "layers", "diff_ids": []}}).encode()
     dc, sc = blob(cfg)
     man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",

@@ -351,7 +351,6 @@ setup_slirp (struct helper *h, sbx_error_t *err)
   };
   const struct sbx_netspec *net = h->cfg->net;
   SlirpConfig c = { 0 };
-  struct in_addr guest;
 
   c.version = 4;
   c.in_enabled = true;
@@ -377,18 +376,45 @@ setup_slirp (struct helper *h, sbx_error_t *err)
   if (h->slirp == NULL)
     return sbx_error_make (err, 0, "libslirp could not start");
 
-  inet_pton (AF_INET, SBX_NET_GUEST4, &guest);
   for (size_t i = 0; i < net->n_ports; i++)
     {
       const struct sbx_publish *p = &net->ports[i];
-      struct in_addr host;
+      union
+      {
+        struct sockaddr_in v4;
+        struct sockaddr_in6 v6;
+      } host = { 0 }, guest = { 0 };
+      socklen_t len;
+      int flags = SLIRP_HOSTFWD_UDP;
+
       if (p->proto != IPPROTO_UDP)
         continue;
-      if (p->family != AF_INET)
-        return sbx_error_make (err, 0, "-p %s: UDP ports publish on IPv4 host addresses only",
-                               p->text);
-      memcpy (&host, p->host_addr, 4);
-      if (slirp_add_hostfwd (h->slirp, 1, host, p->host_port, guest, p->sandbox_port) < 0)
+      if (p->family == AF_INET6)
+        {
+          if (net->no_ipv6)
+            return sbx_error_make (err, 0, "-p %s: an IPv6 host address needs IPv6 in the "
+                                           "sandbox (drop --no-ipv6)",
+                                   p->text);
+          host.v6.sin6_family = guest.v6.sin6_family = AF_INET6;
+          memcpy (&host.v6.sin6_addr, p->host_addr, 16);
+          host.v6.sin6_port = htons (p->host_port);
+          inet_pton (AF_INET6, SBX_NET_GUEST6, &guest.v6.sin6_addr);
+          guest.v6.sin6_port = htons (p->sandbox_port);
+          len = sizeof host.v6;
+          flags |= SLIRP_HOSTFWD_V6ONLY;
+        }
+      else
+        {
+          host.v4.sin_family = guest.v4.sin_family = AF_INET;
+          memcpy (&host.v4.sin_addr, p->host_addr, 4);
+          host.v4.sin_port = htons (p->host_port);
+          inet_pton (AF_INET, SBX_NET_GUEST4, &guest.v4.sin_addr);
+          guest.v4.sin_port = htons (p->sandbox_port);
+          len = sizeof host.v4;
+        }
+      if (slirp_add_hostxfwd (h->slirp, (struct sockaddr *) &host, len, (struct sockaddr *) &guest,
+                              len, flags)
+          < 0)
         {
           char where[64];
           sbx_publish_host_string (p, where, sizeof where);

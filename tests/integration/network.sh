@@ -244,6 +244,14 @@ else
 fi
 
 if [ $host_ipv6 = 1 ]; then
+  hu6=$("$py" "$net" freeport udp ::1)
+  if bg_sbx pub-udp6 1 --net slirp -p "[::1]:$hu6:5353/udp" -- "$py" "$net" serve udp :: 5353 echo --count 1; then
+    r6=$("$py" "$net" connect udp ::1 "$hu6" d6 2 2>/dev/null)
+    bg_wait 10
+    is "$r6" "echo:d6" "-p [::1]:$hu6:5353/udp: published UDP on the host's ::1, both ways"
+  else
+    fail "a UDP server listens inside (IPv6)" "$(cat "$BG_OUT" "$BG_ERR")"
+  fi
   hp6=$("$py" "$net" freeport tcp ::1)
   if bg_sbx pub-tcp6 1 --net slirp -p "[::1]:$hp6:80" -- "$py" "$net" serve tcp :: 80 echo --count 1; then
     is "$("$py" "$net" connect tcp ::1 "$hp6" ping6 2>/dev/null)" "echo:ping6" "-p [::1]:$hp6:80: published on the host's ::1"

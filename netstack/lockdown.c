@@ -8,10 +8,12 @@
 #include <linux/landlock.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -22,9 +24,12 @@
 #include "../core/util.h"
 
 /* Enough for the loop, its published connections and libslirp's NAT
-   sockets; past it, new connections fail instead of memory growing.  */
-#define HELPER_MAX_FDS 4096
-#define HELPER_MAX_DATA (256ul << 20)
+   sockets; past it, new connections fail instead of memory growing.  Each
+   NAT socket costs libslirp up to ~130 KiB of buffers: 2048 of them stay
+   well inside the data limit, so a storm of flows from the sandbox makes
+   new flows fail rather than the helper abort.  */
+#define HELPER_MAX_FDS 2048
+#define HELPER_MAX_DATA (512ul << 20)
 
 /* What the slirp loop, libslirp and glib call.  Everything else kills
    the helper, and sbx then stops the sandbox and says why.  */
@@ -110,10 +115,15 @@ landlock (sbx_error_t *err)
 static void
 on_sigsys (int sig, siginfo_t *si, void *ctx)
 {
-  char buf[96];
+  char buf[128];
+  unsigned long arg1 = 0;
+#if defined(__x86_64__)
+  arg1 = ((ucontext_t *) ctx)->uc_mcontext.gregs[REG_RSI];
+#endif
   int n = snprintf (buf, sizeof buf,
-                    "sbx: network helper: syscall %d is outside its seccomp filter\n",
-                    si->si_syscall);
+                    "sbx: network helper: syscall %d (second argument %#lx) is outside its "
+                    "seccomp filter\n",
+                    si->si_syscall, arg1);
   if (write (STDERR_FILENO, buf, n) < 0)
     _exit (128 + SIGSYS);
   _exit (128 + SIGSYS);
@@ -148,6 +158,11 @@ filter (sbx_error_t *err)
   if (r == 0)
     r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1,
                           SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xffffffffu, FIONBIO));
+  /* TCGETS: isatty(), which glib's logging asks of stderr when libslirp
+     warns (a storm of flows running out of sockets, say).  Read-only.  */
+  if (r == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ALLOW, SCMP_SYS (ioctl), 1,
+                          SCMP_A1 (SCMP_CMP_MASKED_EQ, 0xffffffffu, TCGETS));
   if (r == 0)
     {
       sigaction (SIGSYS, &sa, NULL);

@@ -200,6 +200,26 @@ def flood(argv):
     return 0
 
 
+def storm(argv):
+    """UDP from a fresh source port each time, for SECONDS: every datagram
+    is a new flow for libslirp, which opens a host socket per flow."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    addr, port, seconds = argv[0], int(argv[1]), float(argv[2])
+    end = time.time() + seconds
+    sent = 0
+    while time.time() < end:
+        s = socket.socket(family(addr), socket.SOCK_DGRAM)
+        try:
+            s.sendto(b"storm", (addr, port))
+            sent += 1
+        except OSError:
+            pass
+        s.close()
+    print("%d sent" % sent)
+    return 0
+
+
 def put(argv):
     s = socket.create_connection((argv[0], int(argv[1])), timeout=TIMEOUT * 3)
     with open(argv[2], "rb") as f:
@@ -223,7 +243,7 @@ def freeport(argv):
 
 
 def main():
-    cmds = {"serve": serve, "connect": connect, "multi": multi, "fetch": fetch, "put": put, "flood": flood,
+    cmds = {"serve": serve, "connect": connect, "multi": multi, "fetch": fetch, "put": put, "flood": flood, "storm": storm,
             "freeport": freeport}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.stderr.write(__doc__)

@@ -392,8 +392,9 @@ setup_slirp (struct helper *h, sbx_error_t *err)
       if (p->family == AF_INET6)
         {
           if (net->no_ipv6)
-            return sbx_error_make (err, 0, "-p %s: an IPv6 host address needs IPv6 in the "
-                                           "sandbox (drop --no-ipv6)",
+            return sbx_error_make (err, 0,
+                                   "-p %s: an IPv6 host address needs IPv6 in the "
+                                   "sandbox (drop --no-ipv6)",
                                    p->text);
           host.v6.sin6_family = guest.v6.sin6_family = AF_INET6;
           memcpy (&host.v6.sin6_addr, p->host_addr, 16);
@@ -412,7 +413,7 @@ setup_slirp (struct helper *h, sbx_error_t *err)
           guest.v4.sin_port = htons (p->sandbox_port);
           len = sizeof host.v4;
         }
-      if (slirp_add_hostxfwd (h->slirp, (struct sockaddr *) &host, len, (struct sockaddr *) &guest,
+      if (slirp_add_hostxfwd (h->slirp, (struct sockaddr *)&host, len, (struct sockaddr *)&guest,
                               len, flags)
           < 0)
         {

@@ -118,7 +118,7 @@ on_sigsys (int sig, siginfo_t *si, void *ctx)
   char buf[128];
   unsigned long arg1 = 0;
 #if defined(__x86_64__)
-  arg1 = ((ucontext_t *) ctx)->uc_mcontext.gregs[REG_RSI];
+  arg1 = ((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RSI];
 #endif
   int n = snprintf (buf, sizeof buf,
                     "sbx: network helper: syscall %d (second argument %#lx) is outside its "

@@ -28,6 +28,9 @@
 /* At most this many --net-log lines a second; the rest are counted.  */
 #define LOG_PER_SECOND 10
 #define DRAIN_NS (10ll * 1000 * 1000 * 1000)
+/* Host clients of published UDP ports remembered, and for how long.  */
+#define UDP_PEERS 256
+#define UDP_PEER_NS (300ll * 1000 * 1000 * 1000)
 
 struct timer
 {
@@ -49,6 +52,13 @@ struct helper
   /* See host_guard_init.  */
   struct sbx_egress guard;
   bool guarded;
+  struct udp_peer
+  {
+    uint8_t addr[16];
+    uint16_t port;
+    int64_t seen;
+  } peers[UDP_PEERS];
+  size_t next_peer;
   int64_t log_second;
   int log_count;
 };
@@ -61,12 +71,16 @@ now_ns (void)
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static void note_published_udp (struct helper *h, const uint8_t *f, size_t len);
+
 /* implements SlirpCb.send_packet: a frame for the sandbox.  */
 static ssize_t
 cb_send_packet (const void *buf, size_t len, void *opaque)
 {
   struct helper *h = opaque;
-  ssize_t r = write (h->cfg->tap, buf, len);
+  ssize_t r;
+  note_published_udp (h, buf, len);
+  r = write (h->cfg->tap, buf, len);
   /* A full tap queue drops the frame; TCP resends at a slower pace.  */
   return r < 0 && errno == EAGAIN ? (ssize_t)len : r;
 }
@@ -208,8 +222,8 @@ log_refusal (struct helper *h, const struct sbx_egress_event *ev)
    (10.0.2.2) as source, and its "no host loopback" setting then drops the
    replies.  So with UDP ports published and no --allow-host-loopback,
    libslirp allows the host and the helper refuses it instead, frame by
-   frame: everything to slirp's addresses but DNS, except UDP sent from a
-   published port (a reply).  */
+   frame: everything to slirp's addresses but DNS, except the answers of a
+   published UDP port to the host clients that wrote to it.  */
 static void
 host_guard_init (struct helper *h)
 {
@@ -230,34 +244,89 @@ host_guard_init (struct helper *h)
   h->guarded = true;
 }
 
-/* UDP sent from a published port: the source port of an IPv4 or IPv6
-   (no extension headers) UDP frame.  */
+/* The addresses and ports of a UDP frame (IPv4, or IPv6 without
+   extension headers); false for anything else.  */
 static bool
-from_published_udp (const struct helper *h, const uint8_t *f, size_t len)
+udp_frame (const uint8_t *f, size_t len, uint8_t src[16], uint8_t dst[16], uint16_t *sport,
+           uint16_t *dport)
 {
   size_t off;
   int proto;
-  uint16_t sport;
 
   if (len < 14)
     return false;
+  memset (src, 0, 16);
+  memset (dst, 0, 16);
   if (f[12] == 0x08 && f[13] == 0x00 && len >= 14 + 20)
     {
       off = 14 + (f[14] & 0x0f) * 4;
       proto = f[14 + 9];
+      memcpy (src, f + 14 + 12, 4);
+      memcpy (dst, f + 14 + 16, 4);
     }
   else if (f[12] == 0x86 && f[13] == 0xdd && len >= 14 + 40)
     {
       off = 14 + 40;
       proto = f[14 + 6];
+      memcpy (src, f + 14 + 8, 16);
+      memcpy (dst, f + 14 + 24, 16);
     }
   else
     return false;
   if (proto != IPPROTO_UDP || len < off + 8)
     return false;
-  sport = (uint16_t)(f[off] << 8 | f[off + 1]);
+  *sport = (uint16_t)(f[off] << 8 | f[off + 1]);
+  *dport = (uint16_t)(f[off + 2] << 8 | f[off + 3]);
+  return true;
+}
+
+static bool
+published_udp (const struct helper *h, uint16_t port)
+{
   for (size_t i = 0; i < h->cfg->net->n_ports; i++)
-    if (h->cfg->net->ports[i].proto == IPPROTO_UDP && h->cfg->net->ports[i].sandbox_port == sport)
+    if (h->cfg->net->ports[i].proto == IPPROTO_UDP && h->cfg->net->ports[i].sandbox_port == port)
+      return true;
+  return false;
+}
+
+/* A datagram libslirp delivers to a published UDP port: remember who sent
+   it (the host's alias and the client's port), so that the answer may go
+   back there and only there.  */
+static void
+note_published_udp (struct helper *h, const uint8_t *f, size_t len)
+{
+  uint8_t src[16], dst[16];
+  uint16_t sport, dport;
+  struct udp_peer *slot;
+
+  if (!h->guarded || !udp_frame (f, len, src, dst, &sport, &dport) || !published_udp (h, dport))
+    return;
+  for (size_t i = 0; i < UDP_PEERS; i++)
+    if (h->peers[i].port == sport && memcmp (h->peers[i].addr, src, 16) == 0)
+      {
+        h->peers[i].seen = now_ns ();
+        return;
+      }
+  slot = &h->peers[h->next_peer++ % UDP_PEERS];
+  memcpy (slot->addr, src, 16);
+  slot->port = sport;
+  slot->seen = now_ns ();
+}
+
+/* An answer from a published UDP port to a host client that wrote to it
+   within the last few minutes; any other UDP to the host is refused.  */
+static bool
+answers_published_udp (const struct helper *h, const uint8_t *f, size_t len)
+{
+  uint8_t src[16], dst[16];
+  uint16_t sport, dport;
+  int64_t now = now_ns ();
+
+  if (!udp_frame (f, len, src, dst, &sport, &dport) || !published_udp (h, sport))
+    return false;
+  for (size_t i = 0; i < UDP_PEERS; i++)
+    if (h->peers[i].port == dport && memcmp (h->peers[i].addr, dst, 16) == 0
+        && now - h->peers[i].seen < UDP_PEER_NS)
       return true;
   return false;
 }
@@ -275,7 +344,7 @@ read_tap (struct helper *h)
 
       if (n <= 0)
         return;
-      if (h->guarded && !from_published_udp (h, frame, n)
+      if (h->guarded && !answers_published_udp (h, frame, n)
           && sbx_egress_check (&h->guard, frame, n, reply, sizeof reply, &reply_len, &ev)
                  == SBX_EGRESS_REJECT)
         {

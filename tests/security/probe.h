@@ -166,5 +166,10 @@ int cmd_setuid_exec (int argc, char **argv);
 int cmd_secrets (int argc, char **argv);
 int cmd_listen_unix (int argc, char **argv);
 int cmd_connect_unix (int argc, char **argv);
+int cmd_cow (int argc, char **argv);
+int cmd_upper (int argc, char **argv);
+int cmd_ids (int argc, char **argv);
+int cmd_net (int argc, char **argv);
+int cmd_net_helper (int argc, char **argv);
 
 #endif

@@ -28,9 +28,11 @@
  * mounts and cgroups (mounts, cgroup), probe-kernel.c the kernel's own
  * surfaces (kernel), probe-priv.c privilege (priv, setuid-exec),
  * probe-secrets.c the user's secrets (secrets, listen-unix,
- * connect-unix).  To add a probe: a row in one of the tables, or a check
- * function and a row in `subcommands` below.  x86_64 is the
- * architecture this knows; x32 and int80 skip elsewhere.  */
+ * connect-unix), probe-cow.c the copy-on-write root (cow, upper, ids),
+ * probe-net.c the network (net, net-helper).  To add a probe: a row
+ * in one of the tables, or a check function and a row in `subcommands`
+ * below.  x86_64 is the architecture this knows; x32 and int80 skip
+ * elsewhere.  */
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -439,6 +441,30 @@ static const struct subcommand
     "      close connections until killed" },
   { "connect-unix", cmd_connect_unix,
     "PATH|@NAME\n      connect to a unix socket; print 'success' or the errno name" },
+  { "cow", cmd_cow,
+    "[--caps] [--ro] [CHECK...]\n"
+    "      copies of the probe in $SBX_PROBE_COW_DIR (default /usr/local/sbx-probe-cow):\n"
+    "      the override_stat and trusted.overlay xattrs refused, file capabilities refused\n"
+    "      (--caps, under --uid 0 --cap-add ALL: taken, namespaced), chmod u+s allowed;\n"
+    "      each copy then runs without privilege.  --ro (under --overlay none) wants\n"
+    "      EROFS for every write" },
+  { "upper", cmd_upper,
+    "FILE...\n"
+    "      (run on the host, on an upper layer's files) none root's, setuid root, with\n"
+    "      capabilities the host honours or an override_stat xattr" },
+  { "ids", cmd_ids,
+    "(a helper) print this process's Uid, Gid, CapPrm and CapEff; cow's exec checks\n"
+    "      run it from the copies" },
+  { "net", cmd_net,
+    "[CHECK...]\n"
+    "      the host's 127.0.0.1:$SBX_PROBE_TCP/$SBX_PROBE_UDP and ::1:$SBX_PROBE_TCP6/\n"
+    "      $SBX_PROBE_UDP6 unreachable through 10.0.2.2, .3, .5, .255, .0, fd00::2, ::3,\n"
+    "      ::5; the DNS alias closed on ports other than 53 (never sends to 53);\n"
+    "      $SBX_PROBE_UDP_SRC: send UDP from that port" },
+  { "net-helper", cmd_net_helper,
+    "PID [CHECK...]\n"
+    "      (run on the host) the sbx-net helper PID: no_new_privs, seccomp, not dumpable,\n"
+    "      no capabilities, its fd, data, core and process limits" },
 };
 
 static int

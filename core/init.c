@@ -3,7 +3,11 @@
 #include "init.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -40,6 +44,46 @@ init_mark (const char *what)
   struct timespec t;
   clock_gettime (CLOCK_MONOTONIC, &t);
   sbx_log_debug ("%s (t=%.2f)", what, (t.tv_sec % 1000) * 1e3 + t.tv_nsec / 1e6);
+}
+
+/* Whether fuse-overlayfs is dead or dying.  A program killed by its death
+   (SIGBUS on a file mapped from the overlay, an I/O error) can end before
+   the daemon is reaped, so give it a moment to show up as a zombie.  */
+static bool
+daemon_died (pid_t daemon, int program_status)
+{
+  /* Only a death by SIGBUS or SIGSEGV is worth waiting for: a program
+     that exits with an error must not pay for it.  */
+  bool suspicious
+      = WIFSIGNALED (program_status)
+        && (WTERMSIG (program_status) == SIGBUS || WTERMSIG (program_status) == SIGSEGV);
+
+  if (daemon <= 0)
+    return false;
+  for (int i = 0; i < (suspicious ? 40 : 1); i++)
+    {
+      char path[64], buf[256];
+      int fd, n;
+      const char *state;
+      if (waitpid (daemon, NULL, WNOHANG) == daemon)
+        return true;
+      snprintf (path, sizeof path, "/proc/%d/stat", (int)daemon);
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return true;
+      n = read (fd, buf, sizeof buf - 1);
+      close (fd);
+      buf[n > 0 ? n : 0] = '\0';
+      state = strrchr (buf, ')');
+      if (state && (state[2] == 'Z' || state[2] == 'X'))
+        return true;
+      if (i + 1 < (suspicious ? 40 : 1))
+        {
+          struct timespec ts = { 0, 5 * 1000 * 1000 };
+          nanosleep (&ts, NULL);
+        }
+    }
+  return false;
 }
 
 static __attribute__ ((noreturn)) void
@@ -99,7 +143,7 @@ sbx_init_run (pid_t program, int sigfd, int portsock, int layers, pid_t overlay_
           int status;
           /* One SIGCHLD may stand for many children: reap them all.  */
           while ((p = waitpid (-1, &status, WNOHANG)) > 0)
-            if (p == program && (overlay_daemon <= 0 || kill (overlay_daemon, 0) == 0))
+            if (p == program && !daemon_died (overlay_daemon, status))
               finish (status, layers);
             else if (p == overlay_daemon || p == program)
               {

@@ -6,6 +6,8 @@
 #
 #   tests/bench/seccomp.sh [--runs N] [--sbx PATH] [--user NAME]
 #
+# Both sandboxes run with --overlay none, so that the filter is all that
+# differs (the fuse overlay would dominate a tree walk).
 # Workloads: `find /usr` (a tree walk: getdents64, newfstatat, openat) and
 # `dd bs=1` (one read and one write per byte: the cheapest syscalls, so the
 # filter's share is as large as it gets).  Target: default / unconfined
@@ -63,7 +65,7 @@ for w in "find|find /usr -xdev -name sbx-no-such-name" "dd|dd if=/dev/zero of=/d
   name=${w%%|*} cmd=${w#*|}
   base=
   # The host line is for scale; the ratio that matters is default/unconfined.
-  for v in "unconfined|$q --seccomp unconfined -q -- " "default|$q -- " "host (no sandbox)|"; do
+  for v in "unconfined|$q --overlay none --seccomp unconfined -q -- " "default|$q --overlay none -- " "host (no sandbox)|"; do
     label=${v%%|*} pre=${v#*|}
     # -i: find meets unreadable directories (exit 1); the work is the same.
     if ! hyperfine -N -i --style none --warmup 2 --runs "$runs" --export-csv "$work/r.csv" "$pre$cmd" >/dev/null 2>"$work/err"; then

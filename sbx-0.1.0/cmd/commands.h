@@ -1,0 +1,20 @@
+/* sbx: one entry point per verb.  cmd/ is the only place that prints the
+   final error and picks the exit status.  */
+#ifndef SBX_CMD_COMMANDS_H
+#define SBX_CMD_COMMANDS_H
+
+int sbx_cmd_run (int argc, char **argv);
+int sbx_cmd_help (int argc, char **argv);
+int sbx_cmd_version (int argc, char **argv);
+int sbx_cmd_seccomp (int argc, char **argv);
+int sbx_cmd_diff (int argc, char **argv);
+int sbx_cmd_rm (int argc, char **argv);
+
+/* Print "sbx: message" and return the exit code the error carries.  */
+struct sbx_error_s;
+int sbx_cmd_report (struct sbx_error_s *err);
+
+void sbx_help_print_run (void);
+void sbx_help_print_main (void);
+
+#endif

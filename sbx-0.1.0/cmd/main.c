@@ -1,0 +1,54 @@
+/* sbx: entry point and verb dispatch.
+ *
+ * `sbx [OPTIONS] [--] PROGRAM` and `sbx run ...` run a sandbox.  A verb is
+ * only recognised as the first argument, so `sbx -- ps` runs a program
+ * called ps.  Verbs that later versions add are reserved now, so that a
+ * script written today does not change meaning then.  */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/error.h"
+#include "commands.h"
+
+struct verb
+{
+  const char *name;
+  int (*fn) (int argc, char **argv);
+};
+
+static const struct verb verbs[] = {
+  { "run", sbx_cmd_run },
+  { "help", sbx_cmd_help },
+  { "version", sbx_cmd_version },
+  { "seccomp", sbx_cmd_seccomp },
+  { "diff", sbx_cmd_diff },
+  { "rm", sbx_cmd_rm },
+  { NULL, NULL },
+};
+
+/* Reserved for the lifecycle, image and profile work to come.  */
+static const char *const reserved[]
+    = { "ps", "exec", "stop", "kill", "inspect", "logs", "profile", NULL };
+
+int
+main (int argc, char **argv)
+{
+  if (argc >= 2)
+    {
+      for (const struct verb *v = verbs; v->name; v++)
+        if (strcmp (argv[1], v->name) == 0)
+          return v->fn (argc - 1, argv + 1);
+      for (const char *const *r = reserved; *r; r++)
+        if (strcmp (argv[1], *r) == 0)
+          {
+            fprintf (stderr,
+                     "sbx: `sbx %s` is not available in this version of sbx (the verb is "
+                     "reserved); to run a program called %s in a sandbox, use `sbx -- %s`\n",
+                     *r, *r, *r);
+            return SBX_EXIT_FAILURE;
+          }
+    }
+  /* No verb: everything is run's.  */
+  return sbx_cmd_run (argc, argv);
+}

@@ -1,0 +1,138 @@
+/* sbx: run's options; see run-options.h.
+ *
+ * Settings come from the table in core/settings.c, shared with profiles.
+ * The command line is read in one pass and applied in two: first every
+ * --profile, then the other options in order, so an option always
+ * overrides or extends what a profile said, wherever it stands.  */
+#define _GNU_SOURCE
+#include "run-options.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/log.h"
+#include "../core/settings.h"
+#include "../core/util.h"
+#include "../profiles/profile.h"
+
+enum
+{
+  OPT_PROFILE = 1000,
+  OPT_SETTING = 2000, /* + index into sbx_settings */
+};
+
+static const struct option cli_only[] = {
+  { "help", no_argument, NULL, 'h' },
+  { "version", no_argument, NULL, 'V' },
+  { "quiet", no_argument, NULL, 'q' },
+  { "verbose", no_argument, NULL, 'v' },
+  { "profile", required_argument, NULL, OPT_PROFILE },
+};
+
+#define N_CLI_ONLY (sizeof cli_only / sizeof cli_only[0])
+
+static struct option *
+build_long_options (void)
+{
+  size_t n = 0, k = 0;
+  struct option *o;
+
+  while (sbx_settings[n].name)
+    n++;
+  o = xmalloc0 ((n + N_CLI_ONLY + 1) * sizeof *o);
+  for (size_t i = 0; i < N_CLI_ONLY; i++)
+    o[k++] = cli_only[i];
+  for (size_t i = 0; i < n; i++)
+    o[k++] = (struct option){ sbx_settings[i].name,
+                              sbx_settings[i].has_arg ? required_argument : no_argument, NULL,
+                              OPT_SETTING + (int)i };
+  return o;
+}
+
+struct pending
+{
+  const struct sbx_setting *set;
+  const char *arg;
+};
+
+int
+sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_options *opts,
+               sbx_error_t *err)
+{
+  cleanup_free char *cwd = getcwd (NULL, 0);
+  cleanup_free struct option *longopts = build_long_options ();
+  cleanup_free struct pending *todo = xmalloc0 ((argc + 1) * sizeof *todo);
+  cleanup_free const char **profiles = xmalloc0 ((argc + 1) * sizeof *profiles);
+  const struct sbx_setting_ctx ctx = { .cwd = cwd ? cwd : "/", .home = getenv ("HOME") };
+  size_t n_todo = 0, n_profiles = 0;
+  int c;
+
+  opts->action = SBX_RUN_SANDBOX;
+  opts->verbosity = SBX_LOG_NOTE;
+  optind = 0; /* full reset: the tests parse many argvs */
+  opterr = 0;
+  /* '+': stop at the first non-option, it is the program.  */
+  while ((c = getopt_long (argc, argv, "+:hVqvp:", longopts, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case '?':
+          if (optopt && optopt < OPT_PROFILE)
+            return sbx_error_make (err, 0, "unknown option `-%c`; see `sbx --help`", optopt);
+          return sbx_error_make (err, 0, "unknown option `%s`; see `sbx --help`", argv[optind - 1]);
+        case ':':
+          return sbx_error_make (err, 0, "option `%s` needs a value; see `sbx --help`",
+                                 argv[optind - 1]);
+        case 'h':
+          opts->action = SBX_RUN_HELP;
+          return 0;
+        case 'V':
+          opts->action = SBX_RUN_VERSION;
+          return 0;
+        case 'q':
+          opts->verbosity = SBX_LOG_WARN;
+          break;
+        case 'v':
+          opts->verbosity = SBX_LOG_DEBUG;
+          break;
+        case OPT_PROFILE:
+          profiles[n_profiles++] = optarg;
+          break;
+        case 'p':
+          todo[n_todo++] = (struct pending){ sbx_setting_find ("publish"), optarg };
+          break;
+        default:
+          todo[n_todo++] = (struct pending){ &sbx_settings[c - OPT_SETTING], optarg };
+          break;
+        }
+    }
+
+  for (size_t i = 0; i < n_profiles; i++)
+    if (sbx_profile_load (profiles[i], spec, err) < 0)
+      return -1;
+  for (size_t i = 0; i < n_todo; i++)
+    {
+      cleanup_free char *origin = xasprintf ("--%s", todo[i].set->name);
+      struct sbx_setting_ctx one = ctx;
+      one.origin = origin;
+      if (todo[i].set->apply (spec, todo[i].arg ? todo[i].arg : "", &one, err) < 0)
+        return sbx_error_prefix (err, "%s", origin);
+    }
+
+  spec->process.argv = &argv[optind];
+  /* An image may name the program; sbx_spec_resolve decides.  */
+  if (argv[optind] == NULL && spec->root.image)
+    {
+      spec->process.argv = NULL;
+      return 0;
+    }
+  if (argv[optind] == NULL)
+    return sbx_error_make (err, 0,
+                           "no program given; usage: sbx [OPTIONS] [--] PROGRAM "
+                           "[ARGS...] (see sbx --help)");
+  if (argv[optind][0] == '\0')
+    return sbx_error_make (err, 0, "the program name is empty");
+  return 0;
+}

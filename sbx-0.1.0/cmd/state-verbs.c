@@ -1,0 +1,127 @@
+/* sbx: the verbs about kept state: `sbx diff NAME` and `sbx rm NAME...`.
+   Both work in a user namespace with the caller's subordinate ids
+   mapped, since a sandbox's upper layer holds files of those ids.  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/diff.h"
+#include "../core/error.h"
+#include "../core/spec.h"
+#include "../core/state.h"
+#include "../core/userns.h"
+#include "../core/util.h"
+#include "commands.h"
+
+struct job
+{
+  const char *dir; /* the sandbox's state directory */
+  const char *name;
+  char *lower;
+};
+
+static int
+diff_inside (void *arg)
+{
+  struct job *j = arg;
+  cleanup_free char *upper = xasprintf ("%s/upper", j->dir);
+  cleanup_close int fd = open (upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int r;
+
+  if (fd < 0)
+    {
+      fprintf (stderr, "sbx: diff %s: open `%s`: %s\n", j->name, upper, strerror (errno));
+      return -1;
+    }
+  r = sbx_diff_print (fd, j->lower, stdout);
+  if (r < 0)
+    fprintf (stderr, "sbx: diff %s: %s\n", j->name, strerror (-r));
+  return r;
+}
+
+static int
+rm_inside (void *arg)
+{
+  struct job *j = arg;
+  cleanup_free char *parent = xstrdup (j->dir);
+  cleanup_close int fd = -1;
+  char *slash = strrchr (parent, '/');
+  int r;
+
+  *slash = '\0';
+  fd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  r = fd < 0 ? -errno : sbx_state_remove_tree (fd, slash + 1);
+  if (r < 0)
+    fprintf (stderr, "sbx: rm %s: remove `%s`: %s\n", j->name, j->dir, strerror (-r));
+  return r;
+}
+
+static int
+with_sandbox (const char *verb, const char *name, bool refuse_running, int (*fn) (void *))
+{
+  struct sbx_spec spec;
+  cleanup_free char *dir = NULL;
+  sbx_error_t err = NULL;
+  bool running = false;
+  struct job j = { NULL, name, NULL };
+  int code = 0, r;
+
+  sbx_spec_init (&spec);
+  if (sbx_state_named (name, &dir, &running, &err) < 0)
+    goto fail;
+  if (refuse_running && running)
+    {
+      sbx_error_make (&err, 0, "sandbox `%s` is running; stop it before `sbx %s`", name, verb);
+      goto fail;
+    }
+  if (sbx_spec_resolve_user (&spec, &err) < 0)
+    goto fail;
+  j.dir = dir;
+  j.lower = sbx_state_lower (dir);
+  r = sbx_userns_call (&spec.user, NULL, fn, &j, &err);
+  free (j.lower);
+  if (r < 0)
+    goto fail;
+  code = r == 0 ? 0 : SBX_EXIT_FAILURE;
+  sbx_spec_free (&spec);
+  return code;
+
+fail:
+  code = sbx_cmd_report (err);
+  sbx_error_release (&err);
+  sbx_spec_free (&spec);
+  return code;
+}
+
+int
+sbx_cmd_diff (int argc, char **argv)
+{
+  if (argc != 2 || argv[1][0] == '-')
+    {
+      fprintf (stderr, "sbx: usage: sbx diff NAME (a sandbox run with --name NAME)\n");
+      return SBX_EXIT_FAILURE;
+    }
+  return with_sandbox ("diff", argv[1], false, diff_inside);
+}
+
+int
+sbx_cmd_rm (int argc, char **argv)
+{
+  int code = 0;
+  if (argc < 2 || argv[1][0] == '-')
+    {
+      fprintf (stderr, "sbx: usage: sbx rm NAME... (sandboxes run with --name NAME)\n");
+      return SBX_EXIT_FAILURE;
+    }
+  for (int i = 1; i < argc; i++)
+    {
+      int r = with_sandbox ("rm", argv[i], true, rm_inside);
+      if (r != 0 && code == 0)
+        code = r;
+    }
+  return code;
+}

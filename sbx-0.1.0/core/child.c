@@ -1,0 +1,523 @@
+/* sbx: the child side; see child.h.
+ *
+ * The child starts as PID 1 of the new PID namespace, with every
+ * capability of its new user namespace and nothing mapped yet.  It waits
+ * for the parent to write the id maps, builds the filesystem, then forks
+ * the program and stays behind as init.  Any failure travels to the
+ * parent as one message over the sync socket.  */
+#define _GNU_SOURCE
+#include "child.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <time.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdio.h>
+#include <grp.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../netstack/loopback.h"
+#include "../netstack/tap.h"
+#include "caps.h"
+#include "env.h"
+#include "init.h"
+#include "log.h"
+#include "seccomp.h"
+#include "state.h"
+#include "sync.h"
+#include "util.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+__attribute__ ((noreturn)) static void
+fail (int sock, sbx_error_t *err)
+{
+  /* After the seccomp filter, a policy that refuses sendmsg leaves only
+     stderr to say what went wrong.  */
+  if (sbx_sync_send_error (sock, *err) < 0)
+    dprintf (STDERR_FILENO, "sbx: %s\n", (*err)->msg);
+  _exit ((*err)->exit_code);
+}
+
+/* Die with the launcher: from here on the kernel kills us when sbx goes,
+   and the whole PID namespace with us.  */
+static int
+tie_to_parent (int sock, sbx_error_t *err)
+{
+  struct pollfd p = { .fd = sock, .events = POLLIN };
+
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    return sbx_error_make (err, errno, "prctl(PR_SET_PDEATHSIG)");
+  /* The parent may have died before the prctl: its end of the socket is
+     closed then.  */
+  if (poll (&p, 1, 0) == 1 && (p.revents & POLLHUP))
+    _exit (SBX_EXIT_FAILURE);
+  return 0;
+}
+
+static int
+setup_filesystem (struct sbx_launch *l, sbx_error_t *err)
+{
+  /* Nothing we mount may propagate back to the host.  */
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    {
+      sbx_error_make (err, errno, "make the mount namespace private");
+      if (errno == EPERM && sbx_userns_apparmor_restricted ())
+        sbx_error_hint (err, "AppArmor leaves new user namespaces without capabilities "
+                             "(sysctl kernel.apparmor_restrict_unprivileged_userns = 1); "
+                             "install an AppArmor profile that allows `userns` for sbx");
+      return -1;
+    }
+  if (sbx_mounts_open_sources (&l->mounts, err) < 0)
+    return -1;
+  /* What killed sandboxes left behind; we have the capabilities over
+     their subordinate ids' files, sbx outside does not.  */
+  if (l->rootfs.kind != SBX_OVERLAY_NONE)
+    sbx_state_clean_stale (l->rootfs.data_dir);
+  return sbx_mounts_enter (&l->mounts, &l->rootfs, err);
+}
+
+/* Search PATH of the sandbox's environment, inside the sandbox.  */
+static int
+exec_program (char **argv, char **envp, sbx_error_t *err)
+{
+  const char *name = argv[0];
+  const char *path = sbx_env_get (envp, "PATH");
+  int last = ENOENT;
+  bool denied = false;
+
+  if (strchr (name, '/'))
+    {
+      execve (name, argv, envp);
+      last = errno;
+    }
+  else
+    for (const char *p = path ? path : SBX_DEFAULT_PATH; *p;)
+      {
+        const char *colon = strchrnul (p, ':');
+        cleanup_free char *cand
+            = xasprintf ("%.*s/%s", (int)(colon - p), colon == p ? "." : p, name);
+        execve (cand, argv, envp);
+        /* EACCES from a directory of PATH we may not search is not a
+           verdict on the program: only a file that is there counts.  */
+        if (errno == EACCES)
+          denied |= faccessat (AT_FDCWD, cand, F_OK, AT_EACCESS) == 0;
+        else if (errno != ENOENT && errno != ENOTDIR)
+          {
+            last = errno;
+            break;
+          }
+        p = *colon ? colon + 1 : colon;
+      }
+  if (last == ENOENT && denied)
+    last = EACCES;
+  if (last == ENOENT)
+    return sbx_error_make_exit (err, SBX_EXIT_NOT_FOUND, 0, "%s: command not found in sandbox",
+                                name);
+  return sbx_error_make_exit (err, SBX_EXIT_CANNOT_EXEC, last, "%s: cannot execute in sandbox",
+                              name);
+}
+
+static int
+enter_cwd (const struct sbx_spec *spec, sbx_error_t *err)
+{
+  const char *home;
+
+  if (spec->process.cwd)
+    {
+      if (chdir (spec->process.cwd) < 0)
+        return sbx_error_make (err, errno, "--chdir `%s`", spec->process.cwd);
+      return 0;
+    }
+  if (spec->process.host_cwd && chdir (spec->process.host_cwd) == 0)
+    return 0;
+  home = sbx_env_get (spec->env.resolved, "HOME");
+  if (home && chdir (home) == 0)
+    return 0;
+  if (chdir ("/") < 0)
+    return sbx_error_make (err, errno, "chdir /");
+  return 0;
+}
+
+/* The program asks init for two things between fork and execve, over a
+   socket pair, and waits for each answer: read and write only, since
+   the seccomp filter may already refuse the rest.
+ *
+ * ASK_LISTENER (--seccomp-log): the listener must reach sbx before the
+ * program runs, but sending it over the sync socket would need sendmsg,
+ * which the policy may refuse (and a refusal would wait for a listener
+ * nobody has yet).  So init takes it with pidfd_getfd.
+ *
+ * ASK_MAPS: a program that keeps CAP_SYS_ADMIN enters a user and mount
+ * namespace of its own first.  Copying the mounts into a less privileged
+ * user namespace locks them: their read-only, nosuid and nodev flags can
+ * no longer be cleared, and no mount can be taken off another to reveal
+ * what lies beneath.  Init gives the new namespace the same ids.  */
+enum ask
+{
+  ASK_LISTENER = 1,
+  ASK_MAPS,
+};
+
+struct ask_msg
+{
+  int32_t type;
+  int32_t num;
+};
+
+static void
+ask_init (int asksock, enum ask type, int num)
+{
+  struct ask_msg m = { type, num };
+  char ack;
+  if (write (asksock, &m, sizeof m) != sizeof m || read (asksock, &ack, 1) != 1 || ack != 'k')
+    _exit (SBX_EXIT_FAILURE);
+}
+
+static int
+take_listener (pid_t program, int num, int sock, sbx_error_t *err)
+{
+  cleanup_close int pidfd = syscall (SYS_pidfd_open, program, 0);
+  cleanup_close int fd = -1;
+
+  if (pidfd < 0)
+    return sbx_error_make (err, errno, "pidfd_open for --seccomp-log");
+  fd = syscall (SYS_pidfd_getfd, pidfd, num, 0);
+  if (fd < 0)
+    return sbx_error_make (err, errno, "take the seccomp listener for --seccomp-log");
+  if (sbx_sync_send (sock, SBX_SYNC_SECCOMP, fd) < 0)
+    return sbx_error_make (err, errno, "pass the seccomp listener to sbx");
+  return 0;
+}
+
+/* The nested namespace maps exactly the ids of ours, each to itself.  */
+static int
+copy_map (pid_t program, const char *what, sbx_error_t *err)
+{
+  cleanup_free char *self = xasprintf ("/proc/self/%s", what);
+  cleanup_free char *target = xasprintf ("/proc/%d/%s", (int)program, what);
+  cleanup_free char *text = NULL;
+  cleanup_free char *out = NULL;
+  size_t len = 0;
+  unsigned long in, outside, count;
+  const char *p;
+
+  if (sbx_read_file (self, &text, NULL, err) < 0)
+    return -1;
+  out = xmalloc0 (strlen (text) + 1);
+  for (p = text; sscanf (p, " %lu %lu %lu", &in, &outside, &count) == 3;)
+    {
+      len += sprintf (out + len, "%lu %lu %lu\n", in, in, count);
+      p = strchr (p, '\n');
+      if (p == NULL)
+        break;
+      p++;
+    }
+  return sbx_write_file (target, out, len, err);
+}
+
+static int
+map_nested (pid_t program, sbx_error_t *err)
+{
+  cleanup_free char *sg = NULL;
+  cleanup_free char *target = xasprintf ("/proc/%d/setgroups", (int)program);
+
+  if (sbx_read_file ("/proc/self/setgroups", &sg, NULL, err) < 0)
+    return -1;
+  if (strncmp (sg, "deny", 4) == 0 && sbx_write_file (target, "deny", 4, err) < 0)
+    return -1;
+  if (copy_map (program, "uid_map", err) < 0 || copy_map (program, "gid_map", err) < 0)
+    return sbx_error_prefix (err, "map the program's own user namespace");
+  return 0;
+}
+
+/* Init's side: answer until the program's execve closes its end.  */
+static int
+serve_program (int asksock, pid_t program, int sock, sbx_error_t *err)
+{
+  for (;;)
+    {
+      struct ask_msg m;
+      ssize_t r = read (asksock, &m, sizeof m);
+      if (r == 0)
+        return 0;
+      if (r != sizeof m)
+        return r < 0 && errno == EINTR ? 0
+                                       : sbx_error_make (err, errno, "read the program's request");
+      if (m.type == ASK_LISTENER && take_listener (program, m.num, sock, err) < 0)
+        return -1;
+      if (m.type == ASK_MAPS && map_nested (program, err) < 0)
+        return -1;
+      if (write (asksock, "k", 1) != 1)
+        return sbx_error_make (err, errno, "answer the program");
+    }
+}
+
+/* The program's last steps: terminal, cwd, capabilities, no_new_privs,
+   fds, seccomp, execve.  */
+__attribute__ ((noreturn)) static void
+run_program (struct sbx_launch *l, int slave, int asksock)
+{
+  const struct sbx_spec *spec = l->spec;
+  sbx_error_t err = NULL;
+  sigset_t none;
+
+  /* A fresh program in a fresh sandbox: default actions for every
+     signal.  Ignored ones would otherwise carry over from however sbx was
+     started (a script's background job ignores SIGINT and SIGQUIT), and
+     a forwarded Ctrl-C would be lost.  `nohup sbx` still works: sbx
+     itself then never receives SIGHUP to forward.  */
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      {
+        /* The raw call: glibc's sigaction refuses its own two real-time
+           signals, which a parent may also have left ignored.  */
+        struct
+        {
+          void *handler;
+          unsigned long flags;
+          void *restorer;
+          unsigned long mask;
+        } dfl = { SIG_DFL, 0, NULL, 0 };
+        syscall (SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+      }
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  if (l->tty.use_pty && sbx_tty_attach (&l->tty, slave, &err) < 0)
+    fail (l->sock[1], &err);
+  if (enter_cwd (spec, &err) < 0)
+    fail (l->sock[1], &err);
+  /* An image's User: the sandbox maps the caller to root inside, and the
+     program runs as that user; capabilities are kept across the switch
+     so that the steps below can still drop them exactly.  */
+  if (spec->process.run_uid >= 0)
+    {
+      struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+      struct __user_cap_data_struct data[2];
+      gid_t g = spec->process.run_gid;
+      uid_t u = spec->process.run_uid;
+      if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups (1, &g) < 0
+          || setresgid (g, g, g) < 0 || setresuid (u, u, u) < 0
+          || syscall (SYS_capget, &hdr, data) < 0)
+        {
+          sbx_error_make (&err, errno, "switch to the image's user %ld:%ld", spec->process.run_uid,
+                          spec->process.run_gid);
+          fail (l->sock[1], &err);
+        }
+      data[0].effective = data[0].permitted;
+      data[1].effective = data[1].permitted;
+      syscall (SYS_capset, &hdr, data);
+    }
+  if (spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN))
+    {
+      if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
+        {
+          sbx_error_make (&err, errno,
+                          "lock the sandbox's mounts (a user namespace for a "
+                          "program that keeps CAP_SYS_ADMIN)");
+          fail (l->sock[1], &err);
+        }
+      ask_init (asksock, ASK_MAPS, 0);
+    }
+  if (sbx_caps_apply (spec->process.caps_keep,
+                      spec->process.run_uid >= 0 ? spec->process.run_uid == 0 : spec->ids.uid == 0,
+                      &err)
+      < 0)
+    fail (l->sock[1], &err);
+  /* No setuid binary or file capability inside can raise privilege.  */
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    {
+      sbx_error_make (&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+      fail (l->sock[1], &err);
+    }
+  /* Only 0-2 reach the program; the sync socket stays open until execve
+     succeeds, to report a failure.  */
+  if (syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    for (int fd = 3; fd < 65536; fd++)
+      fcntl (fd, F_SETFD, FD_CLOEXEC);
+  /* The filter last: from here only execve and the error path run.  */
+  {
+    int listener;
+    if (sbx_seccomp_load (&l->seccomp, &listener, &err) < 0)
+      fail (l->sock[1], &err);
+    if (listener >= 0)
+      {
+        ask_init (asksock, ASK_LISTENER, listener);
+        close (listener);
+      }
+  }
+  exec_program (spec->process.argv, spec->env.resolved, &err);
+  fail (l->sock[1], &err);
+}
+
+static void
+child_mark (const char *what)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  sbx_log_debug ("%s (t=%.2f)", what, fmod (t.tv_sec, 1000) * 1e3 + t.tv_nsec / 1e6);
+}
+
+/* fuse-overlayfs forked into the background and was reparented to us:
+   find it in our own /proc, to notice if it dies.  */
+static pid_t
+find_overlay_daemon (void)
+{
+  DIR *d = opendir ("/proc");
+  struct dirent *de;
+  pid_t found = -1;
+
+  if (d == NULL)
+    return -1;
+  while ((de = readdir (d)) != NULL && found < 0)
+    {
+      char path[64], comm[32] = "";
+      int fd, n;
+      pid_t pid = atoi (de->d_name);
+      if (pid <= 1)
+        continue;
+      snprintf (path, sizeof path, "/proc/%d/comm", (int)pid);
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        continue;
+      n = read (fd, comm, sizeof comm - 1);
+      close (fd);
+      if (n > 0 && strncmp (comm, "fuse-overlayfs", 14) == 0)
+        found = pid;
+    }
+  closedir (d);
+  return found;
+}
+
+void
+sbx_child_run (struct sbx_launch *l)
+{
+  const struct sbx_spec *spec = l->spec;
+  int sock = l->sock[1];
+  sbx_error_t err = NULL;
+  int slave = -1;
+  int asksock[2] = { -1, -1 };
+  pid_t overlay_daemon;
+  sigset_t mask;
+  int sigfd;
+  pid_t program;
+
+  close (l->sock[0]);
+  if (l->net.portsock[0] >= 0)
+    close (l->net.portsock[0]);
+  /* The host's listeners are the helper's business.  */
+  for (size_t i = 0; i < l->net.n_listeners; i++)
+    if (l->net.listeners[i] >= 0)
+      close (l->net.listeners[i]);
+  if (sbx_sync_expect (sock, SBX_SYNC_GO, &err) < 0)
+    _exit (SBX_EXIT_FAILURE); /* the parent failed and knows why */
+  if (tie_to_parent (sock, &err) < 0)
+    fail (sock, &err);
+
+  /* The network first, while the host's /dev/net/tun is in view; sbx
+     starts the helper on the tap while we build the filesystem.  */
+  if (spec->net.mode != SBX_NET_HOST && sbx_net_loopback_up (&err) < 0)
+    fail (sock, &err);
+  if (spec->net.mode == SBX_NET_SLIRP)
+    {
+      int tap = sbx_net_tap_setup (spec->net.mtu, !spec->net.no_ipv6, &err);
+      if (tap < 0)
+        fail (sock, &err);
+      if (sbx_sync_send (sock, SBX_SYNC_TAP, tap) < 0)
+        {
+          sbx_error_make (&err, errno, "pass the tap to sbx");
+          fail (sock, &err);
+        }
+      /* Only the helper holds it now: when the helper dies, tap0 goes.  */
+      close (tap);
+    }
+
+  child_mark ("child: network ready");
+  if (setup_filesystem (l, &err) < 0)
+    fail (sock, &err);
+  overlay_daemon = find_overlay_daemon ();
+  child_mark ("child: root built and entered");
+  if (sethostname (spec->uts.hostname, strlen (spec->uts.hostname)) < 0)
+    {
+      sbx_error_make (&err, errno, "set the hostname to `%s`", spec->uts.hostname);
+      fail (sock, &err);
+    }
+
+  if (l->tty.use_pty)
+    {
+      int master;
+      if (sbx_tty_open (&l->tty, &master, &slave, &err) < 0)
+        fail (sock, &err);
+      if (sbx_sync_send (sock, SBX_SYNC_PTY, master) < 0)
+        {
+          sbx_error_make (&err, errno, "pass the pty to sbx");
+          fail (sock, &err);
+        }
+      close (master);
+    }
+
+  /* The program runs with its network up: published ports are bound
+     and libslirp runs.  */
+  if (spec->net.mode == SBX_NET_SLIRP && sbx_sync_expect (sock, SBX_SYNC_NET_READY, &err) < 0)
+    fail (sock, &err);
+
+  /* Init leaves the launcher's session: a Ctrl-C on the user's terminal
+     reaches sbx alone, which forwards it once.  */
+  setsid ();
+
+  sbx_init_forwarded (&mask);
+  sigaddset (&mask, SIGCHLD);
+  sigfd = signalfd (-1, &mask, SFD_CLOEXEC);
+  if (sigfd < 0)
+    {
+      sbx_error_make (&err, errno, "signalfd");
+      fail (sock, &err);
+    }
+
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, asksock) < 0)
+    {
+      sbx_error_make (&err, errno, "socketpair");
+      fail (sock, &err);
+    }
+  program = fork ();
+  if (program < 0)
+    {
+      sbx_error_make (&err, errno, "fork the program");
+      fail (sock, &err);
+    }
+  if (program == 0)
+    {
+      close (sigfd);
+      close (asksock[0]);
+      run_program (l, slave, asksock[1]);
+    }
+  if (slave >= 0)
+    close (slave); /* the program holds it now */
+  close (asksock[1]);
+  if (serve_program (asksock[0], program, sock, &err) < 0)
+    {
+      kill (program, SIGKILL);
+      fail (sock, &err);
+    }
+  close (asksock[0]);
+  /* Init keeps no copy of the socket: the parent sees it close when the
+     program's execve succeeds.  */
+  close (sock);
+  sbx_init_run (program, sigfd, l->net.portsock[1],
+                l->rootfs.state.ephemeral ? l->rootfs.state.dirfd : -1, overlay_daemon);
+}

@@ -1,0 +1,29 @@
+/* sbx: the sandbox's PID 1.  It reaps every zombie (orphans are
+   reparented to it), forwards the signals a user sends to the program, and
+   exits with the program's status (128+N when it died of signal N), which
+   ends every other process of the sandbox with it.  */
+#ifndef SBX_INIT_H
+#define SBX_INIT_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+/* The signals sbx forwards to the program.  */
+void sbx_init_forwarded (sigset_t *set);
+
+/* Never returns.  `sigfd` is a signalfd for SIGCHLD and the forwarded
+   set, all of them blocked.  `portsock`, when >= 0, is where the network
+   helper asks for sockets to published ports (netstack/portfwd.h).  */
+/* `layers`, when >= 0, is an ephemeral sandbox's state directory: once
+   the program has exited, init stops every other process (fuse-overlayfs
+   among them) and removes the upper and work layers, which only a
+   process with capabilities in this user namespace may delete.  */
+/* `overlay_daemon`, when > 0, is fuse-overlayfs: if it dies first, the
+   sandbox's files are gone, so init says so and ends the sandbox.  */
+__attribute__ ((noreturn)) void sbx_init_run (pid_t program, int sigfd, int portsock, int layers,
+                                              pid_t overlay_daemon);
+
+/* Shell convention for a wait status.  */
+int sbx_init_exit_code (int status);
+
+#endif

@@ -1,0 +1,402 @@
+/* sbx: the launcher, parent side; see launch.h.  */
+#define _GNU_SOURCE
+#include "launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <math.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "init.h"
+#include "layout.h"
+#include "log.h"
+#include "seccomp-notify.h"
+#include "sync.h"
+#include "util.h"
+
+#define NAMESPACES                                                                                 \
+  (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+/* -v: where start-up time goes.  */
+static void
+mark (const char *what)
+{
+  static struct timespec t0;
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  if (t0.tv_sec == 0 && t0.tv_nsec == 0)
+    t0 = t;
+  sbx_log_debug ("%7.2f ms  %s (t=%.2f)",
+                 (t.tv_sec - t0.tv_sec) * 1e3 + (t.tv_nsec - t0.tv_nsec) / 1e6, what,
+                 fmod (t.tv_sec, 1000) * 1e3 + t.tv_nsec / 1e6);
+}
+
+static void
+launch_free (struct sbx_launch *l)
+{
+  sbx_userns_plan_free (&l->userns);
+  sbx_mount_plan_free (&l->mounts);
+  sbx_seccomp_prog_free (&l->seccomp);
+  sbx_net_stop (&l->net);
+  sbx_rootfs_release (&l->rootfs);
+  for (int i = 0; i < 2; i++)
+    if (l->sock[i] >= 0)
+      close (l->sock[i]);
+}
+
+/* Until the sandbox has ended, sbx only relays.  */
+struct relay
+{
+  struct sbx_launch *l;
+  int sigfd;
+  int master; /* pty master, -1 without a pty */
+  bool stdin_open;
+  bool sock_open;
+  bool ended;
+  int status;
+  struct sbx_seccomp_notify notify; /* fd -1 unless --seccomp-log */
+  sbx_error_t child_err;            /* the first error the sandbox reported */
+};
+
+static void
+write_fully (int fd, const char *buf, size_t len)
+{
+  while (len > 0)
+    {
+      ssize_t w = write (fd, buf, len);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && errno == EAGAIN)
+        {
+          struct pollfd p = { .fd = fd, .events = POLLOUT };
+          poll (&p, 1, 1000);
+          continue;
+        }
+      if (w <= 0)
+        return;
+      buf += w;
+      len -= w;
+    }
+}
+
+/* Copy what the pty has to stdout; false once it has nothing more.  */
+static bool
+pump_master (struct relay *r)
+{
+  char buf[16384];
+  ssize_t n = read (r->master, buf, sizeof buf);
+  if (n > 0)
+    {
+      write_fully (STDOUT_FILENO, buf, n);
+      return true;
+    }
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return n < 0 && errno == EINTR;
+  /* EIO: every slave fd is closed.  */
+  close (r->master);
+  r->master = -1;
+  return false;
+}
+
+/* > 0: a message handled; 0: nothing now (EAGAIN) or the end.  */
+static int
+handle_message (struct relay *r)
+{
+  struct sbx_sync_msg m;
+  int fd = -1;
+  int got = sbx_sync_recv (r->l->sock[0], &m, &fd);
+
+  if (got <= 0)
+    {
+      if (got != -EAGAIN && got != -EINTR)
+        r->sock_open = false;
+      return 0;
+    }
+  if (m.type == SBX_SYNC_PTY && fd >= 0 && r->master < 0)
+    {
+      sbx_error_t e = NULL;
+      r->master = fd;
+      fd = -1;
+      fcntl (r->master, F_SETFL, fcntl (r->master, F_GETFL) | O_NONBLOCK);
+      if (sbx_tty_make_raw (&r->l->tty, &e) < 0)
+        sbx_error_release (&e); /* a terminal we cannot set raw still works, cooked */
+      else
+        sbx_log_set_raw_terminal (1);
+      sbx_tty_resize (r->master);
+    }
+  else if (m.type == SBX_SYNC_SECCOMP && fd >= 0 && r->notify.fd < 0)
+    {
+      sbx_seccomp_notify_init (&r->notify, fd);
+      fd = -1;
+    }
+  else if (m.type == SBX_SYNC_TAP && fd >= 0 && r->l->net.helper < 0)
+    {
+      sbx_error_t e = NULL;
+      if (sbx_net_start (&r->l->spec->net, &r->l->net, fd, &e) < 0)
+        {
+          /* The program never starts: say why, and end the sandbox.  */
+          if (r->child_err == NULL)
+            r->child_err = e;
+          else
+            sbx_error_release (&e);
+          kill (r->l->pid, SIGKILL);
+        }
+      else
+        sbx_sync_send (r->l->sock[0], SBX_SYNC_NET_READY, -1);
+    }
+  else if (m.type == SBX_SYNC_ERROR && r->child_err == NULL)
+    sbx_error_make_exit (&r->child_err, m.exit_code, 0, "%s", m.text);
+  if (fd >= 0)
+    close (fd);
+  return 1;
+}
+
+static void
+handle_signal (struct relay *r)
+{
+  struct signalfd_siginfo si;
+
+  if (read (r->sigfd, &si, sizeof si) != sizeof si)
+    return;
+  if (si.ssi_signo == SIGCHLD)
+    {
+      int status;
+      pid_t helper = r->l->net.helper;
+      if (helper > 0 && waitpid (helper, &status, WNOHANG) == helper)
+        {
+          /* The network helper died under a running sandbox: its network
+             is gone with the tap, so end the sandbox and say why.  */
+          r->l->net.helper = -1;
+          if (r->child_err == NULL)
+            sbx_error_make (&r->child_err, 0,
+                            "the network helper died (%s %d); the sandbox was stopped",
+                            WIFSIGNALED (status) ? "signal" : "exit status",
+                            WIFSIGNALED (status) ? WTERMSIG (status) : WEXITSTATUS (status));
+          kill (r->l->pid, SIGKILL);
+        }
+      if (waitpid (r->l->pid, &status, WNOHANG) == r->l->pid)
+        {
+          r->ended = true;
+          r->status = status;
+        }
+      return;
+    }
+  if (si.ssi_signo == SIGWINCH && r->master >= 0)
+    {
+      /* The kernel signals the pty's foreground process group itself.  */
+      sbx_tty_resize (r->master);
+      return;
+    }
+  kill (r->l->pid, si.ssi_signo);
+}
+
+static void
+relay_stdin (struct relay *r)
+{
+  char buf[4096];
+  ssize_t n = read (STDIN_FILENO, buf, sizeof buf);
+  if (n > 0)
+    write_fully (r->master, buf, n);
+  else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+    r->stdin_open = false;
+}
+
+static int
+relay_until_end (struct relay *r)
+{
+  while (!r->ended)
+    {
+      struct pollfd p[5];
+      int n = 0, isig, isock = -1, istdin = -1, imaster = -1, inotify = -1;
+
+      p[isig = n++] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
+      if (r->sock_open)
+        p[isock = n++] = (struct pollfd){ .fd = r->l->sock[0], .events = POLLIN };
+      if (r->notify.fd >= 0)
+        p[inotify = n++] = (struct pollfd){ .fd = r->notify.fd, .events = POLLIN };
+      if (r->master >= 0)
+        {
+          p[imaster = n++] = (struct pollfd){ .fd = r->master, .events = POLLIN };
+          if (r->stdin_open)
+            p[istdin = n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+        }
+      if (poll (p, n, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      if (p[isig].revents)
+        handle_signal (r);
+      if (isock >= 0 && p[isock].revents)
+        handle_message (r);
+      if (imaster >= 0 && p[imaster].revents)
+        pump_master (r);
+      if (istdin >= 0 && p[istdin].revents)
+        relay_stdin (r);
+      if (inotify >= 0 && p[inotify].revents && !sbx_seccomp_notify_handle (&r->notify))
+        sbx_seccomp_notify_free (&r->notify);
+    }
+  /* What the sandbox printed or reported just before it ended.  */
+  if (r->master >= 0)
+    while (pump_master (r))
+      ;
+  fcntl (r->l->sock[0], F_SETFL, O_NONBLOCK);
+  while (r->sock_open && handle_message (r) > 0)
+    ;
+  return 0;
+}
+
+static int
+start_child (struct sbx_launch *l, sbx_error_t *err)
+{
+  pid_t pid;
+
+  /* A fork-like clone (no CLONE_VM, no new stack): the child continues
+     here with a copy of the plan.  */
+  pid = syscall (SYS_clone,
+                 NAMESPACES | (l->spec->net.mode == SBX_NET_HOST ? 0 : CLONE_NEWNET) | SIGCHLD,
+                 NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    return sbx_userns_clone_error (errno, err);
+  if (pid == 0)
+    sbx_child_run (l);
+  l->pid = pid;
+  close (l->sock[1]);
+  l->sock[1] = -1;
+  if (l->net.portsock[1] >= 0)
+    {
+      close (l->net.portsock[1]);
+      l->net.portsock[1] = -1;
+    }
+  return 0;
+}
+
+static void
+kill_child (struct sbx_launch *l)
+{
+  if (l->pid > 0)
+    {
+      kill (l->pid, SIGKILL);
+      while (waitpid (l->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      l->pid = -1;
+    }
+}
+
+int
+sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
+{
+  struct sbx_launch l = { .spec = spec, .sock = { -1, -1 }, .pid = -1 };
+  struct relay r = { .l = &l,
+                     .sigfd = -1,
+                     .master = -1,
+                     .stdin_open = true,
+                     .sock_open = true,
+                     .notify = { .fd = -1 } };
+  sigset_t mask, old;
+  int ret = -1;
+
+  *exit_code = SBX_EXIT_FAILURE;
+  l.rootfs.state.dirfd = l.rootfs.state.lock = -1;
+  mark ("start");
+  sbx_net_runtime_init (&l.net);
+  if (spec->net.mode == SBX_NET_SLIRP && sbx_net_prepare (&spec->net, &l.net, err) < 0)
+    goto out;
+  if (sbx_userns_plan (&spec->user, &spec->ids, &l.userns, err) < 0)
+    goto out;
+  if (sbx_rootfs_prepare (&spec->root, &spec->ids, &l.rootfs, err) < 0)
+    goto out;
+  mark ("id maps and state planned");
+  {
+    /* An image or a --rootfs is a world of its own: no home or working
+       directory of the host's is made or shown in it.  */
+    bool image = spec->root.image != NULL || spec->root.dir != NULL;
+    struct sbx_layout_in in = { &spec->mounts,
+                                &spec->ids,
+                                image ? NULL : spec->user.home,
+                                spec->process.cwd || image ? NULL : spec->process.host_cwd,
+                                spec->uts.hostname,
+                                &spec->net,
+                                spec->root.image ? spec->root.image : spec->root.dir,
+                                spec->root.overlay != SBX_OVERLAY_NONE };
+    if (sbx_layout_plan (&in, &l.mounts, err) < 0)
+      goto out;
+  }
+  mark ("mounts planned");
+  /* Compiled here, loaded by the program just before execve.  */
+  if (sbx_seccomp_compile (&spec->seccomp, spec->process.caps_keep, &l.seccomp, err) < 0)
+    goto out;
+  mark ("seccomp compiled");
+  sbx_tty_detect (&l.tty);
+  if (sbx_sync_socketpair (l.sock, err) < 0)
+    goto out;
+
+  /* Block what we relay before the child exists, so nothing is lost
+     between clone and the loop; the child inherits the mask for init.  */
+  sbx_init_forwarded (&mask);
+  sigaddset (&mask, SIGCHLD);
+  sigprocmask (SIG_BLOCK, &mask, &old);
+  r.sigfd = signalfd (-1, &mask, SFD_CLOEXEC);
+  if (r.sigfd < 0)
+    {
+      sbx_error_make (err, errno, "signalfd");
+      goto out_mask;
+    }
+
+  if (start_child (&l, err) < 0)
+    goto out_mask;
+  if (sbx_userns_write_maps (l.pid, &l.userns, &spec->user, err) < 0
+      || sbx_sync_send (l.sock[0], SBX_SYNC_GO, -1) < 0)
+    {
+      if (*err == NULL)
+        sbx_error_make (err, errno, "start the sandbox");
+      kill_child (&l);
+      goto out_mask;
+    }
+
+  mark ("id maps written, sandbox building");
+  if (relay_until_end (&r) < 0)
+    {
+      sbx_error_make (err, errno, "poll");
+      kill_child (&l);
+      goto out_mask;
+    }
+  sbx_tty_restore (&l.tty);
+  mark ("sandbox ended");
+  if (r.child_err)
+    {
+      *exit_code = r.child_err->exit_code;
+      *err = r.child_err;
+      r.child_err = NULL;
+      goto out_mask;
+    }
+  *exit_code = sbx_init_exit_code (r.status);
+  ret = 0;
+
+out_mask:
+  sbx_tty_restore (&l.tty);
+  sbx_log_set_raw_terminal (0);
+  sbx_seccomp_notify_free (&r.notify);
+  if (r.master >= 0)
+    close (r.master);
+  if (r.sigfd >= 0)
+    close (r.sigfd);
+  sigprocmask (SIG_SETMASK, &old, NULL);
+out:
+  launch_free (&l);
+  if (ret < 0 && *err)
+    *exit_code = (*err)->exit_code;
+  return ret;
+}

@@ -1,0 +1,311 @@
+/* sbx: the default filesystem layout; see layout.h.  */
+#define _GNU_SOURCE
+#include "layout.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../netstack/tap.h"
+#include "mountapi.h"
+#include "util.h"
+
+/* Replaced by the sandbox's own instances.  /home is not even copied:
+   with nothing of the host's beneath the sandbox's /home, no unmount
+   (by a program granted CAP_SYS_ADMIN) can reveal the users' files.  */
+static const char *const replaced[] = { "proc", "sys", "dev", "tmp", "run", "home", NULL };
+/* With a copy-on-write root, /root is the sandbox's own too: empty at
+   first, kept by a named sandbox, never the host's.  */
+static const char *const replaced_cow[] = { "root", NULL };
+
+/* The device nodes a program may expect; each is bound from the host's
+   node because an unprivileged user namespace cannot mknod.  No others.  */
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
+
+/* proc files that reach the kernel as a whole: read-only in the sandbox,
+   as in Docker and bubblewrap.  */
+static const char *const proc_ro[]
+    = { "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs", NULL };
+
+/* Where a user's secrets live, below the home directory.  The home is
+   hidden anyway; these decide whether the current directory may be shown
+   (not inside one, and not above one).  */
+static const char *const secret_dirs[] = { ".ssh",
+                                           ".gnupg",
+                                           ".aws",
+                                           ".azure",
+                                           ".kube",
+                                           ".docker",
+                                           ".config/gcloud",
+                                           ".password-store",
+                                           ".netrc",
+                                           ".local/share/keyrings",
+                                           ".mozilla",
+                                           ".pki",
+                                           ".config/chromium",
+                                           ".config/google-chrome",
+                                           ".git-credentials",
+                                           ".config/gh",
+                                           NULL };
+
+#define SAFE (SBX_MNT_NOSUID | SBX_MNT_NODEV)
+
+static bool
+is_replaced (const char *name, bool cow)
+{
+  for (const char *const *r = replaced; *r; r++)
+    if (strcmp (name, *r) == 0)
+      return true;
+  for (const char *const *r = replaced_cow; cow && *r; r++)
+    if (strcmp (name, *r) == 0)
+      return true;
+  return false;
+}
+
+static int
+plan_host_root (struct sbx_mount_plan *plan, bool cow, sbx_error_t *err)
+{
+  DIR *d = opendir ("/");
+  struct dirent *de;
+  char **names = NULL;
+  size_t n = 0;
+
+  if (d == NULL)
+    return sbx_error_make (err, errno, "read the host's /");
+  while ((de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0
+          || is_replaced (de->d_name, cow))
+        continue;
+      names = xrealloc (names, (n + 1) * sizeof *names);
+      names[n++] = xstrdup (de->d_name);
+    }
+  closedir (d);
+
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *src = xasprintf ("/%s", names[i]);
+      struct stat st;
+      if (lstat (src, &st) == 0)
+        {
+          if (S_ISLNK (st.st_mode))
+            {
+              char target[PATH_MAX];
+              ssize_t l = readlink (src, target, sizeof target - 1);
+              if (l > 0)
+                {
+                  target[l] = '\0';
+                  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, src, 0)->lower = true;
+                }
+            }
+          else if (S_ISDIR (st.st_mode) || S_ISREG (st.st_mode))
+            sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, src, src, SBX_MNT_RDONLY | SAFE)->lower
+                = true;
+        }
+      free (names[i]);
+    }
+  free (names);
+  /* Mount points for what the sandbox gets of its own, in the lower
+     layer itself, so that an overlay need not copy them up.  */
+  for (const char *const *r = replaced; *r; r++)
+    {
+      cleanup_free char *mp = xasprintf ("/%s", *r);
+      sbx_mount_plan_add (plan, SBX_MOP_DIR, NULL, mp, 0)->lower = true;
+    }
+  for (const char *const *r = replaced_cow; cow && *r; r++)
+    {
+      cleanup_free char *mp = xasprintf ("/%s", *r);
+      sbx_mount_plan_add (plan, SBX_MOP_DIR, NULL, mp, 0)->lower = true;
+    }
+  return 0;
+}
+
+static struct sbx_mop *
+add_fs (struct sbx_mount_plan *plan, const char *type, const char *dst, unsigned flags,
+        const char *opt1, const char *opt2, const char *opt3)
+{
+  struct sbx_mop *op = sbx_mount_plan_add (plan, SBX_MOP_FS, type, dst, flags);
+  op->opts[0] = opt1;
+  op->opts[1] = opt1 ? opt2 : NULL;
+  op->opts[2] = opt1 && opt2 ? opt3 : NULL;
+  return op;
+}
+
+static void
+plan_dev (struct sbx_mount_plan *plan)
+{
+  add_fs (plan, "tmpfs", "/dev", SBX_MNT_NOSUID | SBX_MNT_NOEXEC, "mode=0755", NULL, NULL);
+  for (const char *const *n = dev_nodes; *n; n++)
+    {
+      cleanup_free char *p = xasprintf ("/dev/%s", *n);
+      /* Not nodev: these are the device nodes.  */
+      sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, p, p, SBX_MNT_NOSUID | SBX_MNT_NOEXEC);
+    }
+  /* A private devpts instance: the sandbox's ptys are its own, and the
+     host's are not reachable through /dev/pts.  */
+  add_fs (plan, "devpts", "/dev/pts", SBX_MNT_NOSUID | SBX_MNT_NOEXEC, "newinstance",
+          "ptmxmode=0666", "mode=0620");
+  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "pts/ptmx", "/dev/ptmx", 0);
+  add_fs (plan, "tmpfs", "/dev/shm", SAFE, "mode=1777", NULL, NULL);
+  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "/proc/self/fd", "/dev/fd", 0);
+  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "/proc/self/fd/0", "/dev/stdin", 0);
+  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "/proc/self/fd/1", "/dev/stdout", 0);
+  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "/proc/self/fd/2", "/dev/stderr", 0);
+}
+
+static void
+plan_proc_sys (struct sbx_mount_plan *plan)
+{
+  struct sbx_mop *sys;
+
+  add_fs (plan, "proc", "/proc", SAFE | SBX_MNT_NOEXEC, NULL, NULL, NULL);
+  for (const char *const *p = proc_ro; *p; p++)
+    sbx_mount_plan_add (plan, SBX_MOP_RO_SELF, NULL, *p, SAFE | SBX_MNT_NOEXEC)->optional = true;
+  sys = add_fs (plan, "sysfs", "/sys", SBX_MNT_RDONLY | SAFE | SBX_MNT_NOEXEC, NULL, NULL, NULL);
+  sys->fallback = xstrdup ("/sys");
+  /* Absent rather than fail when neither works.  */
+  sys->optional = true;
+}
+
+static const char *
+kind_flag (enum sbx_mount_kind k)
+{
+  return k == SBX_MOUNT_BIND ? "--bind" : k == SBX_MOUNT_RO_BIND ? "--ro-bind" : "--tmpfs";
+}
+
+/* a is b or below it, by path components.  */
+static bool
+at_or_below (const char *a, const char *b)
+{
+  size_t n = strlen (b);
+  if (n > 0 && b[n - 1] == '/')
+    n--;
+  return strncmp (a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+bool
+sbx_layout_cwd_shown (const char *home, const char *cwd)
+{
+  if (home == NULL || cwd == NULL || strcmp (home, "/") == 0 || !at_or_below (cwd, home)
+      || strcmp (cwd, home) == 0)
+    return false;
+  for (const char *const *s = secret_dirs; *s; s++)
+    {
+      cleanup_free char *secret = xasprintf ("%s/%s", home, *s);
+      if (at_or_below (cwd, secret) || at_or_below (secret, cwd))
+        return false;
+    }
+  return true;
+}
+
+/* The homes: other users' and the caller's own are out of sight.  The
+   caller gets an empty home it can write, as on a fresh account: a
+   program in a sandbox has no business with ~/.ssh, ~/.gnupg or browser
+   profiles unless the user binds them.  */
+static void
+plan_homes (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
+{
+  struct stat st;
+
+  if (in->cow)
+    {
+      /* On a copy-on-write root the homes are the lower layer's empty
+         /home: the caller's own is made there, and a named sandbox keeps
+         what the program writes in it.  */
+      if (in->home && strcmp (in->home, "/") != 0)
+        sbx_mount_plan_add (plan, SBX_MOP_DIR, NULL, in->home, 0)->lower = in->rootfs == NULL;
+    }
+  else if (stat ("/home", &st) == 0 && S_ISDIR (st.st_mode))
+    add_fs (plan, "tmpfs", "/home", SAFE, "mode=0755", NULL, NULL);
+  else if (lstat ("/home", &st) == 0 && S_ISLNK (st.st_mode))
+    {
+      /* /home -> var/home (Silverblue and friends): keep the link, the
+         home itself is hidden below.  */
+      char target[PATH_MAX];
+      ssize_t l = readlink ("/home", target, sizeof target - 1);
+      if (l > 0)
+        {
+          target[l] = '\0';
+          sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, "/home", 0);
+        }
+    }
+  if (!in->cow && in->home && strcmp (in->home, "/") != 0 && strcmp (in->home, "/home") != 0)
+    add_fs (plan, "tmpfs", in->home, SAFE, "mode=0700", NULL, NULL);
+  if (in->cwd && sbx_layout_cwd_shown (in->home, in->cwd))
+    sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, in->cwd, in->cwd, SAFE | SBX_MNT_RDONLY)->what
+        = xasprintf ("the current directory %s", in->cwd);
+}
+
+/* A file sbx writes for the sandbox: made in /run/sbx (the sandbox's own
+   tmpfs), bound read-only over `dst`.  A symlink at dst (resolv.conf ->
+   ../run/systemd/resolve/...) is followed inside the new root, where the
+   mount point is created in that tmpfs.  */
+static void
+plan_file (struct sbx_mount_plan *plan, const char *name, const char *dst, char *contents)
+{
+  cleanup_free char *path = xasprintf ("/run/sbx/%s", name);
+  sbx_mount_plan_add (plan, SBX_MOP_FILE, contents, path, 0);
+  sbx_mount_plan_add (plan, SBX_MOP_BIND_INSIDE, path, dst, SBX_MNT_RDONLY | SAFE | SBX_MNT_NOEXEC);
+  free (contents);
+}
+
+/* The host's /etc/hosts and /etc/resolv.conf describe the host's network,
+   not the sandbox's: give the sandbox its own.  */
+static void
+plan_net_files (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
+{
+  const struct sbx_netspec *net = in->net;
+  bool slirp = net && net->mode == SBX_NET_SLIRP;
+
+  if (net && net->mode == SBX_NET_HOST)
+    return;
+  plan_file (plan, "hosts", "/etc/hosts",
+             xasprintf ("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                        "%s\t%s\n",
+                        slirp ? SBX_NET_GUEST4 : "127.0.1.1", in->hostname));
+  plan_file (plan, "hostname", "/etc/hostname", xasprintf ("%s\n", in->hostname));
+  if (slirp)
+    plan_file (plan, "resolv.conf", "/etc/resolv.conf",
+               xasprintf ("# written by sbx: libslirp forwards DNS to the host's resolver\n"
+                          "nameserver " SBX_NET_DNS4 "\n%s",
+                          net->no_ipv6 ? "" : "nameserver " SBX_NET_DNS6 "\n"));
+}
+
+int
+sbx_layout_plan (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sbx_error_t *err)
+{
+  const struct sbx_mounts *user = in->mounts;
+  const struct sbx_ids *ids = in->ids;
+
+  memset (plan, 0, sizeof *plan);
+  if (in->rootfs == NULL && plan_host_root (plan, in->cow, err) < 0)
+    return -1;
+  plan_dev (plan);
+  plan_proc_sys (plan);
+  add_fs (plan, "tmpfs", "/tmp", SAFE, "mode=1777", NULL, NULL);
+  add_fs (plan, "tmpfs", "/run", SAFE, "mode=0755", NULL, NULL);
+  /* Root inside gets a home it can write, as in a container.  */
+  if (ids->uid == 0 && !in->cow)
+    add_fs (plan, "tmpfs", "/root", SAFE, "mode=0700", NULL, NULL);
+  plan_homes (in, plan);
+  if (in->hostname)
+    plan_net_files (in, plan);
+
+  for (size_t i = 0; i < user->n; i++)
+    {
+      const struct sbx_mount_op *u = &user->ops[i];
+      struct sbx_mop *op;
+      if (u->kind == SBX_MOUNT_TMPFS)
+        op = add_fs (plan, "tmpfs", u->dst, SAFE, "mode=0755", NULL, NULL);
+      else
+        op = sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, u->src, u->dst,
+                                 SAFE | (u->kind == SBX_MOUNT_RO_BIND ? SBX_MNT_RDONLY : 0));
+      op->what = u->src ? xasprintf ("%s %s:%s", kind_flag (u->kind), u->src, u->dst)
+                        : xasprintf ("%s %s", kind_flag (u->kind), u->dst);
+    }
+  return 0;
+}

@@ -1,0 +1,24 @@
+/* sbx: notes and warnings on stderr.  Errors are not logged here: they
+   travel up in sbx_error_t to cmd/, which prints them once.  */
+#ifndef SBX_LOG_H
+#define SBX_LOG_H
+
+enum sbx_log_level
+{
+  SBX_LOG_QUIET = 0, /* errors only (printed by cmd/) */
+  SBX_LOG_WARN = 1,
+  SBX_LOG_NOTE = 2,
+  SBX_LOG_DEBUG = 3,
+};
+
+void sbx_log_set_level (enum sbx_log_level level);
+void sbx_log_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+void sbx_log_note (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* Something the user asked to see (--seccomp-log): "sbx: ..." unless
+   --quiet.  */
+void sbx_log_event (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* While sbx holds the user's terminal raw, lines need "\r\n".  */
+void sbx_log_set_raw_terminal (int raw);
+void sbx_log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+#endif

@@ -1,0 +1,369 @@
+/* sbx: applying the mount plan; see mounts.h.  */
+#define _GNU_SOURCE
+#include "mounts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mountapi.h"
+#include "overlay.h"
+#include "path.h"
+#include "util.h"
+
+void
+sbx_mount_plan_free (struct sbx_mount_plan *plan)
+{
+  for (size_t i = 0; i < plan->n; i++)
+    {
+      struct sbx_mop *op = &plan->ops[i];
+      if (op->srcfd >= 0)
+        close (op->srcfd);
+      free (op->src);
+      free (op->dst);
+      free (op->fallback);
+      free (op->what);
+    }
+  free (plan->ops);
+  plan->ops = NULL;
+  plan->n = 0;
+}
+
+struct sbx_mop *
+sbx_mount_plan_add (struct sbx_mount_plan *plan, enum sbx_mop_kind kind, const char *src,
+                    const char *dst, unsigned flags)
+{
+  struct sbx_mop *op;
+  plan->ops = xrealloc (plan->ops, (plan->n + 1) * sizeof *plan->ops);
+  op = &plan->ops[plan->n++];
+  memset (op, 0, sizeof *op);
+  op->kind = kind;
+  op->src = src ? xstrdup (src) : NULL;
+  op->dst = xstrdup (dst);
+  op->flags = flags;
+  op->srcfd = -1;
+  return op;
+}
+
+static int
+op_error (const struct sbx_mop *op, sbx_error_t *err)
+{
+  if (op->what)
+    sbx_error_prefix (err, "%s", op->what);
+  return -1;
+}
+
+int
+sbx_mounts_open_sources (struct sbx_mount_plan *plan, sbx_error_t *err)
+{
+  for (size_t i = 0; i < plan->n; i++)
+    {
+      struct sbx_mop *op = &plan->ops[i];
+      struct stat st;
+      if (op->kind != SBX_MOP_HOST_TREE)
+        continue;
+      if (stat (op->src, &st) < 0)
+        {
+          sbx_error_make (err, errno, "source `%s`", op->src);
+          return op_error (op, err);
+        }
+      op->src_is_dir = S_ISDIR (st.st_mode);
+      op->srcfd = sbx_mnt_clone (AT_FDCWD, op->src, true, err);
+      if (op->srcfd < 0)
+        return op_error (op, err);
+    }
+  return 0;
+}
+
+/* Open the parent directory of dst (creating it) and return the last
+   component in *name.  */
+static int
+open_parent (int rootfd, const char *dst, char **name, sbx_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (dst);
+  char *slash = strrchr (copy, '/');
+  *slash = '\0';
+  *name = xstrdup (slash + 1);
+  return sbx_path_open_in_root (rootfd, *copy ? copy : "/", SBX_OPEN_CREATE_DIR, err);
+}
+
+static int
+apply_symlink (int rootfd, const struct sbx_mop *op, sbx_error_t *err)
+{
+  cleanup_free char *name = NULL;
+  cleanup_close int parent = open_parent (rootfd, op->dst, &name, err);
+  cleanup_close int dir = -1;
+
+  if (parent < 0)
+    return -1;
+  dir = openat (parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return sbx_error_make (err, errno, "open `%s`", op->dst);
+  if (symlinkat (op->src, dir, name) < 0 && errno != EEXIST)
+    return sbx_error_make (err, errno, "symlink `%s` -> `%s`", op->dst, op->src);
+  return 0;
+}
+
+static int
+open_target (int rootfd, const struct sbx_mop *op, bool file, sbx_error_t *err)
+{
+  int fd = sbx_path_open_in_root (rootfd, op->dst,
+                                  file ? SBX_OPEN_CREATE_FILE : SBX_OPEN_CREATE_DIR, err);
+  if (fd < 0 && *err && (*err)->status == EROFS)
+    sbx_error_hint (err,
+                    "outside the sandbox's top level the host's / is read-only, so a mount "
+                    "point must already exist there; choose an existing path or a new "
+                    "top-level one such as /%s",
+                    strrchr (op->dst, '/') + 1);
+  return fd;
+}
+
+static int
+apply_one (int rootfd, struct sbx_mop *op, sbx_error_t *err)
+{
+  cleanup_close int target = -1;
+  cleanup_close int mfd = -1;
+
+  switch (op->kind)
+    {
+    case SBX_MOP_SYMLINK:
+      return apply_symlink (rootfd, op, err);
+
+    case SBX_MOP_HOST_TREE:
+      target = open_target (rootfd, op, !op->src_is_dir, err);
+      if (target < 0)
+        return -1;
+      if (op->flags && sbx_mnt_set_flags (op->srcfd, op->flags, true, err) < 0)
+        return -1;
+      return sbx_mnt_attach (op->srcfd, target, op->dst, err);
+
+    case SBX_MOP_FS:
+      mfd = sbx_mnt_new_fs (op->src, op->opts, op->flags, err);
+      if (mfd < 0 && op->fallback)
+        {
+          /* e.g. a fresh sysfs is refused where the host's /sys has locked
+             overmounts: a read-only copy of the host's serves instead.  */
+          sbx_error_release (err);
+          mfd = sbx_mnt_clone (AT_FDCWD, op->fallback, true, err);
+          if (mfd >= 0 && sbx_mnt_set_flags (mfd, op->flags, true, err) < 0)
+            return -1;
+        }
+      if (mfd < 0)
+        return -1;
+      target = open_target (rootfd, op, false, err);
+      if (target < 0)
+        return -1;
+      return sbx_mnt_attach (mfd, target, op->dst, err);
+
+    case SBX_MOP_DIR:
+      target = sbx_path_open_in_root (rootfd, op->dst, SBX_OPEN_CREATE_DIR, err);
+      return target < 0 ? -1 : 0;
+
+    case SBX_MOP_FILE:
+      {
+        cleanup_free char *name = NULL;
+        cleanup_close int parent = open_parent (rootfd, op->dst, &name, err);
+        cleanup_close int dir = -1, fd = -1;
+        if (parent < 0)
+          return -1;
+        dir = openat (parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        fd = dir < 0
+                 ? -1
+                 : openat (dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 || sbx_write_all (fd, op->src, strlen (op->src)) < 0)
+          return sbx_error_make (err, errno, "write `%s`", op->dst);
+        return 0;
+      }
+
+    case SBX_MOP_BIND_INSIDE:
+      {
+        cleanup_close int src = sbx_path_open_in_root (rootfd, op->src, 0, err);
+        struct stat st;
+        if (src < 0 || fstat (src, &st) < 0)
+          return -1;
+        mfd = sbx_mnt_clone (src, "", false, err);
+        if (mfd < 0 || sbx_mnt_set_flags (mfd, op->flags, false, err) < 0)
+          return -1;
+        target = sbx_path_open_in_root (
+            rootfd, op->dst, S_ISDIR (st.st_mode) ? SBX_OPEN_CREATE_DIR : SBX_OPEN_CREATE_FILE,
+            err);
+        if (target < 0)
+          return -1;
+        return sbx_mnt_attach (mfd, target, op->dst, err);
+      }
+
+    case SBX_MOP_RO_SELF:
+      target = sbx_path_open_in_root (rootfd, op->dst, 0, err);
+      if (target < 0)
+        return -1;
+      mfd = sbx_mnt_clone (target, "", false, err);
+      if (mfd < 0 || sbx_mnt_set_flags (mfd, op->flags | SBX_MNT_RDONLY, false, err) < 0)
+        return -1;
+      return sbx_mnt_attach (mfd, target, op->dst, err);
+    }
+  return sbx_error_make (err, EINVAL, "unknown mount operation");
+}
+
+static int
+apply_ops (int rootfd, struct sbx_mount_plan *plan, bool lower, sbx_error_t *err)
+{
+  for (size_t i = 0; i < plan->n; i++)
+    {
+      struct sbx_mop *op = &plan->ops[i];
+      if (op->lower != lower)
+        continue;
+      if (apply_one (rootfd, op, err) < 0)
+        {
+          if (op->optional)
+            {
+              sbx_error_release (err);
+              continue;
+            }
+          return op_error (op, err);
+        }
+    }
+  return 0;
+}
+
+/* Build the root below /tmp/.sbx-root (in our private mount namespace;
+   the host's /tmp is not touched) and return it, attached.  */
+static int
+make_root (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt, bool *read_only, bool *fuse,
+           sbx_error_t *err)
+{
+  static const char *const stage_opts[] = { "mode=0700", NULL };
+  static const char *const root_opts[] = { "mode=0755", NULL };
+  cleanup_close int stage = -1, lowerfd = -1;
+  enum sbx_overlay_kind kind = rt->kind;
+  int rootfd;
+
+  /* A staging tmpfs over /tmp holds the lower tree and the mount point
+     of the root; every host source is already an fd.  */
+  stage = sbx_mnt_new_fs ("tmpfs", stage_opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
+  if (stage < 0 || sbx_mnt_attach_path (stage, "/tmp", err) < 0)
+    return sbx_error_prefix (err, "make the new root");
+  if (mkdir ("/tmp/.sbx-root", 0755) < 0 || mkdir ("/tmp/.sbx-lower", 0755) < 0)
+    return sbx_error_make (err, errno, "make the new root");
+
+  if (kind == SBX_OVERLAY_AUTO)
+    kind = sbx_overlay_kernel_works (rt, "/tmp/.sbx-probe") ? SBX_OVERLAY_KERNEL : SBX_OVERLAY_FUSE;
+  *read_only = kind == SBX_OVERLAY_NONE;
+  *fuse = kind == SBX_OVERLAY_FUSE;
+
+  /* The lower layer: the host's tree assembled on a tmpfs, or --rootfs,
+     or an image's layers.  */
+  if (rt->lower_dir == NULL && rt->n_image_layers == 0 && kind != SBX_OVERLAY_KERNEL)
+    {
+      lowerfd = sbx_mnt_new_fs ("tmpfs", root_opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
+      if (lowerfd < 0 || sbx_mnt_attach_path (lowerfd, "/tmp/.sbx-lower", err) < 0)
+        return sbx_error_prefix (err, "make the lower layer");
+      if (apply_ops (lowerfd, plan, true, err) < 0)
+        return -1;
+    }
+
+  switch (kind)
+    {
+    case SBX_OVERLAY_NONE:
+      if (rt->lower_dir)
+        {
+          cleanup_close int tree = sbx_mnt_clone (AT_FDCWD, rt->lower_dir, true, err);
+          if (tree < 0 || sbx_mnt_attach_path (tree, "/tmp/.sbx-root", err) < 0)
+            return sbx_error_prefix (err, "--rootfs %s", rt->lower_dir);
+        }
+      else
+        {
+          cleanup_close int tree = sbx_mnt_clone (lowerfd, "", true, err);
+          if (tree < 0 || sbx_mnt_attach_path (tree, "/tmp/.sbx-root", err) < 0)
+            return sbx_error_prefix (err, "make the new root");
+        }
+      break;
+
+    case SBX_OVERLAY_FUSE:
+      if (sbx_overlay_fuse.mount_tree (rt, rt->lower_dir ? rt->lower_dir : "/tmp/.sbx-lower",
+                                       rt->state.upper, rt->state.work, "/tmp/.sbx-root", err)
+          < 0)
+        return -1;
+      break;
+
+    default: /* kernel */
+      if (rt->n_image_layers > 0)
+        {
+          cleanup_free char *lowers = NULL;
+          size_t len = 0, cap = 1;
+          for (size_t i = 0; i < rt->n_image_layers; i++)
+            cap += strlen (rt->image_layers[i]) + 1;
+          lowers = xmalloc0 (cap);
+          for (size_t i = rt->n_image_layers; i-- > 0;)
+            len += sprintf (lowers + len, "%s%s", len ? ":" : "", rt->image_layers[i]);
+          if (sbx_overlay_kernel.mount_tree (rt, lowers, rt->state.upper, rt->state.work,
+                                             "/tmp/.sbx-root", err)
+              < 0)
+            return sbx_error_prefix (err, "--overlay kernel");
+        }
+      else if (rt->lower_dir)
+        {
+          if (sbx_overlay_kernel.mount_tree (rt, rt->lower_dir, rt->state.upper, rt->state.work,
+                                             "/tmp/.sbx-root", err)
+              < 0)
+            return sbx_error_prefix (err, "--overlay kernel");
+        }
+      else
+        return sbx_error_make (err, 0, "--overlay kernel needs --rootfs or --image");
+      break;
+    }
+  rootfd = open ("/tmp/.sbx-root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return sbx_error_make (err, errno, "open the new root");
+  /* Whatever the backend mounted with, the root honours no setuid bit and
+     no device node.  */
+  if (sbx_mnt_set_flags (rootfd, SBX_MNT_NOSUID | SBX_MNT_NODEV, false, err) < 0)
+    {
+      close (rootfd);
+      return sbx_error_prefix (err, "make the new root nosuid");
+    }
+  return rootfd;
+}
+
+int
+sbx_mounts_enter (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rootfs, sbx_error_t *err)
+{
+  cleanup_close int rootfd = -1;
+  bool read_only = false, fuse = false;
+
+  rootfd = make_root (plan, rootfs, &read_only, &fuse, err);
+  if (rootfd < 0)
+    return -1;
+  if (apply_ops (rootfd, plan, false, err) < 0)
+    return -1;
+  if (fuse && sbx_overlay_fuse_keep (rootfd, err) < 0)
+    return -1;
+
+  if (fchdir (rootfd) < 0)
+    return sbx_error_make (err, errno, "enter the new root");
+  /* pivot_root(".", ".") stacks the old root on top of the new one; the
+     detach below then removes it: no old-root directory is needed and
+     nothing of the host's tree stays reachable.  */
+  if (syscall (SYS_pivot_root, ".", ".") < 0)
+    return sbx_error_make (err, errno, "pivot_root into the new root");
+  if (umount2 (".", MNT_DETACH) < 0)
+    return sbx_error_make (err, errno, "detach the old root");
+  if (chdir ("/") < 0)
+    return sbx_error_make (err, errno, "chdir /");
+
+  /* Without an overlay the root is the lower layer: read-only.  */
+  if (read_only)
+    {
+      cleanup_close int top = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (top < 0 || sbx_mnt_set_flags (top, SBX_MNT_RDONLY, false, err) < 0)
+        return sbx_error_prefix (err, "make / read-only");
+    }
+  return 0;
+}

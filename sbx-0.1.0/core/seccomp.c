@@ -1,0 +1,668 @@
+/* sbx: seccomp policy and filters; see seccomp.h.  */
+#define _GNU_SOURCE
+#include "seccomp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "log.h"
+#include "seccomp-tables.h"
+#include "state.h"
+#include "util.h"
+
+/* Every namespace flag: Docker's clone rule refuses all of them.  */
+#define NS_FLAGS                                                                                   \
+  (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID      \
+   | CLONE_NEWNET)
+
+/* The socket families a program gets; others are EAFNOSUPPORT, the
+   answer of a kernel built without them, which programs handle.  */
+static const int allowed_families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+
+/* personality(2) values that change nothing an exploit could use:
+   PER_LINUX, PER_LINUX32, UNAME26 and both, and the query 0xffffffff.  */
+static const unsigned long harmless_personalities[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
+
+/* Highest family number the kernel might know; above it, one rule.  */
+#define FAMILY_LIMIT 64
+
+enum decision
+{
+  D_DENY = 0,
+  D_ALLOW,
+  D_CHECKED, /* allowed with its arguments checked: see add_checked */
+};
+
+struct entry
+{
+  const char *name;
+  enum decision d;
+  const char *origin; /* set by the user: the option or profile line */
+};
+
+struct policy
+{
+  struct entry *v;
+  size_t n;
+  bool admin; /* CAP_SYS_ADMIN kept: namespaces other than user ones allowed */
+};
+
+static struct entry *
+lookup (struct policy *p, const char *name)
+{
+  for (size_t i = 0; i < p->n; i++)
+    if (strcmp (p->v[i].name, name) == 0)
+      return &p->v[i];
+  p->v = xrealloc (p->v, (p->n + 1) * sizeof *p->v);
+  p->v[p->n] = (struct entry){ name, D_DENY, NULL };
+  return &p->v[p->n++];
+}
+
+static void
+set (struct policy *p, const char *name, enum decision d, const char *origin)
+{
+  struct entry *e = lookup (p, name);
+  e->d = d;
+  e->origin = origin;
+}
+
+static bool
+is_checked (const char *name, bool admin)
+{
+  static const char *const checked[]
+      = { "socket", "personality", "clone", "clone3", "ioctl", NULL };
+  for (const char *const *c = checked; *c; c++)
+    if (strcmp (*c, name) == 0)
+      return true;
+  return admin && strcmp (name, "unshare") == 0;
+}
+
+static int
+apply_name (struct policy *p, const char *name, enum decision d, const char *origin, int depth,
+            sbx_error_t *err)
+{
+  const struct sbx_seccomp_group *g;
+
+  if (name[0] != '@')
+    {
+      /* Notes about names this architecture lacks are for names the user
+         wrote, not for members of a group.  */
+      set (p, name, d, depth == 0 ? origin : NULL);
+      return 0;
+    }
+  g = sbx_seccomp_group_find (name);
+  if (g == NULL || depth > 4)
+    return sbx_error_make (err, 0, "unknown syscall group `%s`; see `sbx seccomp groups`", name);
+  for (const char *const *m = g->members; *m; m++)
+    if (apply_name (p, *m, d, origin, depth + 1, err) < 0)
+      return -1;
+  return 0;
+}
+
+static int
+resolve (const struct sbx_seccomp *sc, uint64_t caps_keep, struct policy *p, sbx_error_t *err)
+{
+  memset (p, 0, sizeof *p);
+  p->admin = caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN);
+  for (const char *const *n = sbx_seccomp_default_allow; *n; n++)
+    set (p, *n, is_checked (*n, p->admin) ? D_CHECKED : D_ALLOW, NULL);
+  /* Allowed with checks even though the default list lacks them.  */
+  set (p, "socket", D_CHECKED, NULL);
+  set (p, "personality", D_CHECKED, NULL);
+  set (p, "clone", D_CHECKED, NULL);
+  set (p, "clone3", D_CHECKED, NULL);
+  set (p, "arch_prctl", D_ALLOW, NULL);
+  set (p, "modify_ldt", D_ALLOW, NULL);
+  for (const struct sbx_seccomp_capgate *c = sbx_seccomp_capgated; c->members; c++)
+    if (caps_keep & ((uint64_t)1 << c->cap))
+      for (const char *const *m = c->members; *m; m++)
+        set (p, *m, D_ALLOW, NULL);
+  if (p->admin)
+    set (p, "unshare", D_CHECKED, NULL);
+  for (size_t i = 0; i < sc->n_ops; i++)
+    if (apply_name (p, sc->ops[i].name, sc->ops[i].allow ? D_ALLOW : D_DENY, sc->ops[i].origin, 0,
+                    err)
+        < 0)
+      return sbx_error_prefix (err, "%s", sc->ops[i].origin);
+  return 0;
+}
+
+int
+sbx_seccomp_check_name (const char *name, sbx_error_t *err)
+{
+  if (name[0] == '@')
+    {
+      if (sbx_seccomp_group_find (name) == NULL)
+        return sbx_error_make (err, 0, "unknown syscall group `%s`; see `sbx seccomp groups`",
+                               name);
+      return 0;
+    }
+  /* __NR_SCMP_ERROR: unknown on every architecture libseccomp knows.  */
+  if (seccomp_syscall_resolve_name (name) == __NR_SCMP_ERROR)
+    return sbx_error_make (err, 0, "unknown syscall `%s`", name);
+  return 0;
+}
+
+static uint32_t
+refuse (bool log, int e)
+{
+  return log ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO (e);
+}
+
+static int
+rule (scmp_filter_ctx ctx, uint32_t action, int nr, unsigned n, const struct scmp_arg_cmp *cmp,
+      const char *name, sbx_error_t *err)
+{
+  uint32_t def = 0;
+  int r;
+
+  /* libseccomp refuses a rule that only restates the default action (a
+     refusal under --seccomp-log, where refusing is the default).  */
+  if (seccomp_attr_get (ctx, SCMP_FLTATR_ACT_DEFAULT, &def) == 0 && def == action)
+    return 0;
+  r = seccomp_rule_add_array (ctx, action, nr, n, cmp);
+  if (r < 0)
+    return sbx_error_make (err, -r, "seccomp rule for %s", name);
+  return 0;
+}
+
+/* ioctl requests refused by their low 32 bits: the kernel truncates the
+   request to an unsigned int, so high bits must not hide one
+   (CVE-2017-5226, CVE-2019-10063).  Sorted.  */
+static const uint32_t refused_ioctls[] = { TIOCSTI, TIOCLINUX };
+
+/* Allow every value of the low 32 bits but the refused ones.  A filter
+   can only allow (mask, value) patterns, so walk the binary trie of the
+   refused values: at each bit, the branch no refused value takes is
+   allowed whole, one MASKED_EQ rule; 32 rules a refused value at most.
+   Everything else falls to the default action, which under --seccomp-log
+   also reports it.  */
+static int
+allow_ioctl_below (scmp_filter_ctx ctx, int nr, int depth, uint32_t prefix, const uint32_t *v,
+                   size_t n, sbx_error_t *err)
+{
+  uint32_t mask = depth == 0 ? 0 : (uint32_t)(0xffffffffu << (32 - depth));
+  size_t split = 0;
+
+  if (n == 0)
+    {
+      struct scmp_arg_cmp c = SCMP_A1 (SCMP_CMP_MASKED_EQ, mask, prefix);
+      return rule (ctx, SCMP_ACT_ALLOW, nr, 1, &c, "ioctl", err);
+    }
+  if (depth == 32)
+    return 0; /* exactly a refused value */
+  while (split < n && !(v[split] & (0x80000000u >> depth)))
+    split++;
+  if (allow_ioctl_below (ctx, nr, depth + 1, prefix, v, split, err) < 0)
+    return -1;
+  return allow_ioctl_below (ctx, nr, depth + 1, prefix | (0x80000000u >> depth), v + split,
+                            n - split, err);
+}
+
+static int
+allow_ioctl (scmp_filter_ctx ctx, int nr, sbx_error_t *err)
+{
+  return allow_ioctl_below (ctx, nr, 0, 0, refused_ioctls,
+                            sizeof refused_ioctls / sizeof refused_ioctls[0], err);
+}
+
+/* The syscalls allowed only with certain arguments.  The argument checks
+   compare all 64 bits, so stray high bits cannot slip a value past.  */
+static int
+add_checked (scmp_filter_ctx ctx, const char *name, int nr, const struct policy *p, bool log,
+             sbx_error_t *err)
+{
+  struct scmp_arg_cmp c;
+
+  if (strcmp (name, "socket") == 0)
+    {
+      for (int fam = 0; fam < FAMILY_LIMIT; fam++)
+        {
+          bool ok = false;
+          for (size_t i = 0; i < sizeof allowed_families / sizeof allowed_families[0]; i++)
+            ok |= allowed_families[i] == fam;
+          c = SCMP_A0 (SCMP_CMP_EQ, fam);
+          if (rule (ctx, ok ? SCMP_ACT_ALLOW : refuse (log, EAFNOSUPPORT), nr, 1, &c, name, err)
+              < 0)
+            return -1;
+        }
+      c = SCMP_A0 (SCMP_CMP_GE, FAMILY_LIMIT);
+      return rule (ctx, refuse (log, EAFNOSUPPORT), nr, 1, &c, name, err);
+    }
+  if (strcmp (name, "personality") == 0)
+    {
+      for (size_t i = 0; i < sizeof harmless_personalities / sizeof harmless_personalities[0]; i++)
+        {
+          c = SCMP_A0 (SCMP_CMP_EQ, harmless_personalities[i]);
+          if (rule (ctx, SCMP_ACT_ALLOW, nr, 1, &c, name, err) < 0)
+            return -1;
+        }
+      return 0;
+    }
+  if (strcmp (name, "clone") == 0 || strcmp (name, "unshare") == 0)
+    {
+      /* No new namespaces; with CAP_SYS_ADMIN kept, none but a user
+         namespace (a sandbox must not build one around sbx's).  */
+      uint64_t mask = p->admin ? CLONE_NEWUSER : NS_FLAGS;
+      c = SCMP_A0 (SCMP_CMP_MASKED_EQ, mask, 0);
+      return rule (ctx, SCMP_ACT_ALLOW, nr, 1, &c, name, err);
+    }
+  if (strcmp (name, "clone3") == 0)
+    /* Its flags sit in memory a filter cannot read.  ENOSYS makes glibc
+       fall back to clone, whose flags it can.  Not reported under
+       --seccomp-log: it is the expected path of every thread start.  */
+    return rule (ctx, SCMP_ACT_ERRNO (ENOSYS), nr, 0, NULL, name, err);
+  return allow_ioctl (ctx, nr, err);
+}
+
+static int export(scmp_filter_ctx ctx, struct sock_fprog *out, sbx_error_t *err)
+{
+  cleanup_close int fd = memfd_create ("sbx-seccomp", MFD_CLOEXEC);
+  off_t size;
+  int r;
+
+  if (fd < 0)
+    return sbx_error_make (err, errno, "memfd_create");
+  r = seccomp_export_bpf (ctx, fd);
+  if (r < 0)
+    return sbx_error_make (err, -r, "export the seccomp filter");
+  size = lseek (fd, 0, SEEK_END);
+  if (size <= 0 || size % sizeof (struct sock_filter) != 0)
+    return sbx_error_make (err, EINVAL, "export the seccomp filter: odd size %ld", (long)size);
+  out->filter = xmalloc0 (size);
+  out->len = size / sizeof (struct sock_filter);
+  if (pread (fd, out->filter, size, 0) != size)
+    return sbx_error_make (err, errno, "read the seccomp filter back");
+  return 0;
+}
+
+static scmp_filter_ctx
+new_ctx (uint32_t def, uint32_t badarch, sbx_error_t *err)
+{
+  scmp_filter_ctx ctx = seccomp_init (def);
+  if (ctx == NULL)
+    {
+      sbx_error_make (err, ENOMEM, "seccomp_init");
+      return NULL;
+    }
+  /* sbx sets no_new_privs itself; the filters are only exported here.  */
+  seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
+  seccomp_attr_set (ctx, SCMP_FLTATR_ACT_BADARCH, badarch);
+  /* A binary tree of syscall numbers instead of a linear scan: the
+     difference between a few and a few hundred comparisons a call.  */
+  seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  return ctx;
+}
+
+static int
+compile_main (const struct policy *p, bool log, struct sock_fprog *out, sbx_error_t *err)
+{
+  /* Every ABI but the native one is refused outright: x32 syscall
+     numbers and i386 through int $0x80 never reach a rule.  */
+  scmp_filter_ctx ctx = new_ctx (refuse (log, EPERM), SCMP_ACT_ERRNO (ENOSYS), err);
+  int ret = -1;
+
+  if (ctx == NULL)
+    return -1;
+  for (size_t i = 0; i < p->n; i++)
+    {
+      const struct entry *e = &p->v[i];
+      int nr = seccomp_syscall_resolve_name (e->name);
+      if (nr < 0)
+        {
+          if (e->origin)
+            sbx_log_note ("%s %s: not a syscall on this architecture, skipped", e->origin, e->name);
+          continue;
+        }
+      if (e->d == D_ALLOW && rule (ctx, SCMP_ACT_ALLOW, nr, 0, NULL, e->name, err) < 0)
+        goto out;
+      if (e->d == D_CHECKED && add_checked (ctx, e->name, nr, p, log, err) < 0)
+        goto out;
+      /* A refused clone3 must still say ENOSYS, or glibc cannot fall back
+         and threads cannot start.  */
+      if (e->d == D_DENY && strcmp (e->name, "clone3") == 0
+          && rule (ctx, SCMP_ACT_ERRNO (ENOSYS), nr, 0, NULL, e->name, err) < 0)
+        goto out;
+    }
+  ret = export(ctx, out, err);
+out:
+  seccomp_release (ctx);
+  return ret;
+}
+
+static int by_name (const void *a, const void *b);
+
+/* Compiling the policy with libseccomp takes a few milliseconds, the
+   largest part of sbx's own start-up cost; the result depends only on
+   the resolved policy, the log flag and the sbx binary.  So it is kept in
+   $XDG_CACHE_HOME/sbx/seccomp/KEY.bpf, KEY a sha256 of all of those (the
+   binary by device, inode, size and time: a rebuilt or upgraded sbx never
+   reads an old filter).  A file there that does not parse is compiled
+   anew.  */
+static char *
+cache_path (struct policy *p, bool log)
+{
+  const char *xdg = getenv ("XDG_CACHE_HOME");
+  const char *home = getenv ("HOME");
+  struct stat st;
+  EVP_MD_CTX *ctx;
+  unsigned char md[32];
+  unsigned len = 0;
+  char hex[65], head[256];
+  const struct scmp_version *v = seccomp_version ();
+
+  if (stat ("/proc/self/exe", &st) < 0 || (!(xdg && *xdg == '/') && !(home && *home == '/')))
+    return NULL;
+  ctx = EVP_MD_CTX_new ();
+  if (ctx == NULL || EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL) != 1)
+    {
+      EVP_MD_CTX_free (ctx);
+      return NULL;
+    }
+  snprintf (head, sizeof head, "sbx-seccomp-1 %lu %lu %lld %lld.%ld %u.%u.%u %u %d %d",
+            (unsigned long)st.st_dev, (unsigned long)st.st_ino, (long long)st.st_size,
+            (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, v ? v->major : 0, v ? v->minor : 0,
+            v ? v->micro : 0, seccomp_arch_native (), log, p->admin);
+  EVP_DigestUpdate (ctx, head, strlen (head));
+  qsort (p->v, p->n, sizeof *p->v, by_name);
+  for (size_t i = 0; i < p->n; i++)
+    {
+      char d = '0' + p->v[i].d;
+      EVP_DigestUpdate (ctx, p->v[i].name, strlen (p->v[i].name) + 1);
+      EVP_DigestUpdate (ctx, &d, 1);
+    }
+  EVP_DigestFinal_ex (ctx, md, &len);
+  EVP_MD_CTX_free (ctx);
+  for (int i = 0; i < 32; i++)
+    sprintf (hex + 2 * i, "%02x", md[i]);
+  return xdg && *xdg == '/' ? xasprintf ("%s/sbx/seccomp/%s.bpf", xdg, hex)
+                            : xasprintf ("%s/.cache/sbx/seccomp/%s.bpf", home, hex);
+}
+
+static int
+cache_read (const char *path, struct sock_fprog *out)
+{
+  cleanup_free char *text = NULL;
+  sbx_error_t err = NULL;
+  size_t len = 0;
+
+  if (sbx_read_file (path, &text, &len, &err) < 0)
+    {
+      sbx_error_release (&err);
+      return -1;
+    }
+  if (len == 0 || len % sizeof (struct sock_filter) != 0 || len > 65536)
+    return -1;
+  out->filter = xmalloc0 (len);
+  memcpy (out->filter, text, len);
+  out->len = len / sizeof (struct sock_filter);
+  return 0;
+}
+
+static void
+cache_write (const char *path, const struct sock_fprog *prog)
+{
+  cleanup_free char *dir = xstrdup (path);
+  cleanup_free char *tmp = xasprintf ("%s.%d", path, (int)getpid ());
+  cleanup_close int fd = -1;
+  sbx_error_t err = NULL;
+  size_t len = prog->len * sizeof (struct sock_filter);
+
+  *strrchr (dir, '/') = '\0';
+  if (sbx_state_mkdirs (dir, 0700, &err) < 0)
+    {
+      sbx_error_release (&err);
+      return;
+    }
+  fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return;
+  if (sbx_write_all (fd, prog->filter, len) < 0 || fsync (fd) < 0 || rename (tmp, path) < 0)
+    unlink (tmp);
+}
+
+int
+sbx_seccomp_compile (const struct sbx_seccomp *sc, uint64_t caps_keep, struct sbx_seccomp_prog *out,
+                     sbx_error_t *err)
+{
+  struct policy p;
+  int ret;
+
+  memset (out, 0, sizeof *out);
+  if (sc->mode == SBX_SECCOMP_UNCONFINED)
+    {
+      sbx_log_warn ("running without a seccomp filter (--seccomp unconfined): every syscall "
+                    "reaches the kernel");
+      return 0;
+    }
+  if (resolve (sc, caps_keep, &p, err) < 0)
+    {
+      free (p.v);
+      return -1;
+    }
+  out->enabled = true;
+  out->log = sc->log;
+  {
+    cleanup_free char *cached = cache_path (&p, sc->log);
+    if (cached && cache_read (cached, &out->main) == 0)
+      {
+        free (p.v);
+        return 0;
+      }
+    ret = compile_main (&p, sc->log, &out->main, err);
+    if (ret == 0 && cached)
+      cache_write (cached, &out->main);
+  }
+  free (p.v);
+  if (ret < 0)
+    sbx_seccomp_prog_free (out);
+  return ret;
+}
+
+void
+sbx_seccomp_prog_free (struct sbx_seccomp_prog *p)
+{
+  free (p->main.filter);
+  memset (p, 0, sizeof *p);
+}
+
+int
+sbx_seccomp_load (const struct sbx_seccomp_prog *p, int *listener, sbx_error_t *err)
+{
+  int fd;
+
+  *listener = -1;
+  if (!p->enabled)
+    return 0;
+  fd = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->log ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0,
+                &p->main);
+  if (fd < 0)
+    return sbx_error_make (err, errno, "load the seccomp filter");
+  if (p->log)
+    *listener = fd;
+  return 0;
+}
+
+int
+sbx_seccomp_refusal_errno (uint32_t arch, int nr)
+{
+  char *name = seccomp_syscall_resolve_num_arch (arch, nr);
+  int e = EPERM;
+  if (name && strcmp (name, "socket") == 0)
+    e = EAFNOSUPPORT;
+  else if (name && strcmp (name, "clone3") == 0)
+    e = ENOSYS;
+  free (name);
+  return e;
+}
+
+int
+sbx_seccomp_query (const struct sbx_seccomp *sc, uint64_t caps_keep, const char *name,
+                   enum sbx_seccomp_verdict *out, sbx_error_t *err)
+{
+  struct policy p;
+  *out = SBX_SECCOMP_REFUSED;
+  if (sc->mode == SBX_SECCOMP_UNCONFINED)
+    {
+      *out = SBX_SECCOMP_ALLOWED;
+      return 0;
+    }
+  if (resolve (sc, caps_keep, &p, err) < 0)
+    {
+      free (p.v);
+      return -1;
+    }
+  for (size_t i = 0; i < p.n; i++)
+    if (strcmp (p.v[i].name, name) == 0)
+      *out = p.v[i].d == D_ALLOW     ? SBX_SECCOMP_ALLOWED
+             : p.v[i].d == D_CHECKED ? SBX_SECCOMP_CHECKED
+                                     : SBX_SECCOMP_REFUSED;
+  free (p.v);
+  return 0;
+}
+
+static int
+by_string (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+by_name (const void *a, const void *b)
+{
+  return strcmp (((const struct entry *)a)->name, ((const struct entry *)b)->name);
+}
+
+/* Print names wrapped at 78 columns, indented.  */
+static void
+wrap (FILE *out, const char *const *names, size_t n)
+{
+  size_t col = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t len = strlen (names[i]);
+      if (col == 0)
+        col = fprintf (out, "   ");
+      else if (col + len + 1 > 78)
+        {
+          fputc ('\n', out);
+          col = fprintf (out, "   ");
+        }
+      col += fprintf (out, " %s", names[i]);
+    }
+  if (col)
+    fputc ('\n', out);
+}
+
+int
+sbx_seccomp_describe (const struct sbx_seccomp *sc, uint64_t caps_keep, FILE *out, sbx_error_t *err)
+{
+  struct policy p;
+  const char **names;
+  size_t n = 0;
+
+  if (sc->mode == SBX_SECCOMP_UNCONFINED)
+    {
+      fputs ("seccomp policy: unconfined (no filter; every syscall reaches the kernel)\n", out);
+      return 0;
+    }
+  if (resolve (sc, caps_keep, &p, err) < 0)
+    {
+      free (p.v);
+      return -1;
+    }
+  qsort (p.v, p.n, sizeof *p.v, by_name);
+  names = xmalloc0 ((p.n + 1) * sizeof *names);
+
+  fprintf (out, "seccomp policy: default%s%s\n", sc->n_ops ? ", changed by " : "",
+           sc->n_ops ? "the options below" : "");
+  for (size_t i = 0; i < sc->n_ops; i++)
+    fprintf (out, "  %s %s (%s)\n", sc->ops[i].allow ? "allow" : "deny", sc->ops[i].name,
+             sc->ops[i].origin);
+  fputs ("\nAllowed on this architecture:\n", out);
+  for (size_t i = 0; i < p.n; i++)
+    if (p.v[i].d == D_ALLOW && seccomp_syscall_resolve_name (p.v[i].name) >= 0)
+      names[n++] = p.v[i].name;
+  wrap (out, names, n);
+
+  fputs ("\nAllowed with their arguments checked:\n", out);
+  for (size_t i = 0; i < p.n; i++)
+    {
+      const char *nm = p.v[i].name;
+      if (p.v[i].d != D_CHECKED || seccomp_syscall_resolve_name (nm) < 0)
+        continue;
+      if (strcmp (nm, "socket") == 0)
+        fputs ("    socket       families AF_UNIX, AF_INET, AF_INET6, AF_NETLINK; others "
+               "EAFNOSUPPORT\n",
+               out);
+      else if (strcmp (nm, "personality") == 0)
+        fputs ("    personality  PER_LINUX, PER_LINUX32, UNAME26 and the query; others EPERM\n",
+               out);
+      else if (strcmp (nm, "clone") == 0)
+        fprintf (out, "    clone        %s; others EPERM\n",
+                 p.admin ? "no new user namespace" : "no new namespaces");
+      else if (strcmp (nm, "unshare") == 0)
+        fputs ("    unshare      no new user namespace; others EPERM\n", out);
+      else if (strcmp (nm, "clone3") == 0)
+        fputs ("    clone3       ENOSYS, so libc falls back to clone (its flags cannot be "
+               "checked)\n",
+               out);
+      else if (strcmp (nm, "ioctl") == 0)
+        fputs ("    ioctl        all but TIOCSTI and TIOCLINUX (EPERM, low 32 bits compared)\n",
+               out);
+    }
+
+  fprintf (out, "\nRefused (%s), among them:\n", sc->log ? "reported by sbx, then EPERM" : "EPERM");
+  n = 0;
+  for (const struct sbx_seccomp_group *g = sbx_seccomp_groups; g->name; g++)
+    for (const char *const *m = g->members; *m; m++)
+      {
+        bool dup = false;
+        const struct entry *e = NULL;
+        if ((*m)[0] == '@' || seccomp_syscall_resolve_name (*m) < 0)
+          continue;
+        for (size_t i = 0; i < p.n; i++)
+          if (strcmp (p.v[i].name, *m) == 0)
+            e = &p.v[i];
+        for (size_t i = 0; i < n; i++)
+          dup |= strcmp (names[i], *m) == 0;
+        if (!dup && (e == NULL || e->d == D_DENY))
+          names[n++] = *m;
+      }
+  qsort (names, n, sizeof *names, by_string);
+  wrap (out, names, n);
+  fputs ("  and every syscall not allowed above.\n"
+         "\nOther ABIs (i386 through int $0x80, x32): refused (ENOSYS).\n",
+         out);
+  free (names);
+  free (p.v);
+  return 0;
+}
+
+void
+sbx_seccomp_describe_groups (FILE *out)
+{
+  for (const struct sbx_seccomp_group *g = sbx_seccomp_groups; g->name; g++)
+    {
+      size_t n = 0;
+      while (g->members[n])
+        n++;
+      fprintf (out, "%s: %s\n", g->name, g->description);
+      wrap (out, (const char *const *)g->members, n);
+    }
+}

@@ -1,0 +1,414 @@
+/* sbx: the settings table; see settings.h.  Handlers make errors about
+   the value only ("`abc`: expected a number"); the caller says where the
+   value came from ("--uid", "profile ci.profile:3: uid").  */
+#define _GNU_SOURCE
+#include "settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "caps.h"
+#include "image.h"
+#include "path.h"
+#include "state.h"
+#include "seccomp.h"
+#include "util.h"
+
+#define ID_LIMIT 4294967294UL
+
+static int
+parse_id (const char *arg, uid_t *out, bool *set, sbx_error_t *err)
+{
+  unsigned long v;
+  if (!sbx_parse_uint (arg, ID_LIMIT, &v))
+    return sbx_error_make (err, 0, "`%s`: expected a number from 0 to %lu", arg, ID_LIMIT);
+  *out = v;
+  *set = true;
+  return 0;
+}
+
+static int
+apply_uid (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+           sbx_error_t *err)
+{
+  return parse_id (arg, &spec->ids.uid, &spec->ids.uid_set, err);
+}
+
+static int
+apply_gid (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+           sbx_error_t *err)
+{
+  return parse_id (arg, &spec->ids.gid, &spec->ids.gid_set, err);
+}
+
+static int
+apply_hostname (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  if (!sbx_hostname_valid (arg))
+    return sbx_error_make (err, 0,
+                           "invalid hostname `%s`: use letters, digits, `-` and `.`, at most 64 "
+                           "characters",
+                           arg);
+  free (spec->uts.hostname);
+  spec->uts.hostname = xstrdup (arg);
+  return 0;
+}
+
+static int
+add_mount (struct sbx_spec *spec, enum sbx_mount_kind kind, const char *arg,
+           const struct sbx_setting_ctx *ctx, sbx_error_t *err)
+{
+  if (ctx->cwd == NULL && arg[0] != '/' && !(arg[0] == '~' && arg[1] == '/'))
+    return sbx_error_make (err, 0, "`%s`: use an absolute path or ~/ here", arg);
+  return sbx_spec_add_mount (spec, kind, arg, ctx->cwd ? ctx->cwd : "/", ctx->home, err);
+}
+
+static int
+apply_bind (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+            sbx_error_t *err)
+{
+  return add_mount (spec, SBX_MOUNT_BIND, arg, ctx, err);
+}
+
+static int
+apply_ro_bind (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  return add_mount (spec, SBX_MOUNT_RO_BIND, arg, ctx, err);
+}
+
+static int
+apply_tmpfs (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+             sbx_error_t *err)
+{
+  return add_mount (spec, SBX_MOUNT_TMPFS, arg, ctx, err);
+}
+
+static int
+apply_chdir (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+             sbx_error_t *err)
+{
+  if (arg[0] != '/')
+    return sbx_error_make (err, 0, "`%s`: must be an absolute path inside the sandbox", arg);
+  free (spec->process.cwd);
+  spec->process.cwd = xstrdup (arg);
+  return 0;
+}
+
+static bool
+env_name_valid (const char *n, size_t len)
+{
+  if (len == 0)
+    return false;
+  for (size_t i = 0; i < len; i++)
+    if (n[i] == '=' || n[i] == '\0')
+      return false;
+  return true;
+}
+
+static int
+apply_setenv (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+              sbx_error_t *err)
+{
+  const char *eq = strchr (arg, '=');
+  cleanup_free char *name = NULL;
+
+  if (eq == NULL || !env_name_valid (arg, eq - arg))
+    return sbx_error_make (err, 0, "`%s`: expected NAME=VALUE", arg);
+  name = strndup (arg, eq - arg);
+  sbx_spec_add_env (spec, SBX_ENV_SET, name, eq + 1);
+  return 0;
+}
+
+static int
+apply_unsetenv (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  if (!env_name_valid (arg, strlen (arg)))
+    return sbx_error_make (err, 0, "`%s`: expected a variable name", arg);
+  sbx_spec_add_env (spec, SBX_ENV_UNSET, arg, NULL);
+  return 0;
+}
+
+static int
+apply_keep_env (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  spec->env.keep_all = true;
+  return 0;
+}
+
+static int
+apply_cap_add (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  uint64_t mask;
+  if (sbx_caps_parse (arg, &mask, err) < 0)
+    return -1;
+  spec->process.caps_add |= mask;
+  spec->process.caps_drop &= ~mask;
+  return 0;
+}
+
+static int
+apply_cap_drop (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  uint64_t mask;
+  if (sbx_caps_parse (arg, &mask, err) < 0)
+    return -1;
+  spec->process.caps_drop |= mask;
+  spec->process.caps_add &= ~mask;
+  return 0;
+}
+
+static int
+apply_seccomp (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  if (strcmp (arg, "default") == 0)
+    spec->seccomp.mode = SBX_SECCOMP_DEFAULT;
+  else if (strcmp (arg, "unconfined") == 0)
+    spec->seccomp.mode = SBX_SECCOMP_UNCONFINED;
+  else
+    return sbx_error_make (err, 0, "`%s`: expected `default` or `unconfined`", arg);
+  return 0;
+}
+
+static int
+add_seccomp_op (struct sbx_spec *spec, bool allow, const char *arg,
+                const struct sbx_setting_ctx *ctx, sbx_error_t *err)
+{
+  struct sbx_seccomp *sc = &spec->seccomp;
+  if (sbx_seccomp_check_name (arg, err) < 0)
+    return -1;
+  sc->ops = xrealloc (sc->ops, (sc->n_ops + 1) * sizeof *sc->ops);
+  sc->ops[sc->n_ops++] = (struct sbx_seccomp_op){
+    allow, xstrdup (arg),
+    xstrdup (ctx->origin ? ctx->origin : (allow ? "seccomp-allow" : "seccomp-deny"))
+  };
+  return 0;
+}
+
+static int
+apply_seccomp_allow (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                     sbx_error_t *err)
+{
+  return add_seccomp_op (spec, true, arg, ctx, err);
+}
+
+static int
+apply_seccomp_deny (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                    sbx_error_t *err)
+{
+  return add_seccomp_op (spec, false, arg, ctx, err);
+}
+
+static int
+apply_seccomp_log (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                   sbx_error_t *err)
+{
+  spec->seccomp.log = true;
+  return 0;
+}
+
+/* Remember the first setting that only makes sense with slirp, to name
+   it if the network turns out to be something else.  */
+static void
+needs_slirp (struct sbx_spec *spec, const struct sbx_setting_ctx *ctx, const char *name,
+             const char *arg)
+{
+  if (spec->net.needs_slirp == NULL)
+    spec->net.needs_slirp
+        = xasprintf ("%s%s%s", ctx->origin ? ctx->origin : name, arg ? " " : "", arg ? arg : "");
+}
+
+static int
+apply_net (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+           sbx_error_t *err)
+{
+  if (strcmp (arg, "none") == 0)
+    spec->net.mode = SBX_NET_NONE;
+  else if (strcmp (arg, "slirp") == 0)
+    spec->net.mode = SBX_NET_SLIRP;
+  else if (strcmp (arg, "host") == 0)
+    spec->net.mode = SBX_NET_HOST;
+  else
+    return sbx_error_make (err, 0, "`%s`: expected none, slirp or host", arg);
+  return 0;
+}
+
+static int
+apply_mtu (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+           sbx_error_t *err)
+{
+  unsigned long v;
+  /* 1280: the least IPv6 allows; 65520: the most libslirp handles.  */
+  if (!sbx_parse_uint (arg, 65520, &v) || v < 1280)
+    return sbx_error_make (err, 0, "`%s`: expected a number from 1280 to 65520", arg);
+  spec->net.mtu = v;
+  return 0;
+}
+
+static int
+apply_no_ipv6 (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  spec->net.no_ipv6 = true;
+  return 0;
+}
+
+static int
+apply_allow_host_loopback (struct sbx_spec *spec, const char *arg,
+                           const struct sbx_setting_ctx *ctx, sbx_error_t *err)
+{
+  spec->net.allow_host_loopback = true;
+  needs_slirp (spec, ctx, "allow-host-loopback", NULL);
+  return 0;
+}
+
+static int
+apply_publish (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  struct sbx_publish p;
+  if (sbx_publish_parse (arg, &p, err) < 0)
+    return -1;
+  for (size_t i = 0; i < spec->net.n_ports; i++)
+    if (spec->net.ports[i].host_port == p.host_port && spec->net.ports[i].proto == p.proto
+        && spec->net.ports[i].family == p.family
+        && memcmp (spec->net.ports[i].host_addr, p.host_addr, 16) == 0)
+      {
+        free (p.text);
+        return sbx_error_make (err, 0, "`%s`: that host port is already published", arg);
+      }
+  spec->net.ports = xrealloc (spec->net.ports, (spec->net.n_ports + 1) * sizeof p);
+  spec->net.ports[spec->net.n_ports++] = p;
+  needs_slirp (spec, ctx, "publish", arg);
+  return 0;
+}
+
+static int
+apply_egress (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+              sbx_error_t *err)
+{
+  if (sbx_egress_add (&spec->net.egress, arg, err) < 0)
+    return -1;
+  needs_slirp (spec, ctx, "egress", arg);
+  return 0;
+}
+
+static int
+apply_egress_preset (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                     sbx_error_t *err)
+{
+  if (sbx_egress_add_preset (&spec->net.egress, arg, err) < 0)
+    return -1;
+  needs_slirp (spec, ctx, "egress-preset", arg);
+  return 0;
+}
+
+static int
+apply_net_log (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  spec->net.log = true;
+  return 0;
+}
+
+static int
+apply_name (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+            sbx_error_t *err)
+{
+  if (sbx_name_check (arg, err) < 0)
+    return -1;
+  free (spec->root.name);
+  spec->root.name = xstrdup (arg);
+  return 0;
+}
+
+static int
+apply_rootfs (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+              sbx_error_t *err)
+{
+  if (ctx->cwd == NULL && arg[0] != '/' && !(arg[0] == '~' && arg[1] == '/'))
+    return sbx_error_make (err, 0, "`%s`: use an absolute path or ~/ here", arg);
+  free (spec->root.dir);
+  spec->root.dir = sbx_path_absolute (arg, ctx->cwd ? ctx->cwd : "/", ctx->home);
+  return 0;
+}
+
+static int
+apply_image (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+             sbx_error_t *err)
+{
+  cleanup_free char *dir = NULL, *tag = NULL, *abs = NULL;
+  if (sbx_image_parse_ref (arg, &dir, &tag, err) < 0)
+    return -1;
+  if (ctx->cwd == NULL && dir[0] != '/' && !(dir[0] == '~' && dir[1] == '/'))
+    return sbx_error_make (err, 0, "`%s`: use an absolute path or ~/ here", arg);
+  /* Relative to where sbx was started.  */
+  abs = sbx_path_absolute (dir, ctx->cwd ? ctx->cwd : "/", ctx->home);
+  free (spec->root.image);
+  spec->root.image = tag ? xasprintf ("oci:%s:%s", abs, tag) : xasprintf ("oci:%s", abs);
+  return 0;
+}
+
+static int
+apply_overlay (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  if (strcmp (arg, "fuse") == 0)
+    spec->root.overlay = SBX_OVERLAY_FUSE;
+  else if (strcmp (arg, "kernel") == 0)
+    spec->root.overlay = SBX_OVERLAY_KERNEL;
+  else if (strcmp (arg, "auto") == 0)
+    spec->root.overlay = SBX_OVERLAY_AUTO;
+  else if (strcmp (arg, "none") == 0)
+    spec->root.overlay = SBX_OVERLAY_NONE;
+  else
+    return sbx_error_make (err, 0, "`%s`: expected fuse, kernel, auto or none", arg);
+  return 0;
+}
+
+const struct sbx_setting sbx_settings[] = {
+  { "uid", true, "N", apply_uid },
+  { "gid", true, "N", apply_gid },
+  { "cap-add", true, "CAP", apply_cap_add },
+  { "cap-drop", true, "CAP", apply_cap_drop },
+  { "bind", true, "SRC[:DST]", apply_bind },
+  { "ro-bind", true, "SRC[:DST]", apply_ro_bind },
+  { "tmpfs", true, "DST", apply_tmpfs },
+  { "chdir", true, "DIR", apply_chdir },
+  { "setenv", true, "NAME=VALUE", apply_setenv },
+  { "unsetenv", true, "NAME", apply_unsetenv },
+  { "keep-env", false, NULL, apply_keep_env },
+  { "hostname", true, "NAME", apply_hostname },
+  { "seccomp", true, "default|unconfined", apply_seccomp },
+  { "seccomp-allow", true, "NAME|@GROUP", apply_seccomp_allow },
+  { "seccomp-deny", true, "NAME|@GROUP", apply_seccomp_deny },
+  { "seccomp-log", false, NULL, apply_seccomp_log },
+  { "name", true, "NAME", apply_name },
+  { "rootfs", true, "DIR", apply_rootfs },
+  { "overlay", true, "fuse|kernel|auto|none", apply_overlay },
+  { "image", true, "oci:DIR[:TAG]", apply_image },
+  { "net", true, "none|slirp|host", apply_net },
+  { "mtu", true, "N", apply_mtu },
+  { "no-ipv6", false, NULL, apply_no_ipv6 },
+  { "allow-host-loopback", false, NULL, apply_allow_host_loopback },
+  { "publish", true, "[HOSTIP:]HOSTPORT:SANDBOXPORT[/tcp|/udp]", apply_publish },
+  { "egress", true, "allow|deny:CIDR[:PORT[-PORT]][/tcp|/udp]", apply_egress },
+  { "egress-preset", true, "no-lan", apply_egress_preset },
+  { "net-log", false, NULL, apply_net_log },
+  { NULL, false, NULL, NULL },
+};
+
+const struct sbx_setting *
+sbx_setting_find (const char *name)
+{
+  for (const struct sbx_setting *s = sbx_settings; s->name; s++)
+    if (strcmp (s->name, name) == 0)
+      return s;
+  return NULL;
+}

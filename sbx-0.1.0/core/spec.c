@@ -1,0 +1,434 @@
+/* sbx: the sandbox spec; see spec.h.  */
+#define _GNU_SOURCE
+#include "spec.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "env.h"
+#include "image.h"
+#include "path.h"
+#include "util.h"
+
+void
+sbx_spec_init (struct sbx_spec *spec)
+{
+  memset (spec, 0, sizeof *spec);
+  spec->process.run_uid = spec->process.run_gid = -1;
+  spec->user.uid = getuid ();
+  spec->user.gid = getgid ();
+}
+
+void
+sbx_spec_free (struct sbx_spec *spec)
+{
+  for (size_t i = 0; i < spec->mounts.n; i++)
+    {
+      free (spec->mounts.ops[i].src);
+      free (spec->mounts.ops[i].dst);
+    }
+  free (spec->mounts.ops);
+  for (size_t i = 0; i < spec->env.n_ops; i++)
+    {
+      free (spec->env.ops[i].name);
+      free (spec->env.ops[i].value);
+    }
+  free (spec->env.ops);
+  sbx_env_free (spec->env.resolved);
+  free (spec->user.name);
+  free (spec->user.home);
+  free (spec->process.cwd);
+  free (spec->process.host_cwd);
+  free (spec->uts.hostname);
+  for (size_t i = 0; i < spec->seccomp.n_ops; i++)
+    {
+      free (spec->seccomp.ops[i].name);
+      free (spec->seccomp.ops[i].origin);
+    }
+  free (spec->seccomp.ops);
+  for (size_t i = 0; i < spec->net.n_ports; i++)
+    free (spec->net.ports[i].text);
+  free (spec->net.ports);
+  sbx_egress_free (&spec->net.egress);
+  free (spec->net.needs_slirp);
+  free (spec->root.dir);
+  free (spec->root.name);
+  free (spec->root.image);
+  for (size_t i = 0; i < spec->root.n_image_layers; i++)
+    free (spec->root.image_layers[i]);
+  free (spec->root.image_layers);
+  for (char **a = spec->process.owned_argv; a && *a; a++)
+    free (*a);
+  free (spec->process.owned_argv);
+  memset (spec, 0, sizeof *spec);
+}
+
+static const char *
+mount_flag (enum sbx_mount_kind kind)
+{
+  switch (kind)
+    {
+    case SBX_MOUNT_BIND:
+      return "--bind";
+    case SBX_MOUNT_RO_BIND:
+      return "--ro-bind";
+    default:
+      return "--tmpfs";
+    }
+}
+
+/* SRC[:DST]: split on the last ':' that starts an absolute DST, so a
+   source path may itself contain ':'.  */
+static void
+split_bind (const char *arg, char **src, char **dst)
+{
+  const char *sep = NULL;
+  for (const char *p = arg; (p = strchr (p, ':')) != NULL; p++)
+    if (p[1] == '/')
+      sep = p;
+  if (sep == NULL)
+    {
+      *src = xstrdup (arg);
+      *dst = NULL;
+      return;
+    }
+  *src = strndup (arg, sep - arg);
+  *dst = xstrdup (sep + 1);
+}
+
+int
+sbx_spec_add_mount (struct sbx_spec *spec, enum sbx_mount_kind kind, const char *arg,
+                    const char *cwd, const char *home, sbx_error_t *err)
+{
+  cleanup_free char *src = NULL, *dst = NULL;
+  struct sbx_mount_op op = { .kind = kind };
+
+  if (arg == NULL || *arg == '\0')
+    return sbx_error_make (err, 0, "needs a path");
+  if (kind == SBX_MOUNT_TMPFS)
+    dst = xstrdup (arg);
+  else
+    {
+      split_bind (arg, &src, &dst);
+      if (*src == '\0')
+        return sbx_error_make (err, 0, "`%s`: empty source path", arg);
+      op.src = sbx_path_absolute (src, cwd, home);
+      /* Without a destination the source's own path is meant, as the
+         user wrote it: `--bind ../x` lands at the parent's x.  */
+      if (dst == NULL)
+        dst = sbx_path_resolve_dotdot (op.src);
+    }
+  if (dst[0] != '/' && !(dst[0] == '~' && dst[1] == '/'))
+    {
+      free (op.src);
+      return sbx_error_make (err, 0, "`%s`: the destination must be an absolute path", arg);
+    }
+  op.dst = sbx_path_absolute (dst, "/", home);
+  if (sbx_path_has_dotdot (op.dst) || strcmp (op.dst, "/") == 0)
+    {
+      int r = sbx_error_make (err, 0, "`%s`: the destination may not be / or contain `..`", arg);
+      free (op.src);
+      free (op.dst);
+      return r;
+    }
+  spec->mounts.ops = xrealloc (spec->mounts.ops, (spec->mounts.n + 1) * sizeof op);
+  spec->mounts.ops[spec->mounts.n++] = op;
+  return 0;
+}
+
+void
+sbx_spec_add_env (struct sbx_spec *spec, enum sbx_env_op_kind kind, const char *name,
+                  const char *value)
+{
+  struct sbx_env_op op = { kind, xstrdup (name), value ? xstrdup (value) : NULL };
+  spec->env.ops = xrealloc (spec->env.ops, (spec->env.n_ops + 1) * sizeof op);
+  spec->env.ops[spec->env.n_ops++] = op;
+}
+
+bool
+sbx_hostname_valid (const char *name)
+{
+  size_t len = strlen (name), label = 0;
+
+  if (len == 0 || len > 64)
+    return false;
+  for (const char *p = name; *p; p++)
+    {
+      if (*p == '.')
+        {
+          if (label == 0 || p[-1] == '-')
+            return false;
+          label = 0;
+          continue;
+        }
+      if (!isalnum ((unsigned char)*p) && *p != '-')
+        return false;
+      if (*p == '-' && label == 0)
+        return false;
+      if (++label > 63)
+        return false;
+    }
+  return label > 0 && name[len - 1] != '-';
+}
+
+static int
+resolve_user (struct sbx_user *user, sbx_error_t *err)
+{
+  struct passwd *pw;
+
+  errno = 0;
+  pw = getpwuid (user->uid);
+  if (pw == NULL)
+    {
+      /* A uid without a passwd entry (e.g. a CI container's random uid)
+         still gets a sandbox; it just has no name for /etc/subuid.  */
+      if (errno != 0 && errno != ENOENT && errno != ESRCH)
+        return sbx_error_make (err, errno, "look up uid %u", (unsigned)user->uid);
+      const char *home = getenv ("HOME");
+      user->home = xstrdup (home && *home == '/' ? home : "/");
+      return 0;
+    }
+  user->name = xstrdup (pw->pw_name);
+  user->home = xstrdup (pw->pw_dir && *pw->pw_dir == '/' ? pw->pw_dir : "/");
+  return 0;
+}
+
+int
+sbx_spec_resolve_user (struct sbx_spec *spec, sbx_error_t *err)
+{
+  return resolve_user (&spec->user, err);
+}
+
+/* A user or group name looked up in the image's own /etc/passwd or
+   /etc/group: the topmost layer that has the file (a whiteout above it
+   is not followed; images rarely delete those files).  */
+static bool
+image_lookup (char *const *layers, size_t n, bool group, const char *name, unsigned long *id,
+              unsigned long *gid)
+{
+  for (size_t i = n; i-- > 0;)
+    {
+      cleanup_free char *path = xasprintf ("%s/etc/%s", layers[i], group ? "group" : "passwd");
+      FILE *f = fopen (path, "re");
+      bool found = false;
+      if (f == NULL)
+        continue;
+      if (group)
+        {
+          struct group *gr;
+          while (!found && (gr = fgetgrent (f)) != NULL)
+            if (strcmp (gr->gr_name, name) == 0)
+              {
+                *id = gr->gr_gid;
+                found = true;
+              }
+        }
+      else
+        {
+          struct passwd *pw;
+          while (!found && (pw = fgetpwent (f)) != NULL)
+            if (strcmp (pw->pw_name, name) == 0)
+              {
+                *id = pw->pw_uid;
+                *gid = pw->pw_gid;
+                found = true;
+              }
+        }
+      fclose (f);
+      return found;
+    }
+  return false;
+}
+
+/* An image's User: "", NAME, UID, NAME:GROUP, UID:GID, as Docker reads
+   it; names come from the image's own /etc/passwd and /etc/group.  */
+static int
+image_user (const char *user, char *const *layers, size_t n, long *uid, long *gid, sbx_error_t *err)
+{
+  unsigned long u = 0, g = 0;
+  cleanup_free char *copy = xstrdup (user ? user : "");
+  char *colon = strchr (copy, ':');
+
+  if (colon)
+    *colon++ = '\0';
+  if (*copy == '\0' || strcmp (copy, "root") == 0)
+    u = g = 0;
+  else if (sbx_parse_uint (copy, 65535, &u))
+    g = u;
+  else if (!image_lookup (layers, n, false, copy, &u, &g))
+    return sbx_error_make (err, 0,
+                           "the image's User `%s`: no user `%s` in the image's /etc/passwd; "
+                           "give --uid N",
+                           user, copy);
+  if (colon && *colon)
+    {
+      if (strcmp (colon, "root") == 0)
+        g = 0;
+      else if (!sbx_parse_uint (colon, 65535, &g)
+               && !image_lookup (layers, n, true, colon, &g, NULL))
+        return sbx_error_make (err, 0, "the image's User `%s`: no group `%s` in the image", user,
+                               colon);
+    }
+  if (u > 65535 || g > 65535)
+    return sbx_error_make (err, 0, "the image's User `%s`: ids above 65535 are not mapped", user);
+  *uid = u;
+  *gid = g;
+  return 0;
+}
+
+/* --image: unpack, and take the image's defaults where the command line
+   gave none.  The sandbox maps the caller to root inside, as the layers
+   were unpacked; the program then runs as the image's User.  */
+static int
+resolve_image (struct sbx_spec *spec, sbx_error_t *err)
+{
+  struct sbx_image img;
+  long uid = 0, gid = 0;
+
+  if (spec->root.dir)
+    return sbx_error_make (err, 0, "--image and --rootfs both name the lower layer; give one");
+  if (sbx_image_prepare (spec->root.image, &spec->user, &img, err) < 0)
+    {
+      sbx_image_free (&img);
+      return -1;
+    }
+  spec->root.image_layers = steal_pointer (&img.layers);
+  spec->root.n_image_layers = img.n_layers;
+  img.n_layers = 0;
+  if (spec->process.argv == NULL || spec->process.argv[0] == NULL)
+    {
+      if (img.cmd == NULL || img.cmd[0] == NULL)
+        {
+          sbx_image_free (&img);
+          return sbx_error_make (err, 0,
+                                 "the image names no command (Entrypoint, Cmd); give "
+                                 "one: sbx --image ... -- PROGRAM");
+        }
+      spec->process.owned_argv = steal_pointer (&img.cmd);
+      spec->process.argv = spec->process.owned_argv;
+    }
+  /* The image's Env first: options given on the command line come after.  */
+  {
+    size_t n = 0;
+    struct sbx_env_op *ops;
+    for (char **e = img.env; e && *e; e++)
+      n++;
+    ops = xmalloc0 ((n + spec->env.n_ops + 1) * sizeof *ops);
+    n = 0;
+    for (char **e = img.env; e && *e; e++)
+      {
+        char *eq = strchr (*e, '=');
+        if (eq == NULL || eq == *e)
+          continue;
+        ops[n++] = (struct sbx_env_op){ SBX_ENV_SET, strndup (*e, eq - *e), xstrdup (eq + 1) };
+      }
+    if (spec->env.n_ops)
+      memcpy (ops + n, spec->env.ops, spec->env.n_ops * sizeof *ops);
+    free (spec->env.ops);
+    spec->env.ops = ops;
+    spec->env.n_ops += n;
+  }
+  if (spec->process.cwd == NULL)
+    spec->process.cwd = xstrdup (img.workdir ? img.workdir : "/");
+  if (!spec->ids.uid_set
+      && image_user (img.user, spec->root.image_layers, spec->root.n_image_layers, &uid, &gid, err)
+             < 0)
+    {
+      sbx_image_free (&img);
+      return -1;
+    }
+  if (!spec->ids.uid_set)
+    {
+      spec->ids.uid = 0;
+      spec->ids.gid = 0;
+      spec->ids.uid_set = spec->ids.gid_set = true;
+      if (uid != 0 || gid != 0)
+        {
+          spec->process.run_uid = uid;
+          spec->process.run_gid = gid;
+        }
+    }
+  sbx_image_free (&img);
+  return 0;
+}
+
+int
+sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
+{
+  if (resolve_user (&spec->user, err) < 0)
+    return -1;
+  if (spec->root.image && resolve_image (spec, err) < 0)
+    return -1;
+  if (spec->process.argv == NULL || spec->process.argv[0] == NULL)
+    return sbx_error_make (err, 0,
+                           "no program given; usage: sbx [OPTIONS] [--] PROGRAM [ARGS...] "
+                           "(see sbx --help)");
+
+  if (!spec->ids.uid_set)
+    spec->ids.uid = spec->user.uid;
+  if (!spec->ids.gid_set)
+    spec->ids.gid = spec->ids.uid_set && spec->ids.uid == 0 ? 0 : spec->user.gid;
+
+  /* A named sandbox is called by its name, as a container is.  */
+  if (spec->uts.hostname == NULL)
+    spec->uts.hostname = xstrdup (
+        spec->root.name && sbx_hostname_valid (spec->root.name) ? spec->root.name : "sbx");
+  if (spec->root.dir)
+    {
+      struct stat st;
+      if (stat (spec->root.dir, &st) < 0)
+        return sbx_error_make (err, errno, "--rootfs `%s`", spec->root.dir);
+      if (!S_ISDIR (st.st_mode))
+        return sbx_error_make (err, ENOTDIR, "--rootfs `%s`", spec->root.dir);
+    }
+  if (!sbx_hostname_valid (spec->uts.hostname))
+    return sbx_error_make (err, 0,
+                           "invalid hostname `%s`: use letters, digits, `-` and `.`, at most 64 "
+                           "characters",
+                           spec->uts.hostname);
+
+  for (size_t i = 0; i < spec->mounts.n; i++)
+    {
+      const struct sbx_mount_op *op = &spec->mounts.ops[i];
+      struct stat st;
+      if (op->src == NULL)
+        continue;
+      if (stat (op->src, &st) < 0)
+        {
+          const char *colon = strrchr (op->src, ':');
+          int e = errno;
+          sbx_error_make (err, e, "%s: source `%s`", mount_flag (op->kind), op->src);
+          if (e == ENOENT && colon)
+            sbx_error_hint (err,
+                            "if `%s` was meant as the destination, the destination must "
+                            "be an absolute path",
+                            colon + 1);
+          return -1;
+        }
+    }
+
+  if (spec->process.cwd && spec->process.cwd[0] != '/')
+    return sbx_error_make (err, 0, "--chdir `%s`: must be an absolute path inside the sandbox",
+                           spec->process.cwd);
+
+  if (spec->net.needs_slirp && spec->net.mode != SBX_NET_SLIRP)
+    return sbx_error_make (err, 0, "%s needs --net slirp (the sandbox's network is `%s`)",
+                           spec->net.needs_slirp, spec->net.mode == SBX_NET_HOST ? "host" : "none");
+  if (spec->net.mtu == 0)
+    spec->net.mtu = 65520;
+
+  spec->process.host_cwd = getcwd (NULL, 0);
+
+  spec->process.caps_keep = spec->process.caps_add & ~spec->process.caps_drop;
+
+  spec->env.resolved = sbx_env_build (host_environ, &spec->env, &spec->user, &spec->ids);
+  return 0;
+}

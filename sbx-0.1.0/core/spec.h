@@ -1,0 +1,185 @@
+/* sbx: struct sbx_spec, the whole sandbox, resolved and validated.
+ *
+ * Data flows one way: CLI -> (profile) -> sbx_spec -> launcher -> child.
+ * cmd/ fills the request fields; sbx_spec_resolve() checks them against
+ * the host (user, home, environment) and fills the resolved fields.  After
+ * that nothing reads argv again, and each module gets only its own part.  */
+#ifndef SBX_SPEC_H
+#define SBX_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../netstack/egress.h"
+#include "../netstack/publish.h"
+#include "error.h"
+
+enum sbx_mount_kind
+{
+  SBX_MOUNT_BIND,
+  SBX_MOUNT_RO_BIND,
+  SBX_MOUNT_TMPFS,
+};
+
+struct sbx_mount_op
+{
+  enum sbx_mount_kind kind;
+  char *src; /* absolute host path; NULL for tmpfs */
+  char *dst; /* absolute path inside the sandbox */
+};
+
+struct sbx_mounts
+{
+  struct sbx_mount_op *ops;
+  size_t n;
+};
+
+enum sbx_env_op_kind
+{
+  SBX_ENV_SET,
+  SBX_ENV_UNSET,
+};
+
+struct sbx_env_op
+{
+  enum sbx_env_op_kind kind;
+  char *name;
+  char *value;
+};
+
+/* The caller, as the host knows them.  */
+struct sbx_user
+{
+  uid_t uid;
+  gid_t gid;
+  char *name;
+  char *home;
+};
+
+/* Identity inside the sandbox.  The caller's own uid/gid always map to
+   these, so files the caller owns stay theirs.  */
+struct sbx_ids
+{
+  uid_t uid;
+  gid_t gid;
+  bool uid_set, gid_set;
+};
+
+struct sbx_env
+{
+  struct sbx_env_op *ops;
+  size_t n_ops;
+  bool keep_all;
+  char **resolved; /* NULL-terminated, after sbx_spec_resolve */
+};
+
+struct sbx_process
+{
+  char **argv;    /* NULL-terminated; borrowed from main's argv */
+  char *cwd;      /* --chdir; NULL: the caller's cwd if visible inside, else HOME, else / */
+  char *host_cwd; /* resolved: the caller's cwd, tried first when cwd is NULL */
+  uint64_t caps_add, caps_drop; /* request */
+  uint64_t caps_keep;           /* resolved: what the program keeps */
+  char **owned_argv;            /* an image's Entrypoint/Cmd, when argv came from there */
+  long run_uid, run_gid;        /* >= 0: switch to these inside before execve (an image's User) */
+};
+
+enum sbx_seccomp_mode
+{
+  SBX_SECCOMP_DEFAULT = 0,
+  SBX_SECCOMP_UNCONFINED,
+};
+
+/* One --seccomp-allow/--seccomp-deny, in the order given.  */
+struct sbx_seccomp_op
+{
+  bool allow;
+  char *name;   /* a syscall or an @group */
+  char *origin; /* "--seccomp-allow", "profile ci.profile:4", for notes */
+};
+
+struct sbx_seccomp
+{
+  enum sbx_seccomp_mode mode;
+  struct sbx_seccomp_op *ops;
+  size_t n_ops;
+  bool log; /* report each refused syscall by name (--seccomp-log) */
+};
+
+enum sbx_net_mode
+{
+  SBX_NET_NONE = 0, /* loopback only */
+  SBX_NET_SLIRP,    /* user-mode networking through libslirp */
+  SBX_NET_HOST,     /* the host's network namespace, shared */
+};
+
+struct sbx_netspec
+{
+  enum sbx_net_mode mode;
+  unsigned mtu; /* 0: the default, 65520 */
+  bool no_ipv6;
+  bool allow_host_loopback;
+  struct sbx_publish *ports;
+  size_t n_ports;
+  struct sbx_egress egress;
+  bool log;          /* --net-log: one line per refused connection, rate-limited */
+  char *needs_slirp; /* the first setting that needs --net slirp, for the error */
+};
+
+enum sbx_overlay_kind
+{
+  SBX_OVERLAY_FUSE = 0, /* fuse-overlayfs: the default */
+  SBX_OVERLAY_KERNEL,   /* the kernel's overlayfs in the user namespace */
+  SBX_OVERLAY_AUTO,     /* kernel where it works, else fuse */
+  SBX_OVERLAY_NONE,     /* no copy-on-write: the lower read-only */
+};
+
+/* What the sandbox's root stands on.  */
+struct sbx_rootspec
+{
+  char *dir;           /* --rootfs: a directory tree as the lower layer; NULL: the host's / */
+  char *image;         /* --image oci:DIR[:TAG] */
+  char **image_layers; /* resolved: unpacked layers, bottom first */
+  size_t n_image_layers;
+  char *name; /* --name: keep the upper layer as this named sandbox */
+  enum sbx_overlay_kind overlay;
+};
+
+struct sbx_uts
+{
+  char *hostname;
+};
+
+struct sbx_spec
+{
+  struct sbx_user user;
+  struct sbx_ids ids;
+  struct sbx_mounts mounts;
+  struct sbx_env env;
+  struct sbx_process process;
+  struct sbx_uts uts;
+  struct sbx_seccomp seccomp;
+  struct sbx_netspec net;
+  struct sbx_rootspec root;
+};
+
+void sbx_spec_init (struct sbx_spec *spec);
+void sbx_spec_free (struct sbx_spec *spec);
+
+int sbx_spec_add_mount (struct sbx_spec *spec, enum sbx_mount_kind kind, const char *arg,
+                        const char *cwd, const char *home, sbx_error_t *err);
+void sbx_spec_add_env (struct sbx_spec *spec, enum sbx_env_op_kind kind, const char *name,
+                       const char *value);
+
+/* Look the caller up (name, home) alone, for verbs that run no sandbox.  */
+int sbx_spec_resolve_user (struct sbx_spec *spec, sbx_error_t *err);
+
+/* Look the caller up, check every field, build the environment.  */
+int sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err);
+
+/* Hostname rules of RFC 1123, as sethostname(2) callers expect.  */
+bool sbx_hostname_valid (const char *name);
+
+#endif

@@ -1,0 +1,263 @@
+/* sbx: state on disk; see state.h.  */
+#define _GNU_SOURCE
+#include "state.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int
+sbx_name_check (const char *name, sbx_error_t *err)
+{
+  size_t n = strlen (name);
+  if (n == 0 || n > 63 || !isalnum ((unsigned char)name[0]))
+    return sbx_error_make (err, 0,
+                           "invalid sandbox name `%s`: start with a letter or digit, at most 63 "
+                           "characters",
+                           name);
+  for (const char *p = name; *p; p++)
+    if (!isalnum ((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+      return sbx_error_make (
+          err, 0, "invalid sandbox name `%s`: use letters, digits, `-`, `_` and `.`", name);
+  if (strstr (name, ".."))
+    return sbx_error_make (err, 0, "invalid sandbox name `%s`: no `..`", name);
+  return 0;
+}
+
+char *
+sbx_state_data_dir (void)
+{
+  const char *xdg = getenv ("XDG_DATA_HOME");
+  const char *home = getenv ("HOME");
+  if (xdg && xdg[0] == '/')
+    return xasprintf ("%s/sbx", xdg);
+  return xasprintf ("%s/.local/share/sbx", home && home[0] == '/' ? home : "/tmp");
+}
+
+static int
+mkdir_p (const char *path, mode_t mode, sbx_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (path);
+  for (char *p = copy + 1; *p; p++)
+    if (*p == '/')
+      {
+        *p = '\0';
+        if (mkdir (copy, 0755) < 0 && errno != EEXIST)
+          return sbx_error_make (err, errno, "mkdir `%s`", copy);
+        *p = '/';
+      }
+  if (mkdir (copy, mode) < 0 && errno != EEXIST)
+    return sbx_error_make (err, errno, "mkdir `%s`", copy);
+  return 0;
+}
+
+int
+sbx_state_mkdirs (const char *path, mode_t mode, sbx_error_t *err)
+{
+  return mkdir_p (path, mode, err);
+}
+
+char *
+sbx_state_lower (const char *dir)
+{
+  cleanup_free char *path = xasprintf ("%s/lower", dir);
+  char *text = NULL;
+  sbx_error_t err = NULL;
+  if (sbx_read_file (path, &text, NULL, &err) < 0)
+    {
+      sbx_error_release (&err);
+      return xstrdup ("/");
+    }
+  text[strcspn (text, "\n")] = '\0';
+  return text;
+}
+
+static int
+remember_lower (const char *dir, const char *name, const char *lower, sbx_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("%s/lower", dir);
+  cleanup_free char *was = NULL;
+  cleanup_close int fd = -1;
+
+  if (access (path, F_OK) == 0)
+    {
+      was = sbx_state_lower (dir);
+      if (strcmp (was, lower) != 0)
+        return sbx_error_make (err, 0,
+                               "sandbox `%s` was made over %s, not %s; its writes only make "
+                               "sense there (remove it with `sbx rm %s`)",
+                               name, was, lower, name);
+      return 0;
+    }
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || sbx_write_all (fd, lower, strlen (lower)) < 0 || sbx_write_all (fd, "\n", 1) < 0)
+    return sbx_error_make (err, errno, "write `%s`", path);
+  return 0;
+}
+
+int
+sbx_state_open (const char *name, const char *lower, struct sbx_state *st, sbx_error_t *err)
+{
+  cleanup_free char *data = sbx_state_data_dir ();
+  cleanup_free char *lock = NULL;
+
+  memset (st, 0, sizeof *st);
+  st->dirfd = st->lock = -1;
+  if (name)
+    st->dir = xasprintf ("%s/sandboxes/%s", data, name);
+  else
+    {
+      uint64_t r = 0;
+      if (getrandom (&r, sizeof r, 0) != sizeof r)
+        r = (uint64_t)getpid () << 20 ^ (uint64_t)time (NULL);
+      st->dir = xasprintf ("%s/run/%d-%016llx", data, (int)getpid (), (unsigned long long)r);
+      st->ephemeral = true;
+    }
+  if (mkdir_p (st->dir, 0700, err) < 0)
+    return -1;
+  lock = xasprintf ("%s/lock", st->dir);
+  st->lock = open (lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (st->lock < 0)
+    return sbx_error_make (err, errno, "open `%s`", lock);
+  if (flock (st->lock, LOCK_EX | LOCK_NB) < 0)
+    {
+      if (errno == EWOULDBLOCK)
+        return sbx_error_make (err, 0,
+                               "sandbox `%s` is already running; a named sandbox runs once at a "
+                               "time (stop the other run first)",
+                               name ? name : st->dir);
+      return sbx_error_make (err, errno, "lock `%s`", lock);
+    }
+  if (name && remember_lower (st->dir, name, lower ? lower : "/", err) < 0)
+    return -1;
+  st->upper = xasprintf ("%s/upper", st->dir);
+  st->work = xasprintf ("%s/work", st->dir);
+  if (mkdir_p (st->upper, 0755, err) < 0 || mkdir_p (st->work, 0700, err) < 0)
+    return -1;
+  st->dirfd = open (st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (st->dirfd < 0)
+    return sbx_error_make (err, errno, "open `%s`", st->dir);
+  return 0;
+}
+
+void
+sbx_state_close (struct sbx_state *st)
+{
+  if (st->ephemeral && st->dirfd >= 0)
+    {
+      /* Init removed the layers' contents from inside; what is left is
+         ours.  If something remains, the next run's clean-up takes it.  */
+      sbx_state_remove_tree (st->dirfd, "upper");
+      sbx_state_remove_tree (st->dirfd, "work");
+      unlinkat (st->dirfd, "lock", 0);
+      rmdir (st->dir);
+    }
+  if (st->dirfd >= 0)
+    close (st->dirfd);
+  if (st->lock >= 0)
+    close (st->lock); /* releases the flock */
+  free (st->dir);
+  free (st->upper);
+  free (st->work);
+  memset (st, 0, sizeof *st);
+  st->dirfd = st->lock = -1;
+}
+
+int
+sbx_state_named (const char *name, char **dir, bool *running, sbx_error_t *err)
+{
+  cleanup_free char *data = sbx_state_data_dir ();
+  cleanup_free char *lock = NULL;
+  cleanup_close int fd = -1;
+  struct stat st;
+
+  if (sbx_name_check (name, err) < 0)
+    return -1;
+  *dir = xasprintf ("%s/sandboxes/%s", data, name);
+  if (stat (*dir, &st) < 0)
+    return sbx_error_make (err, errno == ENOENT ? 0 : errno,
+                           "no sandbox named `%s` (nothing at %s)", name, *dir);
+  lock = xasprintf ("%s/lock", *dir);
+  fd = open (lock, O_RDWR | O_CLOEXEC);
+  *running = fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+  return 0;
+}
+
+int
+sbx_state_remove_tree (int dirfd, const char *name)
+{
+  cleanup_close int fd = -1;
+  DIR *d;
+  struct dirent *de;
+  int ret = 0;
+
+  if (unlinkat (dirfd, name, 0) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EISDIR && errno != EPERM)
+    return -errno;
+  fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == EACCES && fchmodat (dirfd, name, 0700, 0) == 0)
+    fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  /* Entries can only go if the directory is writable.  */
+  fchmod (fd, 0700);
+  d = fdopendir (dup (fd));
+  if (d == NULL)
+    return -errno;
+  while ((de = readdir (d)) != NULL)
+    {
+      int r;
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      r = sbx_state_remove_tree (fd, de->d_name);
+      if (r < 0 && ret == 0)
+        ret = r;
+    }
+  closedir (d);
+  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && ret == 0)
+    ret = -errno;
+  return ret;
+}
+
+void
+sbx_state_clean_stale (const char *data_dir)
+{
+  cleanup_free char *run = xasprintf ("%s/run", data_dir);
+  cleanup_close int runfd = open (run, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d;
+  struct dirent *de;
+
+  if (runfd < 0)
+    return;
+  d = fdopendir (dup (runfd));
+  if (d == NULL)
+    return;
+  while ((de = readdir (d)) != NULL)
+    {
+      cleanup_close int lock = -1;
+      cleanup_free char *lockname = NULL;
+      if (de->d_name[0] == '.')
+        continue;
+      lockname = xasprintf ("%s/lock", de->d_name);
+      lock = openat (runfd, lockname, O_RDWR | O_CLOEXEC);
+      /* Held: a running sbx.  No lock file: one being made right now, or
+         a directory not ours; leave both alone.  */
+      if (lock < 0 || flock (lock, LOCK_EX | LOCK_NB) < 0)
+        continue;
+      sbx_state_remove_tree (runfd, de->d_name);
+    }
+  closedir (d);
+}

@@ -1,0 +1,41 @@
+/* sbx: messages between the launcher and the sandbox over one
+   SOCK_SEQPACKET socket pair.  An error in the child travels to the
+   parent as (errno, exit code, message), so the user sees one clear line
+   instead of a silent exit.  */
+#ifndef SBX_SYNC_H
+#define SBX_SYNC_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+enum sbx_sync_type
+{
+  SBX_SYNC_GO = 1,    /* parent -> child: id maps written, go on */
+  SBX_SYNC_ERROR,     /* child -> parent: setup or exec failed */
+  SBX_SYNC_PTY,       /* child -> parent: the pty master, as SCM_RIGHTS */
+  SBX_SYNC_SECCOMP,   /* child -> parent: the seccomp listener (--seccomp-log) */
+  SBX_SYNC_TAP,       /* child -> parent: tap0 of the sandbox (--net slirp) */
+  SBX_SYNC_NET_READY, /* parent -> child: the network helper runs */
+};
+
+#define SBX_SYNC_TEXT_MAX 2048
+
+struct sbx_sync_msg
+{
+  uint32_t type;
+  int32_t err_no;
+  int32_t exit_code;
+  char text[SBX_SYNC_TEXT_MAX];
+};
+
+int sbx_sync_socketpair (int fds[2], sbx_error_t *err);
+int sbx_sync_send (int sock, enum sbx_sync_type type, int fd);
+/* Send an error made in the child; the text is cut to fit.  */
+int sbx_sync_send_error (int sock, const sbx_error_t e);
+/* > 0: a message (and *fd, or -1); 0: the peer closed; < 0: errno.  */
+int sbx_sync_recv (int sock, struct sbx_sync_msg *m, int *fd);
+/* Wait for one message of `type`; EOF or another type is an error.  */
+int sbx_sync_expect (int sock, enum sbx_sync_type type, sbx_error_t *err);
+
+#endif

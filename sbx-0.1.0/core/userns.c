@@ -1,0 +1,334 @@
+/* sbx: user namespace, parent side; see userns.h.  */
+#define _GNU_SOURCE
+#include "userns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+#define SUBUID_FILE "/etc/subuid"
+#define SUBGID_FILE "/etc/subgid"
+
+static char *
+find_helper (const char *name)
+{
+  const char *path = getenv ("PATH");
+  /* Search the user's PATH first, like any command; the standard places
+     after, since desktop sessions sometimes run with a short PATH.  */
+  char *p = sbx_find_in_path (name, path ? path : "");
+  return p ? p : sbx_find_in_path (name, "/usr/bin:/bin:/usr/sbin:/sbin");
+}
+
+static int
+plan_one (const char *file, const char *helper, const char *name, unsigned long host_id,
+          unsigned long inside_id, struct sbx_userns_map *m, sbx_error_t *err)
+{
+  struct sbx_idranges ranges;
+
+  m->file = file;
+  if (sbx_subid_lookup (file, name, host_id, &ranges, err) < 0)
+    return -1;
+  m->helper = ranges.n > 0;
+  sbx_idmap_build (inside_id, host_id, &ranges, SBX_IDMAP_WANT, &m->map);
+  sbx_idranges_free (&ranges);
+  if (!m->helper)
+    return 0;
+  m->helper_path = find_helper (helper);
+  if (m->helper_path == NULL)
+    return sbx_error_make (err, 0,
+                           "%s has a range for you but `%s` is not installed; install the "
+                           "uidmap package (apt-get install uidmap)",
+                           file, helper);
+  return 0;
+}
+
+int
+sbx_userns_plan (const struct sbx_user *user, const struct sbx_ids *ids,
+                 struct sbx_userns_plan *plan, sbx_error_t *err)
+{
+  memset (plan, 0, sizeof *plan);
+  if (plan_one (SUBUID_FILE, "newuidmap", user->name, user->uid, ids->uid, &plan->uid, err) < 0)
+    return -1;
+  if (plan_one (SUBGID_FILE, "newgidmap", user->name, user->gid, ids->gid, &plan->gid, err) < 0)
+    return -1;
+  plan->setgroups_deny = !plan->gid.helper;
+  if (!plan->uid.helper || !plan->gid.helper)
+    sbx_log_note ("no range for %s in %s; mapping only your own %s (other ids show as nobody). "
+                  "To map 65536 ids, an administrator runs: usermod --add-subuids "
+                  "100000-165535 --add-subgids 100000-165535 %s",
+                  user->name ? user->name : "your uid",
+                  !plan->uid.helper ? SUBUID_FILE : SUBGID_FILE, !plan->uid.helper ? "uid" : "gid",
+                  user->name ? user->name : "USER");
+  return 0;
+}
+
+void
+sbx_userns_plan_free (struct sbx_userns_plan *plan)
+{
+  free (plan->uid.helper_path);
+  free (plan->gid.helper_path);
+  memset (plan, 0, sizeof *plan);
+}
+
+/* Start `helper PID inside outside count ...` with its stderr on a pipe.  */
+static pid_t
+spawn_helper (const char *helper, pid_t pid, const struct sbx_idmap *map, int *errfd,
+              sbx_error_t *err)
+{
+  char *argv[3 + 3 * SBX_IDMAP_MAX + 1];
+  char nums[3 * SBX_IDMAP_MAX + 1][24];
+  char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
+  int pipefd[2];
+  size_t a = 0, k = 0;
+  pid_t child;
+
+  argv[a++] = (char *)helper;
+  snprintf (nums[k], sizeof nums[k], "%d", (int)pid);
+  argv[a++] = nums[k++];
+  for (size_t i = 0; i < map->n; i++)
+    {
+      unsigned long v[3] = { map->v[i].inside, map->v[i].outside, map->v[i].count };
+      for (int j = 0; j < 3; j++)
+        {
+          snprintf (nums[k], sizeof nums[k], "%lu", v[j]);
+          argv[a++] = nums[k++];
+        }
+    }
+  argv[a] = NULL;
+
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return sbx_error_make (err, errno, "pipe");
+  child = fork ();
+  if (child < 0)
+    {
+      close (pipefd[0]);
+      close (pipefd[1]);
+      return sbx_error_make (err, errno, "fork %s", helper);
+    }
+  if (child == 0)
+    {
+      sigset_t all;
+      sigemptyset (&all);
+      sigprocmask (SIG_SETMASK, &all, NULL);
+      dup2 (pipefd[1], STDERR_FILENO);
+      dup2 (pipefd[1], STDOUT_FILENO);
+      execve (helper, argv, envp);
+      dprintf (STDERR_FILENO, "exec: %s", strerror (errno));
+      _exit (127);
+    }
+  close (pipefd[1]);
+  *errfd = pipefd[0];
+  return child;
+}
+
+static int
+finish_helper (const char *helper, pid_t child, int errfd, const struct sbx_userns_map *m,
+               const struct sbx_user *user, sbx_error_t *err)
+{
+  char out[512] = "";
+  size_t len = 0;
+  ssize_t r;
+  int status;
+
+  while (len < sizeof out - 1 && (r = read (errfd, out + len, sizeof out - 1 - len)) != 0)
+    {
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        break;
+      len += r;
+    }
+  out[len] = '\0';
+  close (errfd);
+  while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' '))
+    out[--len] = '\0';
+  for (char *p = out; *p; p++)
+    if (*p == '\n')
+      *p = ' ';
+
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      return sbx_error_make (err, errno, "wait for %s", helper);
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    return 0;
+  return sbx_error_make (err, 0,
+                         "%s refused the id mapping (%s); check that %s gives %s a range "
+                         "and that %s is setuid root (apt-get install --reinstall uidmap)",
+                         helper, *out ? out : "no message", m->file,
+                         user->name ? user->name : "your uid", helper);
+}
+
+static int
+write_direct (pid_t pid, const char *what, const struct sbx_idmap *map, sbx_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("/proc/%d/%s", (int)pid, what);
+  cleanup_free char *text = sbx_idmap_format (map);
+  if (sbx_write_file (path, text, strlen (text), err) < 0)
+    return sbx_error_prefix (err, "write the single-id map");
+  return 0;
+}
+
+int
+sbx_userns_write_maps (pid_t pid, const struct sbx_userns_plan *plan, const struct sbx_user *user,
+                       sbx_error_t *err)
+{
+  pid_t upid = -1, gpid = -1;
+  int ufd = -1, gfd = -1;
+  int ret = 0;
+
+  /* Both helpers run at once: each is a fork+exec of a setuid binary,
+     the largest part of sbx's start-up cost.  */
+  if (plan->uid.helper
+      && (upid = spawn_helper (plan->uid.helper_path, pid, &plan->uid.map, &ufd, err)) < 0)
+    return -1;
+  if (plan->gid.helper
+      && (gpid = spawn_helper (plan->gid.helper_path, pid, &plan->gid.map, &gfd, err)) < 0)
+    ret = -1;
+
+  if (ret == 0 && !plan->gid.helper)
+    {
+      cleanup_free char *sg = xasprintf ("/proc/%d/setgroups", (int)pid);
+      if (sbx_write_file (sg, "deny", 4, err) < 0
+          || write_direct (pid, "gid_map", &plan->gid.map, err) < 0)
+        ret = -1;
+    }
+  if (ret == 0 && !plan->uid.helper && write_direct (pid, "uid_map", &plan->uid.map, err) < 0)
+    ret = -1;
+
+  /* Always wait for both helpers; the first error is the one reported.  */
+  if (upid > 0
+      && finish_helper ("newuidmap", upid, ufd, &plan->uid, user, ret == 0 ? err : NULL) < 0)
+    ret = -1;
+  if (gpid > 0
+      && finish_helper ("newgidmap", gpid, gfd, &plan->gid, user, ret == 0 ? err : NULL) < 0)
+    ret = -1;
+  return ret;
+}
+
+static long
+read_sysctl (const char *path)
+{
+  FILE *f = fopen (path, "re");
+  long v = -1;
+  if (f == NULL)
+    return -1;
+  if (fscanf (f, "%ld", &v) != 1)
+    v = -1;
+  fclose (f);
+  return v;
+}
+
+bool
+sbx_userns_apparmor_restricted (void)
+{
+  return read_sysctl ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1;
+}
+
+int
+sbx_userns_clone_error (int errno_, sbx_error_t *err)
+{
+  static const char *const limits[] = { "user", "mnt", "pid", "net", "ipc", "uts", "cgroup", NULL };
+
+  if (errno_ == EPERM)
+    {
+      if (read_sysctl ("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+        return sbx_error_make (err, 0,
+                               "cannot create a user namespace: the kernel disables them for "
+                               "unprivileged users (sysctl kernel.unprivileged_userns_clone = "
+                               "0); an administrator can enable them with "
+                               "`sysctl -w kernel.unprivileged_userns_clone=1`");
+      if (sbx_userns_apparmor_restricted ())
+        return sbx_error_make (err, 0,
+                               "cannot create a user namespace: AppArmor restricts them "
+                               "(sysctl kernel.apparmor_restrict_unprivileged_userns = 1); "
+                               "install an AppArmor profile that allows `userns` for sbx");
+      return sbx_error_make (err, EPERM,
+                             "cannot create the sandbox's namespaces (is sbx running inside a "
+                             "container or under a seccomp policy that forbids them?)");
+    }
+  if (errno_ == ENOSPC || errno_ == EUSERS)
+    {
+      for (const char *const *l = limits; *l; l++)
+        {
+          cleanup_free char *path = xasprintf ("/proc/sys/user/max_%s_namespaces", *l);
+          long v = read_sysctl (path);
+          if (v == 0)
+            return sbx_error_make (err, 0,
+                                   "cannot create the sandbox's namespaces: the limit "
+                                   "user.max_%s_namespaces is 0 (%s); raise it with "
+                                   "`sysctl -w user.max_%s_namespaces=15000`",
+                                   *l, path, *l);
+        }
+      return sbx_error_make (err, 0,
+                             "cannot create the sandbox's namespaces: a /proc/sys/user/max_*_"
+                             "namespaces limit is reached (too many namespaces exist); raise "
+                             "it with sysctl or end other sandboxes");
+    }
+  if (errno_ == EINVAL)
+    return sbx_error_make (err, EINVAL,
+                           "cannot create the sandbox's namespaces: this kernel lacks one of "
+                           "user, mount, pid, ipc, uts, cgroup or network namespaces");
+  return sbx_error_make (err, errno_, "create the sandbox's namespaces");
+}
+
+int
+sbx_userns_call (const struct sbx_user *user, const struct sbx_ids *want, int (*fn) (void *arg),
+                 void *arg, sbx_error_t *err)
+{
+  struct sbx_ids ids = want ? *want : (struct sbx_ids){ .uid = user->uid, .gid = user->gid };
+  struct sbx_userns_plan plan;
+  int go[2], status;
+  pid_t pid;
+  char c = 0;
+
+  if (sbx_userns_plan (user, &ids, &plan, err) < 0)
+    return -1;
+  if (pipe2 (go, O_CLOEXEC) < 0)
+    {
+      sbx_userns_plan_free (&plan);
+      return sbx_error_make (err, errno, "pipe");
+    }
+  /* Fork-like: the child continues here with fn and arg.  */
+  pid = syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      close (go[0]);
+      close (go[1]);
+      sbx_userns_plan_free (&plan);
+      return sbx_userns_clone_error (errno, err);
+    }
+  if (pid == 0)
+    {
+      close (go[1]);
+      if (read (go[0], &c, 1) != 1 || c != 'g')
+        _exit (SBX_EXIT_FAILURE);
+      _exit (fn (arg) < 0 ? 1 : 0);
+    }
+  close (go[0]);
+  if (sbx_userns_write_maps (pid, &plan, user, err) < 0)
+    {
+      close (go[1]);
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      sbx_userns_plan_free (&plan);
+      return -1;
+    }
+  if (write (go[1], "g", 1) != 1)
+    c = 0;
+  close (go[1]);
+  sbx_userns_plan_free (&plan);
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return sbx_error_make (err, errno, "wait");
+  return WIFEXITED (status) && WEXITSTATUS (status) == 0 ? 0 : 1;
+}

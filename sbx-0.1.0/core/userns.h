@@ -1,0 +1,53 @@
+/* sbx: the user namespace, parent side.  Plans the uid/gid maps from
+   /etc/subuid and /etc/subgid and writes them for the new child through
+   the system's setuid newuidmap/newgidmap (sbx itself is never setuid),
+   or directly as a single-id map where the user has no range.  */
+#ifndef SBX_USERNS_H
+#define SBX_USERNS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "idmap.h"
+#include "spec.h"
+
+struct sbx_userns_map
+{
+  struct sbx_idmap map;
+  bool helper; /* through newuidmap/newgidmap */
+  char *helper_path;
+  const char *file; /* /etc/subuid or /etc/subgid */
+};
+
+struct sbx_userns_plan
+{
+  struct sbx_userns_map uid, gid;
+  bool setgroups_deny; /* single-id gid map: the kernel requires it */
+};
+
+int sbx_userns_plan (const struct sbx_user *user, const struct sbx_ids *ids,
+                     struct sbx_userns_plan *plan, sbx_error_t *err);
+void sbx_userns_plan_free (struct sbx_userns_plan *plan);
+
+/* Write both maps for `pid`, which waits in its new user namespace.  */
+int sbx_userns_write_maps (pid_t pid, const struct sbx_userns_plan *plan,
+                           const struct sbx_user *user, sbx_error_t *err);
+
+/* Turn a failed clone(CLONE_NEWUSER|...) into an error that says which
+   sysctl or policy stands in the way.  */
+int sbx_userns_clone_error (int errno_, sbx_error_t *err);
+
+/* Run fn(arg) in a child process in a new user namespace with the
+   caller's subordinate ids mapped as a sandbox with `ids` (NULL: the
+   caller's own ids inside) would have them: the way to read or
+   remove files of those ids, which the caller itself may not.  The
+   child's stdout and stderr are the caller's.  Returns fn's result, or -1
+   with err set when the namespace could not be made.  */
+int sbx_userns_call (const struct sbx_user *user, const struct sbx_ids *ids, int (*fn) (void *arg),
+                     void *arg, sbx_error_t *err);
+
+/* Ubuntu's AppArmor setting that leaves new user namespaces without
+   capabilities: a mount EPERM inside is then explained by it.  */
+bool sbx_userns_apparmor_restricted (void);
+
+#endif

@@ -1,0 +1,243 @@
+/* sbx: helpers; see util.h.  */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void
+cleanup_freep (void *p)
+{
+  void **pp = (void **)p;
+  free (*pp);
+}
+
+void
+cleanup_closep (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int saved = errno;
+      close (*fd);
+      errno = saved;
+    }
+}
+
+void *
+xmalloc0 (size_t n)
+{
+  void *p = calloc (1, n ? n : 1);
+  if (p == NULL)
+    sbx_oom ();
+  return p;
+}
+
+void *
+xrealloc (void *p, size_t n)
+{
+  p = realloc (p, n ? n : 1);
+  if (p == NULL)
+    sbx_oom ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r = strdup (s);
+  if (r == NULL)
+    sbx_oom ();
+  return r;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  char *r;
+  va_list ap;
+  va_start (ap, fmt);
+  if (vasprintf (&r, fmt, ap) < 0)
+    sbx_oom ();
+  va_end (ap);
+  return r;
+}
+
+#define READ_FILE_MAX (16u << 20)
+
+int
+sbx_read_file (const char *path, char **out, size_t *len, sbx_error_t *err)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  cleanup_free char *buf = NULL;
+  size_t size = 0, cap = 0;
+
+  if (fd < 0)
+    return sbx_error_make (err, errno, "open `%s`", path);
+  for (;;)
+    {
+      ssize_t r;
+      if (cap - size < 4096)
+        {
+          cap = cap ? cap * 2 : 8192;
+          if (cap > READ_FILE_MAX + 1)
+            return sbx_error_make (err, EFBIG, "read `%s`", path);
+          buf = xrealloc (buf, cap);
+        }
+      r = read (fd, buf + size, cap - size - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return sbx_error_make (err, errno, "read `%s`", path);
+      if (r == 0)
+        break;
+      size += r;
+    }
+  buf[size] = '\0';
+  if (len)
+    *len = size;
+  *out = steal_pointer (&buf);
+  return 0;
+}
+
+ssize_t
+sbx_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t r = write (fd, p + done, len - done);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      done += r;
+    }
+  return done;
+}
+
+int
+sbx_write_file_at (int dirfd, const char *path, const char *buf, size_t len, sbx_error_t *err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return sbx_error_make (err, errno, "open `%s`", path);
+  if (sbx_write_all (fd, buf, len) < 0)
+    return sbx_error_make (err, errno, "write `%s`", path);
+  return 0;
+}
+
+int
+sbx_write_file (const char *path, const char *buf, size_t len, sbx_error_t *err)
+{
+  return sbx_write_file_at (AT_FDCWD, path, buf, len, err);
+}
+
+int
+sbx_send_with_fd (int sock, const void *buf, size_t len, int fd)
+{
+  struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+  ssize_t r;
+
+  if (fd >= 0)
+    {
+      struct cmsghdr *c;
+      memset (&u, 0, sizeof u);
+      msg.msg_control = u.buf;
+      msg.msg_controllen = sizeof u.buf;
+      c = CMSG_FIRSTHDR (&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (c), &fd, sizeof (int));
+    }
+  do
+    r = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? -1 : 0;
+}
+
+ssize_t
+sbx_recv_with_fd (int sock, void *buf, size_t len, int *fd)
+{
+  struct iovec iov = { .iov_base = buf, .iov_len = len };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  struct cmsghdr *c;
+  ssize_t r;
+
+  if (fd)
+    *fd = -1;
+  do
+    r = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return -1;
+  for (c = CMSG_FIRSTHDR (&msg); c; c = CMSG_NXTHDR (&msg, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      {
+        int got;
+        memcpy (&got, CMSG_DATA (c), sizeof (int));
+        if (fd && *fd < 0)
+          *fd = got;
+        else
+          close (got);
+      }
+  return r;
+}
+
+bool
+sbx_parse_uint (const char *s, unsigned long max, unsigned long *out)
+{
+  char *end;
+  unsigned long v;
+
+  if (s == NULL || *s < '0' || *s > '9')
+    return false;
+  errno = 0;
+  v = strtoul (s, &end, 10);
+  if (errno != 0 || *end != '\0' || v > max)
+    return false;
+  *out = v;
+  return true;
+}
+
+char *
+sbx_find_in_path (const char *name, const char *path)
+{
+  const char *p = path;
+
+  if (strchr (name, '/'))
+    return access (name, X_OK) == 0 ? xstrdup (name) : NULL;
+  while (p && *p)
+    {
+      const char *colon = strchrnul (p, ':');
+      size_t n = colon - p;
+      char *cand = n ? xasprintf ("%.*s/%s", (int)n, p, name) : xasprintf ("./%s", name);
+      struct stat st;
+      if (stat (cand, &st) == 0 && S_ISREG (st.st_mode) && access (cand, X_OK) == 0)
+        return cand;
+      free (cand);
+      p = *colon ? colon + 1 : colon;
+    }
+  return NULL;
+}

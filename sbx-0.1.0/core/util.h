@@ -1,0 +1,61 @@
+/* sbx: small helpers every module uses: cleanup attributes, allocation
+   that cannot fail, whole-file I/O, fd passing.  */
+#ifndef SBX_UTIL_H
+#define SBX_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+void cleanup_freep (void *p);
+void cleanup_closep (int *fd);
+#define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
+#define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
+
+/* Hand ownership over: `return steal_pointer (&buf);`.  */
+static inline void *
+steal_pointer_impl (void *pp)
+{
+  void **p = (void **)pp;
+  void *r = *p;
+  *p = NULL;
+  return r;
+}
+#define steal_pointer(pp) steal_pointer_impl (pp)
+
+static inline int
+steal_fd (int *fd)
+{
+  int r = *fd;
+  *fd = -1;
+  return r;
+}
+
+void *xmalloc0 (size_t n);
+void *xrealloc (void *p, size_t n);
+char *xstrdup (const char *s);
+char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* Read a whole file (at most 16 MiB) into a NUL-terminated buffer.  */
+int sbx_read_file (const char *path, char **out, size_t *len, sbx_error_t *err);
+/* Write all of buf to an existing file, as one write where it fits
+   (proc files such as uid_map need that).  */
+int sbx_write_file (const char *path, const char *buf, size_t len, sbx_error_t *err);
+int sbx_write_file_at (int dirfd, const char *path, const char *buf, size_t len, sbx_error_t *err);
+
+ssize_t sbx_write_all (int fd, const void *buf, size_t len);
+
+/* Send/receive one message with an optional fd (SCM_RIGHTS).  */
+int sbx_send_with_fd (int sock, const void *buf, size_t len, int fd);
+ssize_t sbx_recv_with_fd (int sock, void *buf, size_t len, int *fd);
+
+/* Parse a decimal unsigned number that fits in an unsigned int (ids,
+   counts).  Returns false on anything else.  */
+bool sbx_parse_uint (const char *s, unsigned long max, unsigned long *out);
+
+/* Find an executable named `name` on a PATH string; NULL if none.  */
+char *sbx_find_in_path (const char *name, const char *path);
+
+#endif

@@ -1,0 +1,24 @@
+/* sbx netstack: the network helper, a process forked from sbx that stays
+   in the host's network namespace and runs libslirp on the sandbox's
+   tap: frames from the sandbox pass the egress policy into libslirp,
+   libslirp's frames go back to the tap, published TCP ports are spliced
+   around it.  It locks itself down before the first frame.  */
+#ifndef SBX_NET_HELPER_H
+#define SBX_NET_HELPER_H
+
+#include <stddef.h>
+
+#include "../core/spec.h"
+
+struct sbx_net_helper_cfg
+{
+  const struct sbx_netspec *net;
+  int tap;
+  const int *listeners; /* one per published port, -1 for UDP ones */
+  int portsock;         /* to the sandbox's init: sockets for published ports */
+  int status;           /* write end: "ok" or an error message, then closed */
+};
+
+__attribute__ ((noreturn)) void sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg);
+
+#endif

@@ -1,0 +1,166 @@
+/* sbx netstack: the parent's side; see netstack.h.  */
+#define _GNU_SOURCE
+#include "netstack.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/util.h"
+#include "helper.h"
+
+/* How long libslirp may take to start before sbx gives up.  */
+#define START_TIMEOUT_MS 10000
+
+void
+sbx_net_runtime_init (struct sbx_net_runtime *rt)
+{
+  memset (rt, 0, sizeof *rt);
+  rt->portsock[0] = rt->portsock[1] = -1;
+  rt->helper = -1;
+}
+
+int
+sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err)
+{
+  rt->listeners = xmalloc0 ((net->n_ports + 1) * sizeof *rt->listeners);
+  rt->n_listeners = net->n_ports;
+  for (size_t i = 0; i < net->n_ports; i++)
+    rt->listeners[i] = -1;
+  for (size_t i = 0; i < net->n_ports; i++)
+    if (net->ports[i].proto == IPPROTO_TCP
+        && (rt->listeners[i] = sbx_publish_listen (&net->ports[i], err)) < 0)
+      return -1;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rt->portsock) < 0)
+    return sbx_error_make (err, errno, "socketpair for published ports");
+  return 0;
+}
+
+/* In the helper: close every fd it does not need, before libslirp runs
+   (it must hold nothing of sbx's: the sync socket, the pty).  */
+static void
+keep_only (const int *keep, size_t n)
+{
+  DIR *d = opendir ("/proc/self/fd");
+  struct dirent *de;
+  int dfd;
+
+  if (d == NULL)
+    return;
+  dfd = dirfd (d);
+  while ((de = readdir (d)) != NULL)
+    {
+      int fd = atoi (de->d_name);
+      bool needed = fd <= 2 || fd == dfd || de->d_name[0] == '.';
+      for (size_t i = 0; i < n && !needed; i++)
+        needed = keep[i] == fd;
+      if (!needed)
+        close (fd);
+    }
+  closedir (d);
+}
+
+int
+sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int tap, sbx_error_t *err)
+{
+  int status[2];
+  char msg[1024];
+  ssize_t n = 0, r;
+  struct pollfd p;
+  pid_t pid;
+
+  if (pipe2 (status, O_CLOEXEC) < 0)
+    return sbx_error_make (err, errno, "pipe");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (status[0]);
+      close (status[1]);
+      return sbx_error_make (err, errno, "fork the network helper");
+    }
+  if (pid == 0)
+    {
+      size_t nk = 0;
+      int *keep = xmalloc0 ((rt->n_listeners + 4) * sizeof *keep);
+      struct sbx_net_helper_cfg cfg = { net, tap, rt->listeners, rt->portsock[0], status[1] };
+      keep[nk++] = tap;
+      keep[nk++] = rt->portsock[0];
+      keep[nk++] = status[1];
+      for (size_t i = 0; i < rt->n_listeners; i++)
+        if (rt->listeners[i] >= 0)
+          keep[nk++] = rt->listeners[i];
+      keep_only (keep, nk);
+      sbx_net_helper_main (&cfg);
+    }
+  rt->helper = pid;
+  close (status[1]);
+
+  /* "ok", or why not.  */
+  p = (struct pollfd){ .fd = status[0], .events = POLLIN };
+  while (n < (ssize_t)sizeof msg - 1)
+    {
+      if (poll (&p, 1, START_TIMEOUT_MS) <= 0)
+        break;
+      r = read (status[0], msg + n, sizeof msg - 1 - n);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break;
+      n += r;
+    }
+  close (status[0]);
+  msg[n] = '\0';
+  if (strcmp (msg, "ok") == 0)
+    return 0;
+  if (n == 0)
+    sbx_error_make (err, 0, "the network helper did not start");
+  else
+    sbx_error_make (err, 0, "%s", msg);
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+  rt->helper = -1;
+  return -1;
+}
+
+void
+sbx_net_stop (struct sbx_net_runtime *rt)
+{
+  if (rt->helper > 0)
+    {
+      /* SIGTERM: it lets published connections drain to their host
+         readers (10 s at most) and prints its --net-log summary.  */
+      kill (rt->helper, SIGTERM);
+      for (int i = 0; i < 1100; i++)
+        {
+          if (waitpid (rt->helper, NULL, WNOHANG) == rt->helper)
+            {
+              rt->helper = -1;
+              break;
+            }
+          struct timespec ts = { 0, 10 * 1000 * 1000 };
+          nanosleep (&ts, NULL);
+        }
+      if (rt->helper > 0)
+        {
+          kill (rt->helper, SIGKILL);
+          waitpid (rt->helper, NULL, 0);
+          rt->helper = -1;
+        }
+    }
+  for (size_t i = 0; i < rt->n_listeners; i++)
+    if (rt->listeners[i] >= 0)
+      close (rt->listeners[i]);
+  free (rt->listeners);
+  for (int i = 0; i < 2; i++)
+    if (rt->portsock[i] >= 0)
+      close (rt->portsock[i]);
+  sbx_net_runtime_init (rt);
+}

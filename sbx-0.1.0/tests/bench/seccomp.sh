@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Cost of sbx's default seccomp filter on syscall-heavy work, measured as an
+# unprivileged user: the same sandbox with --seccomp unconfined and with the
+# default policy, side by side, and the bare command on the host for scale.  A
+# benchmark, not a test: it never gates CI.
+#
+#   tests/bench/seccomp.sh [--runs N] [--sbx PATH] [--user NAME]
+#
+# Both sandboxes run with --overlay none, so that the filter is all that
+# differs (the fuse overlay would dominate a tree walk).
+# Workloads: `find /usr` (a tree walk: getdents64, newfstatat, openat) and
+# `dd bs=1` (one read and one write per byte: the cheapest syscalls, so the
+# filter's share is as large as it gets).  Target: default / unconfined
+# <= 1.05 on each.  Needs hyperfine.
+set -uo pipefail
+export LC_ALL=C
+runs=20
+sbx=""
+user=sbxtest
+
+die() { echo "seccomp.sh: $*" >&2; exit 2; }
+while (($#)); do
+  case $1 in
+    --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"; runs=$2; shift 2 ;;
+    --sbx) sbx=${2:?}; shift 2 ;;
+    --user) user=${2:?}; shift 2 ;;
+    -h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) die "unknown argument '$1'" ;;
+  esac
+done
+command -v hyperfine >/dev/null || die "hyperfine is not installed (apt-get install hyperfine)"
+[[ -n $sbx ]] || sbx=$(command -v sbx) || sbx="$(dirname "$0")/../../sbx"
+sbx=$(readlink -f -- "$sbx") && [[ -f $sbx ]] || die "no sbx binary (use --sbx PATH)"
+
+# As root, run the whole script as the unprivileged user (root hides the
+# costs being measured), with a copy of sbx that user can read.
+if ((EUID == 0)); then
+  id -u "$user" >/dev/null 2>&1 || die "no such user $user"
+  copy=$(mktemp -d /var/tmp/sbx-bench.XXXXXX) || die "mktemp"
+  trap 'rm -rf -- "$copy"' EXIT
+  cp -- "$sbx" "$copy/sbx" && chmod 755 "$copy" "$copy/sbx"
+  script=$(<"$0")
+  (cd / && runuser -u "$user" -- bash -c "$script" seccomp.sh --sbx "$copy/sbx" --runs "$runs")
+  exit $?
+fi
+
+cd / || exit 2
+work=$(mktemp -d) || exit 2
+trap 'rm -rf -- "$work"' EXIT
+q=$(printf '%q' "$sbx")
+
+median() { # csv -> median seconds of the first row
+  awk -F, 'NR == 2 { print $5 }' "$1"
+}
+
+echo "sbx seccomp filter cost"
+echo "  date:   $(date '+%Y-%m-%d %H:%M:%S %z')"
+echo "  kernel: $(uname -sr)"
+echo "  sbx:    $("$sbx" --version)"
+echo "  method: hyperfine, 2 warm-up + $runs timed runs each, wall time"
+echo
+printf '%-10s %-22s %10s %10s\n' workload variant "median ms" "x unconf."
+status=0
+for w in "find|find /usr -xdev -name sbx-no-such-name" "dd|dd if=/dev/zero of=/dev/null bs=1 count=1000000 status=none"; do
+  name=${w%%|*} cmd=${w#*|}
+  base=
+  # The host line is for scale; the ratio that matters is default/unconfined.
+  for v in "unconfined|$q --overlay none --seccomp unconfined -q -- " "default|$q --overlay none -- " "host (no sandbox)|"; do
+    label=${v%%|*} pre=${v#*|}
+    # -i: find meets unreadable directories (exit 1); the work is the same.
+    if ! hyperfine -N -i --style none --warmup 2 --runs "$runs" --export-csv "$work/r.csv" "$pre$cmd" >/dev/null 2>"$work/err"; then
+      printf '%-10s %-22s %10s\n' "$name" "$label" "failed: $(head -1 "$work/err")"
+      status=1
+      continue
+    fi
+    m=$(median "$work/r.csv")
+    [[ -n $base ]] || base=$m
+    awk -v n="$name" -v l="$label" -v m="$m" -v b="$base" 'BEGIN { printf "%-10s %-22s %10.1f %9.3fx\n", n, l, m * 1000, m / b }'
+  done
+done
+exit $status

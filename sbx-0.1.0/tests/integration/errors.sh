@@ -1,0 +1,78 @@
+# Bad input and hostile host states: each gives one clear line, a non-zero
+# exit, and leaves nothing behind.  Host states the test user cannot
+# create directly (a broken /etc/subuid, no newuidmap, namespace limits)
+# are made inside a user+mount namespace of the test's own (unshare -rm),
+# where sbx runs for real against them.
+. "$SBX_TESTS/lib/tap.sh"
+scratch
+
+fails_cleanly "unknown option" 125 "^sbx: unknown option \`--frobnicate\`; see \`sbx --help\`$" --frobnicate -- true
+fails_cleanly "option without its value" 125 "option \`--hostname\` needs a value" --hostname
+fails_cleanly "no program" 125 "no program given" --hostname x
+fails_cleanly "program not found" 127 "^sbx: no-such-program-xyz: command not found in sandbox$" -- no-such-program-xyz
+fails_cleanly "program not found by path" 127 "^sbx: /nonexistent/prog: command not found in sandbox$" -- /nonexistent/prog
+fails_cleanly "program not executable" 126 "^sbx: /etc/passwd: cannot execute in sandbox: Permission denied$" -- /etc/passwd
+fails_cleanly "reserved verb" 125 "sbx ps.*reserved.*sbx -- ps" ps
+fails_cleanly "bad --uid" 125 "^sbx: --uid: \`abc\`: expected a number" --uid abc -- true
+fails_cleanly "negative --gid" 125 "^sbx: --gid: \`-1\`: expected a number" --gid -1 -- true
+fails_cleanly "bad hostname" 125 "^sbx: --hostname: invalid hostname \`-bad_name\`" --hostname -bad_name -- true
+fails_cleanly "bad --setenv" 125 "^sbx: --setenv: \`NOEQUALS\`: expected NAME=VALUE" --setenv NOEQUALS -- true
+fails_cleanly "unknown capability" 125 "--cap-add: unknown capability \`CAP_FLY\`" --cap-add CAP_FLY -- true
+fails_cleanly "bind source missing" 125 "--bind: source \`$SCRATCH/missing\`: No such file or directory" --bind "$SCRATCH/missing:/x" -- true
+fails_cleanly "relative destination" 125 "^sbx: --bind: .*the destination must be an absolute path" --bind "$SCRATCH:rel" -- true
+fails_cleanly "destination with .." 125 "^sbx: --tmpfs: \`/a/../b\`: the destination may not be / or contain \`..\`" --tmpfs /a/../b -- true
+fails_cleanly "destination /" 125 "may not be / or contain" --tmpfs / -- true
+ln -s ../../../../../../../../../../../../etc "$SCRATCH/up"
+# The scratch directory is bound at /s so that its symlink is on the way.
+fails_cleanly "destination escaping through a symlink" 125 "leads outside the sandbox root" --ro-bind "$SCRATCH:/s" --bind "$SCRATCH:/s/up/x" -- true
+fails_cleanly "mount point under the read-only host tree (--overlay none)" 125 "cannot create mount point \`/usr/sbx-new\`.*Read-only file system.*top-level" --overlay none --tmpfs /usr/sbx-new -- true
+fails_cleanly "--chdir to a missing directory" 125 "^sbx: --chdir \`/nope\`: No such file or directory" --chdir /nope -- true
+
+# A file sbx must not lose: a failed run leaves the user's files alone.
+echo precious >"$SCRATCH/keep"
+sbx_run --bind "$SCRATCH/keep:/usr/no/such/dir/keep" -- true
+is "$(cat "$SCRATCH/keep")" "precious" "a failed bind leaves its source untouched"
+
+# --- host states, made in a namespace of the test's own -----------------
+if ! unshare -rm true 2>/dev/null; then
+  skip "host-state tests" "unshare -rm does not work here"
+else
+  # in_fake_host SETUP...: run sbx as root of a private user+mount ns after SETUP.
+  in_fake_host() {
+    local setup=$1
+    shift
+    OUT=$(timeout 60 unshare -rm sh -c "$setup
+exec \"\$0\" \"\$@\"" "$SBX" "$@" 2>"$SCRATCH/err" </dev/null)
+    RC=$?
+    ERR=$(cat "$SCRATCH/err")
+  }
+  printf 'root:100000:65536\nroot:abc:10\n' >"$SCRATCH/subuid-bad"
+  in_fake_host "mount --bind $SCRATCH/subuid-bad /etc/subuid" -- true
+  is "$RC" 125 "malformed /etc/subuid: exit 125"
+  like "$ERR" "^sbx: /etc/subuid:2: malformed line \`root:abc:10\`" "... naming file and line"
+
+  : >"$SCRATCH/empty"
+  in_fake_host "mount --bind $SCRATCH/empty /etc/subuid && mount --bind $SCRATCH/empty /etc/subgid" -- sh -c 'cat /proc/self/uid_map; cat /proc/self/setgroups; id -u'
+  is "$RC" 0 "no subuid range: the sandbox still runs"
+  like "$OUT" "^ +0 +0 +1$" "... with a single-id map"
+  like "$OUT" "deny" "... and setgroups denied"
+  is "$(printf '%s\n' "$ERR" | grep -c 'note: no range for root in /etc/subuid')" 1 "... saying so once on stderr"
+
+  printf 'root:100000:65536\n' >"$SCRATCH/subuid-root"
+  in_fake_host "mount --bind $SCRATCH/subuid-root /etc/subuid && mount --bind $SCRATCH/subuid-root /etc/subgid" -- true
+  # newuidmap is setuid root, but root of the host is not mapped in this
+  # namespace, so it runs unprivileged and the kernel refuses its write.
+  is "$RC" 125 "newuidmap refusing: exit 125"
+  like "$ERR" "^sbx: new[ug]idmap refused the id mapping .*check that /etc/sub[ug]id gives root a range" "... naming the helper and /etc/subuid"
+
+  in_fake_host "mount --bind $SCRATCH/subuid-root /etc/subuid && mount --bind $SCRATCH/subuid-root /etc/subgid && mount -t tmpfs none /usr/sbin && mount -t tmpfs none /usr/bin && PATH=/usr/bin" -- true
+  is "$RC" 125 "newuidmap missing: exit 125"
+  like "$ERR" "newuidmap. is not installed; install the uidmap package" "... naming the package"
+
+  for ns in user mnt; do
+    in_fake_host "echo 0 > /proc/sys/user/max_${ns}_namespaces" -- true
+    is "$RC" 125 "user.max_${ns}_namespaces = 0: exit 125"
+    like "$ERR" "the limit user.max_${ns}_namespaces is 0.*sysctl -w user.max_${ns}_namespaces=" "... naming the sysctl to raise"
+  done
+fi
+no_leftovers "nothing left behind after all the failures"

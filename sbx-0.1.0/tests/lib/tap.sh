@@ -1,0 +1,96 @@
+# sbx test library: TAP output and helpers for running the real sbx as the
+# unprivileged user the runner chose.  Source it: `. "$SBX_TESTS/lib/tap.sh"`.
+# $SBX is the sbx binary under test; nothing here fakes a part of it.
+
+: "${SBX:?SBX must name the sbx binary (run tests through tests/run)}"
+_tap_n=0
+_tap_failed=0
+_tap_cleanups=()
+
+_tap_finish() {
+  local rc=$?
+  local c
+  for c in "${_tap_cleanups[@]}"; do eval "$c" || true; done
+  echo "1..$_tap_n"
+  if [ $_tap_failed -ne 0 ]; then exit 1; fi
+  exit $rc
+}
+trap _tap_finish EXIT
+
+# Run at exit, last registered first is not needed: in order.
+at_exit() { _tap_cleanups+=("$1"); }
+
+pass() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1"; }
+fail() {
+  _tap_n=$((_tap_n + 1))
+  _tap_failed=1
+  echo "not ok $_tap_n - $1"
+  shift
+  local d
+  for d in "$@"; do printf '%s\n' "$d" | sed 's/^/#   /'; done
+}
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
+# The whole file cannot run here: say why, exit 77.
+skip_all() { trap - EXIT; echo "1..0 # SKIP $1"; exit 77; }
+
+# is GOT WANT DESC
+is() {
+  if [ "$1" = "$2" ]; then pass "$3"; else fail "$3" "got:  '$1'" "want: '$2'"; fi
+}
+# like GOT ERE DESC
+like() {
+  if printf '%s' "$1" | grep -Eq -- "$2"; then pass "$3"; else fail "$3" "got:  '$1'" "want: /$2/"; fi
+}
+unlike() {
+  if printf '%s' "$1" | grep -Eq -- "$2"; then fail "$3" "got:  '$1'" "must not match: /$2/"; else pass "$3"; fi
+}
+
+# sbx_run ARGS...: run sbx with a time limit; sets OUT, ERR and RC.
+sbx_run() {
+  local o e
+  o=$(mktemp) e=$(mktemp)
+  timeout -k 5 "${SBX_RUN_TIMEOUT:-60}" "$SBX" "$@" </dev/null >"$o" 2>"$e"
+  RC=$?
+  OUT=$(cat "$o") ERR=$(cat "$e")
+  rm -f "$o" "$e"
+}
+
+# A unique scratch directory for this test file, removed at exit.  It is
+# under $HOME, not /tmp: the host's /tmp is not visible inside a sandbox,
+# the home directory is (read-only).
+scratch() {
+  SCRATCH=$(mktemp -d "$HOME/sbx-test.XXXXXX")
+  at_exit "rm -rf '$SCRATCH'"
+}
+
+# Processes sbx may have left: its own, its init, its helpers.
+sbx_processes() {
+  ps -u "$(id -u)" -o pid=,comm= | awk '$2 ~ /^(sbx|sbx-init|newuidmap|newgidmap|fuse-overlayfs)$/ { print }'
+}
+
+# no_leftovers DESC: nothing of sbx's is still running (waits 3s for the
+# kernel to finish tearing a namespace down).
+no_leftovers() {
+  local i left
+  for i in $(seq 30); do
+    left=$(sbx_processes)
+    [ -z "$left" ] && break
+    sleep 0.1
+  done
+  if [ -z "$left" ]; then pass "$1"; else fail "$1" "still running: $left"; fi
+}
+
+# fails_cleanly DESC EXPECTED_RC ERE ARGS...: sbx exits EXPECTED_RC with
+# one line on stderr matching ERE, and leaves nothing behind.
+fails_cleanly() {
+  local desc=$1 want_rc=$2 re=$3
+  shift 3
+  sbx_run "$@"
+  if [ "$RC" = "$want_rc" ] && [ "$(printf '%s\n' "$ERR" | grep -c .)" = 1 ] \
+    && printf '%s' "$ERR" | grep -Eq -- "$re"; then
+    pass "$desc"
+  else
+    fail "$desc" "args: $*" "rc: $RC (want $want_rc)" "stderr: $ERR" "want one line matching /$re/"
+  fi
+  no_leftovers "$desc: nothing left behind"
+}

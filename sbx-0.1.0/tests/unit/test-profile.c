@@ -1,0 +1,156 @@
+/* Unit tests for profiles/profile.c: directives, errors with file:line,
+   includes through SBX_PROFILE_PATH, and the precedence rules.  */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../core/spec.h"
+#include "../../profiles/profile.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/sbx-test-profile.XXXXXX";
+
+static void
+write_profile (const char *name, const char *text)
+{
+  char path[512];
+  FILE *f;
+  snprintf (path, sizeof path, "%s/%s.profile", dir, name);
+  f = fopen (path, "w");
+  fputs (text, f);
+  fclose (f);
+}
+
+/* Parse `text` into a fresh spec; returns the error message or NULL.  */
+static char *
+parse (const char *text, struct sbx_spec *spec)
+{
+  sbx_error_t err = NULL;
+  char *msg = NULL;
+  sbx_spec_init (spec);
+  if (sbx_profile_parse (text, "/some/dir/test.profile", spec, &err) < 0)
+    {
+      msg = strdup (err->msg);
+      sbx_error_release (&err);
+    }
+  return msg;
+}
+
+static void
+expect_error (const char *text, const char *want, const char *desc)
+{
+  struct sbx_spec spec;
+  char *msg = parse (text, &spec);
+  TAP_OK (msg != NULL, "%s: is an error", desc);
+  TAP_HAS_STR (msg ? msg : "", want, "%s: message", desc);
+  free (msg);
+  sbx_spec_free (&spec);
+}
+
+int
+main (void)
+{
+  struct sbx_spec spec;
+  char *msg;
+
+  setenv ("HOME", "/home/tester", 1);
+  msg = parse ("# comment\n\n  hostname   build1  \nuid 0\ngid 7\ncap-add CHOWN\n"
+               "bind ~/src:/src\nro-bind /opt\ntmpfs /scratch\nchdir /src\n"
+               "setenv A=b c\nunsetenv LANG\nkeep-env\n",
+               &spec);
+  TAP_OK (msg == NULL, "a profile with every directive parses");
+  TAP_IS_STR (spec.uts.hostname, "build1", "hostname, surrounding blanks trimmed");
+  TAP_IS_INT (spec.ids.uid, 0, "uid");
+  TAP_OK (spec.ids.uid_set, "uid is marked set");
+  TAP_IS_INT (spec.ids.gid, 7, "gid");
+  TAP_IS_INT ((long long)spec.process.caps_add, 1, "cap-add CHOWN");
+  TAP_IS_INT (spec.mounts.n, 3, "three mounts");
+  TAP_IS_STR (spec.mounts.ops[0].src, "/home/tester/src", "~/ expanded in a bind source");
+  TAP_IS_STR (spec.mounts.ops[0].dst, "/src", "bind destination");
+  TAP_IS_INT (spec.mounts.ops[1].kind, SBX_MOUNT_RO_BIND, "ro-bind");
+  TAP_IS_STR (spec.mounts.ops[1].dst, "/opt", "ro-bind destination defaults to the source");
+  TAP_IS_INT (spec.mounts.ops[2].kind, SBX_MOUNT_TMPFS, "tmpfs");
+  TAP_IS_STR (spec.process.cwd, "/src", "chdir");
+  TAP_IS_INT (spec.env.n_ops, 2, "two environment operations");
+  TAP_IS_STR (spec.env.ops[0].value, "b c", "setenv keeps blanks inside the value");
+  TAP_OK (spec.env.keep_all, "keep-env");
+  free (msg);
+  sbx_spec_free (&spec);
+
+  expect_error ("hostname x\n\nbnid /a\n", "profile test.profile:3: unknown directive 'bnid'",
+                "unknown directive names file and line");
+  expect_error ("uid\n", "profile test.profile:1: uid needs a value (uid N)", "missing value");
+  expect_error ("keep-env yes\n", "profile test.profile:1: keep-env takes no value",
+                "a value where none is taken");
+  expect_error ("uid abc\n", "profile test.profile:1: uid: `abc`: expected a number", "bad number");
+  expect_error ("bind src:/x\n", "profile test.profile:1: bind: `src:/x`: use an absolute path",
+                "relative paths are refused in profiles");
+  expect_error ("cap-add FLY\n", "profile test.profile:1: cap-add: unknown capability `FLY`",
+                "unknown capability");
+  expect_error ("hostname -x\n", "invalid hostname `-x`", "bad hostname");
+  expect_error ("include\n", "include needs a profile name", "include without a name");
+  expect_error ("include ../etc/passwd\n", "profile test.profile:1: profile `../etc/passwd`",
+                "include of a missing path");
+  expect_error ("include bad/../name\n", "profile", "include path errors carry the line");
+
+  if (mkdtemp (dir) == NULL)
+    return 1;
+  setenv ("SBX_PROFILE_PATH", dir, 1);
+  write_profile ("base", "hostname base\nsetenv FROM=base\n");
+  write_profile ("child", "include base\nhostname child\n");
+  write_profile ("loop", "include loop\n");
+  write_profile ("broken", "uid 0\nwat\n");
+  write_profile ("usesbroken", "include broken\n");
+
+  sbx_spec_init (&spec);
+  {
+    sbx_error_t err = NULL;
+    int r = sbx_profile_load ("child", &spec, &err);
+    TAP_IS_INT (r, 0, "load by name through SBX_PROFILE_PATH");
+    TAP_IS_STR (spec.uts.hostname, "child", "a later line overrides an included one");
+    TAP_IS_INT (spec.env.n_ops, 1, "the included profile's settings apply");
+    sbx_error_release (&err);
+  }
+  sbx_spec_free (&spec);
+  {
+    sbx_error_t err = NULL;
+    sbx_spec_init (&spec);
+    TAP_OK (sbx_profile_load ("loop", &spec, &err) < 0, "an include cycle is an error");
+    TAP_HAS_STR (err ? err->msg : "", "nest deeper than", "... saying so");
+    sbx_error_release (&err);
+    sbx_spec_free (&spec);
+
+    sbx_spec_init (&spec);
+    TAP_OK (sbx_profile_load ("usesbroken", &spec, &err) < 0, "an error in an included file");
+    TAP_HAS_STR (err ? err->msg : "",
+                 "profile usesbroken.profile:1: profile broken.profile:2: "
+                 "unknown directive 'wat'",
+                 "... names both files and lines");
+    sbx_error_release (&err);
+    sbx_spec_free (&spec);
+
+    sbx_spec_init (&spec);
+    TAP_OK (sbx_profile_load ("nosuch", &spec, &err) < 0, "a missing profile is an error");
+    TAP_HAS_STR (err ? err->msg : "", "profile `nosuch` not found (searched ",
+                 "... naming where it looked");
+    sbx_error_release (&err);
+    sbx_spec_free (&spec);
+
+    sbx_spec_init (&spec);
+    TAP_OK (sbx_profile_load ("a;b", &spec, &err) < 0, "a profile name with odd characters");
+    TAP_HAS_STR (err ? err->msg : "", "invalid profile name", "... is refused");
+    sbx_error_release (&err);
+    sbx_spec_free (&spec);
+  }
+
+  {
+    char cmd[600];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system (cmd) != 0)
+      tap_diag ("could not remove %s", dir);
+  }
+  return tap_done ();
+}

@@ -24,14 +24,6 @@
 #define MOVE_MOUNT_T_EMPTY_PATH_ 0x00000040
 #include "util.h"
 
-static char *
-find_fuse_overlayfs (void)
-{
-  const char *path = getenv ("PATH");
-  char *p = sbx_find_in_path ("fuse-overlayfs", path ? path : "");
-  return p ? p : sbx_find_in_path ("fuse-overlayfs", "/usr/bin:/bin:/usr/local/bin");
-}
-
 int
 sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
                     struct sbx_rootfs_rt *rt, sbx_error_t *err)
@@ -71,7 +63,7 @@ sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
   if (rt->kind != SBX_OVERLAY_KERNEL)
     {
       cleanup_close int fuse = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
-      rt->fuse_bin = find_fuse_overlayfs ();
+      rt->fuse_bin = sbx_find_program ("fuse-overlayfs");
       if (rt->fuse_bin == NULL && rt->kind == SBX_OVERLAY_FUSE)
         return sbx_error_make (err, 0,
                                "fuse-overlayfs is not installed; install it "
@@ -234,9 +226,7 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
   char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
   cleanup_free char *merged = xasprintf ("%s/merged", droot);
   char out[1024];
-  size_t len = 0;
   int pipefd[2], status;
-  ssize_t r;
   pid_t pid;
 
   /* An image's layers, the top one first as overlays want them; they
@@ -278,21 +268,8 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
   close (pipefd[1]);
   /* The daemon keeps no copy of the pipe once it runs in the background
      (libfuse points its stdio at /dev/null), so EOF comes with the exit.  */
-  while (len < sizeof out - 1 && (r = read (pipefd[0], out + len, sizeof out - 1 - len)) != 0)
-    {
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        break;
-      len += r;
-    }
+  sbx_read_message (pipefd[0], out, sizeof out);
   close (pipefd[0]);
-  out[len] = '\0';
-  while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
-    out[--len] = '\0';
-  for (char *p = out; *p; p++)
-    if (*p == '\n')
-      *p = ' ';
   while (waitpid (pid, &status, 0) < 0)
     if (errno != EINTR)
       return sbx_error_make (err, errno, "wait for fuse-overlayfs");

@@ -19,16 +19,6 @@
 #define SUBUID_FILE "/etc/subuid"
 #define SUBGID_FILE "/etc/subgid"
 
-static char *
-find_helper (const char *name)
-{
-  const char *path = getenv ("PATH");
-  /* Search the user's PATH first, like any command; the standard places
-     after, since desktop sessions sometimes run with a short PATH.  */
-  char *p = sbx_find_in_path (name, path ? path : "");
-  return p ? p : sbx_find_in_path (name, "/usr/bin:/bin:/usr/sbin:/sbin");
-}
-
 static int
 plan_one (const char *file, const char *helper, const char *name, unsigned long host_id,
           unsigned long inside_id, struct sbx_userns_map *m, sbx_error_t *err)
@@ -43,7 +33,7 @@ plan_one (const char *file, const char *helper, const char *name, unsigned long 
   sbx_idranges_free (&ranges);
   if (!m->helper)
     return 0;
-  m->helper_path = find_helper (helper);
+  m->helper_path = sbx_find_program (helper);
   if (m->helper_path == NULL)
     return sbx_error_make (err, 0,
                            "%s has a range for you but `%s` is not installed; install the "
@@ -136,25 +126,10 @@ finish_helper (const char *helper, pid_t child, int errfd, const struct sbx_user
                const struct sbx_user *user, sbx_error_t *err)
 {
   char out[512] = "";
-  size_t len = 0;
-  ssize_t r;
   int status;
 
-  while (len < sizeof out - 1 && (r = read (errfd, out + len, sizeof out - 1 - len)) != 0)
-    {
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        break;
-      len += r;
-    }
-  out[len] = '\0';
+  sbx_read_message (errfd, out, sizeof out);
   close (errfd);
-  while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' '))
-    out[--len] = '\0';
-  for (char *p = out; *p; p++)
-    if (*p == '\n')
-      *p = ' ';
 
   while (waitpid (child, &status, 0) < 0)
     if (errno != EINTR)

@@ -241,3 +241,33 @@ sbx_find_in_path (const char *name, const char *path)
     }
   return NULL;
 }
+
+char *
+sbx_find_program (const char *name)
+{
+  const char *path = getenv ("PATH");
+  char *p = sbx_find_in_path (name, path ? path : "");
+  return p ? p : sbx_find_in_path (name, "/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin");
+}
+
+void
+sbx_read_message (int fd, char *out, size_t size)
+{
+  size_t len = 0;
+  ssize_t r;
+
+  while (len < size - 1 && (r = read (fd, out + len, size - 1 - len)) != 0)
+    {
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        break;
+      len += r;
+    }
+  out[len] = '\0';
+  while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' '))
+    out[--len] = '\0';
+  for (char *c = out; *c; c++)
+    if (*c == '\n')
+      *c = ' ';
+}

@@ -339,35 +339,33 @@ read_tap (struct helper *h)
   for (int i = 0; i < 256; i++)
     {
       ssize_t n = read (h->cfg->tap, frame, sizeof frame);
-      struct sbx_egress_event ev;
+      struct sbx_egress_event ev = { 0 };
       size_t reply_len = 0;
+      bool refused = false, logged = false;
 
       if (n <= 0)
         return;
-      if (h->guarded && !answers_published_udp (h, frame, n)
-          && sbx_egress_check (&h->guard, frame, n, reply, sizeof reply, &reply_len, &ev)
-                 == SBX_EGRESS_REJECT)
+      /* The host guard first (not logged: it is sbx's own rule), then the
+         user's policy; a refusal answers the sandbox with the reply frame
+         the policy built, or lets it time out.  */
+      if (h->guarded && !answers_published_udp (h, frame, n))
+        refused = sbx_egress_check (&h->guard, frame, n, reply, sizeof reply, &reply_len, &ev)
+                  == SBX_EGRESS_REJECT;
+      if (!refused && h->cfg->net->egress.n > 0)
+        refused = logged = sbx_egress_check (&h->cfg->net->egress, frame, n, reply, sizeof reply,
+                                             &reply_len, &ev)
+                           == SBX_EGRESS_REJECT;
+      if (!refused)
         {
-          if (reply_len > 0 && write (h->cfg->tap, reply, reply_len) < 0)
-            {
-              /* the sandbox will time out instead */
-            }
+          slirp_input (h->slirp, frame, n);
           continue;
         }
-      reply_len = 0;
-      if (h->cfg->net->egress.n > 0
-          && sbx_egress_check (&h->cfg->net->egress, frame, n, reply, sizeof reply, &reply_len, &ev)
-                 == SBX_EGRESS_REJECT)
+      if (reply_len > 0 && write (h->cfg->tap, reply, reply_len) < 0)
         {
-          if (reply_len > 0 && write (h->cfg->tap, reply, reply_len) < 0)
-            {
-              /* The sandbox will time out instead; nothing else to do.  */
-            }
-          if (ev.family)
-            log_refusal (h, &ev);
-          continue;
+          /* The sandbox will time out instead; nothing else to do.  */
         }
-      slirp_input (h->slirp, frame, n);
+      if (logged && ev.family)
+        log_refusal (h, &ev);
     }
 }
 

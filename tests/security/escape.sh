@@ -6,6 +6,7 @@
 # that cannot fail proves nothing.  The table of claims, probes and the
 # ones still pending is tests/security/README.md.
 . "$SBX_TESTS/lib/tap.sh"
+. "$SBX_TESTS/lib/probe.sh"
 
 probe=${SBX_PROBE:-}
 if [ -z "$probe" ] || [ ! -x "$probe" ]; then
@@ -17,40 +18,7 @@ scratch
 q_probe=$(printf '%q' "$probe")
 start_dir=$(pwd)
 
-# probe_points LABEL [WANT_RC]: one TAP point per line the probe printed
-# in $OUT (ok, FAIL, skip), then one for its exit status ($RC), which must
-# agree with the lines (or be WANT_RC).  A probe that died, or a sandbox
-# that never started, shows there with sbx's stderr.  (As in seccomp.sh.)
-probe_points() {
-  local label=$1 want_rc=${2:-} line body n=0 nfail=0
-  while IFS= read -r line; do
-    line=${line%$'\r'}
-    body="$label: ${line#* }"
-    case $line in
-      "ok "*) pass "$body"; n=$((n + 1)) ;;
-      "FAIL "*) fail "$body"; n=$((n + 1)); nfail=$((nfail + 1)) ;;
-      "skip "*) skip "${body%%: *}" "${body#*: }"; n=$((n + 1)) ;;
-    esac
-  done <<<"$OUT"
-  if [ -z "$want_rc" ]; then
-    if [ $nfail -gt 0 ]; then want_rc=1; else want_rc=0; fi
-  fi
-  if [ $n -gt 0 ] && [ "$RC" = "$want_rc" ]; then
-    pass "$label: the probe's exit status $RC agrees with its $n lines"
-  else
-    fail "$label: the probe ran" "checks printed: $n" "exit: $RC (want $want_rc)" "stderr: $ERR"
-  fi
-}
 
-# shows_fail LABEL ERE: the probe's output in $OUT has a FAIL line matching
-# ERE (a check shown to fail where the protection is missing).
-shows_fail() {
-  if printf '%s\n' "$OUT" | grep -Eq -- "^FAIL $2"; then
-    pass "$1"
-  else
-    fail "$1" "want a line /^FAIL $2/ in:" "$OUT" "stderr: $ERR"
-  fi
-}
 
 # running PID: PID exists and has not exited (a zombie has).
 running() {

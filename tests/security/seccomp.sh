@@ -6,6 +6,7 @@
 # line it prints; the same probe under --seccomp unconfined shows that
 # the filter, not the kernel, gave each answer.
 . "$SBX_TESTS/lib/tap.sh"
+. "$SBX_TESTS/lib/probe.sh"
 
 probe=${SBX_PROBE:-}
 if [ -z "$probe" ] || [ ! -x "$probe" ]; then
@@ -17,32 +18,6 @@ scratch
 q_sbx=$(printf '%q' "$SBX")
 q_probe=$(printf '%q' "$probe")
 
-# probe_points LABEL [WANT_RC]: one TAP point per line the probe printed
-# in $OUT (ok, FAIL, skip), then one for its exit status ($RC), which must
-# agree with the lines (or be WANT_RC).  A probe that died, or a sandbox
-# that never started, shows there with sbx's stderr.
-probe_points() {
-  local label=$1 want_rc=${2:-} line body n=0 nfail=0
-  while IFS= read -r line; do
-    line=${line%$'\r'}
-    body=${line#* }
-    # "x32 keyctl: ..." under the label x32 needs no second "x32: ".
-    case $body in "$label "*) ;; *) body="$label: $body" ;; esac
-    case $line in
-      "ok "*) pass "$body"; n=$((n + 1)) ;;
-      "FAIL "*) fail "$body"; n=$((n + 1)); nfail=$((nfail + 1)) ;;
-      "skip "*) skip "${body%%: *}" "${body#*: }"; n=$((n + 1)) ;;
-    esac
-  done <<<"$OUT"
-  if [ -z "$want_rc" ]; then
-    if [ $nfail -gt 0 ]; then want_rc=1; else want_rc=0; fi
-  fi
-  if [ $n -gt 0 ] && [ "$RC" = "$want_rc" ]; then
-    pass "$label: the probe's exit status $RC agrees with its $n lines"
-  else
-    fail "$label: the probe ran" "checks printed: $n" "exit: $RC (want $want_rc)" "stderr: $ERR"
-  fi
-}
 
 # --- the default policy ---------------------------------------------------------
 sbx_run -- grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status

@@ -18,7 +18,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "state.h"
+#include "trust.h"
 #include "userns.h"
 #include "util.h"
 
@@ -420,21 +422,40 @@ out:
   return ret;
 }
 
+/* Whether the store holds the layer `hex`: 1 yes, 0 no.  The store is
+   hidden in every sandbox (trust.h) and an entry appears whole by a
+   rename; still, an entry that is not a plain directory (a symlink would
+   make the sandbox's lower layer whatever it names) is removed here and
+   unpacked anew.  The layer's own top directory carries the owner and
+   mode its tar says, so only its type is checked.  */
+static int
+layer_present (int storefd, const char *hex)
+{
+  struct stat st;
+
+  if (fstatat (storefd, hex, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return 0;
+  if (S_ISDIR (st.st_mode))
+    return 1;
+  sbx_log_debug ("layer store: %s is not a directory: removed, unpacked anew", hex);
+  unlinkat (storefd, hex, 0);
+  return 0;
+}
+
 static int
 unpack_layer (const char *dir, const char *digest, const struct sbx_user *user, const char *store,
-              char **out, sbx_error_t *err)
+              int storefd, char **out, sbx_error_t *err)
 {
   const char *hex = digest_hex (digest);
   cleanup_free char *final = NULL, *tmp = NULL, *blob = NULL;
   struct unpack u = { 0 };
-  struct stat st;
   int r;
 
   if (hex == NULL)
     return sbx_error_make (err, 0, "image `%s`: `%s` is not a sha256 digest", dir,
                            digest ? digest : "(none)");
   final = xasprintf ("%s/%s", store, hex);
-  if (stat (final, &st) == 0)
+  if (layer_present (storefd, hex))
     {
       *out = steal_pointer (&final);
       return 0;
@@ -468,6 +489,7 @@ sbx_image_prepare (const char *ref, const struct sbx_user *user, struct sbx_imag
                    sbx_error_t *err)
 {
   cleanup_free char *index_path = NULL, *data = NULL, *store = NULL;
+  cleanup_close int storefd = -1;
   json_object *index = NULL, *desc = NULL, *manifest = NULL, *config = NULL, *layers, *cfg;
   int ret = -1;
 
@@ -504,14 +526,18 @@ sbx_image_prepare (const char *ref, const struct sbx_user *user, struct sbx_imag
 
   data = sbx_state_data_dir ();
   store = xasprintf ("%s/layers/sha256", data);
-  if (sbx_state_mkdirs (store, 0700, err) < 0)
-    goto out;
+  storefd = sbx_own_open (SBX_OWN_DATA, "layers/sha256", true, err);
+  if (storefd < 0)
+    {
+      sbx_error_prefix (err, "the layer store");
+      goto out;
+    }
   layers = arr_field (manifest, "layers");
   for (size_t i = 0; layers && i < json_object_array_length (layers); i++)
     {
       json_object *l = json_object_array_get_idx (layers, i);
       char *path;
-      if (unpack_layer (img->dir, str_field (l, "digest"), user, store, &path, err) < 0)
+      if (unpack_layer (img->dir, str_field (l, "digest"), user, store, storefd, &path, err) < 0)
         goto out;
       img->layers = xrealloc (img->layers, (img->n_layers + 1) * sizeof *img->layers);
       img->layers[img->n_layers++] = path;

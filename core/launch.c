@@ -330,8 +330,15 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
                                 spec->uts.hostname,
                                 &spec->net,
                                 spec->root.image ? spec->root.image : spec->root.dir,
-                                spec->root.overlay != SBX_OVERLAY_NONE };
-    if (sbx_layout_plan (&in, &l.mounts, err) < 0)
+                                spec->root.overlay != SBX_OVERLAY_NONE,
+                                { NULL } };
+    int ret_plan;
+    for (int k = 0; k < SBX_OWN_N; k++)
+      in.own_dirs[k] = sbx_own_dir (k);
+    ret_plan = sbx_layout_plan (&in, &l.mounts, err);
+    for (int k = 0; k < SBX_OWN_N; k++)
+      free ((char *)in.own_dirs[k]);
+    if (ret_plan < 0)
       goto out;
   }
   mark ("mounts planned");

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../netstack/tap.h"
+#include "log.h"
 #include "mountapi.h"
 #include "util.h"
 
@@ -66,8 +67,12 @@ is_replaced (const char *name, bool cow)
   return false;
 }
 
+static void hide_own (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, size_t i,
+                      bool by_name);
+
 static int
-plan_host_root (struct sbx_mount_plan *plan, bool cow, sbx_error_t *err)
+plan_host_root (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, bool cow,
+                sbx_error_t *err)
 {
   DIR *d = opendir ("/");
   struct dirent *de;
@@ -103,8 +108,11 @@ plan_host_root (struct sbx_mount_plan *plan, bool cow, sbx_error_t *err)
                 }
             }
           else if (S_ISDIR (st.st_mode) || S_ISREG (st.st_mode))
-            sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, src, src, SBX_MNT_RDONLY | SAFE)->lower
-                = true;
+            {
+              sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, src, src, SBX_MNT_RDONLY | SAFE)->lower
+                  = true;
+              hide_own (in, plan, plan->n - 1, false);
+            }
         }
       free (names[i]);
     }
@@ -202,6 +210,126 @@ sbx_layout_cwd_shown (const char *home, const char *cwd)
   return true;
 }
 
+/* `path` with symlinks resolved as far as it exists, the rest appended:
+   what the kernel will reach through it now.  */
+static char *
+canonical (const char *path)
+{
+  cleanup_free char *head = xstrdup (path);
+
+  for (;;)
+    {
+      char *real = realpath (head, NULL), *slash;
+      if (real)
+        {
+          /* head is a prefix of path: the rest starts with '/' or is "".  */
+          const char *rest = path + strlen (head);
+          char *out = xasprintf ("%s%s", *rest && strcmp (real, "/") == 0 ? "" : real, rest);
+          free (real);
+          return out;
+        }
+      slash = strrchr (head, '/');
+      if (slash == NULL || slash == head)
+        return xstrdup (path);
+      *slash = '\0';
+    }
+}
+
+static bool
+in_own_dir (const struct sbx_layout_in *in, const char *path)
+{
+  for (int k = 0; k < SBX_OWN_N; k++)
+    if (in->own_dirs[k] && at_or_below (path, in->own_dirs[k]))
+      return true;
+  return false;
+}
+
+/* Whether the operations after `from` already bind `path` over itself.  */
+static bool
+self_bound (const struct sbx_mount_plan *plan, size_t from, const char *path)
+{
+  for (size_t j = from + 1; j < plan->n; j++)
+    if (plan->ops[j].kind == SBX_MOP_BIND_INSIDE && strcmp (plan->ops[j].dst, path) == 0
+        && strcmp (plan->ops[j].src, path) == 0)
+      return true;
+  return false;
+}
+
+/* sbx's own directories decide what later runs execute (trust.h): the
+   compiled filters, named sandboxes' layers, the layer store, profiles.
+   Where the host tree the plan's operation `i` copies holds one of them,
+   the sandbox sees an empty read-only tmpfs there instead, unless the
+   user bound that very directory by name.  Under a writable bind the
+   directories between the bind and the hidden one are bound over
+   themselves: a mount point cannot be renamed or removed, so the program
+   cannot move ~/.local/share aside and plant a new sbx/ where the next
+   run looks.  A hidden directory that does not exist yet is made first,
+   so the program cannot make it either.  */
+static void
+hide_own (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, size_t i, bool by_name)
+{
+  cleanup_free char *src = canonical (plan->ops[i].src);
+  cleanup_free char *dst = xstrdup (plan->ops[i].dst);
+  bool writable = !(plan->ops[i].flags & SBX_MNT_RDONLY) && !plan->ops[i].lower;
+  size_t root = strcmp (src, "/") == 0 ? 0 : strlen (src);
+
+  for (int k = 0; k < SBX_OWN_N; k++)
+    {
+      const char *own = in->own_dirs[k];
+      cleanup_free char *mask = NULL;
+      struct stat st;
+
+      if (own == NULL || !at_or_below (own, src) || (by_name && strcmp (own, src) == 0))
+        continue;
+      if (lstat (own, &st) < 0)
+        {
+          sbx_error_t ignored = NULL;
+          /* Read-only, nothing to hide; writable, made now (0700).  */
+          if (!writable || sbx_mkdir_p (own, 0700, &ignored) < 0)
+            {
+              sbx_error_release (&ignored);
+              continue;
+            }
+        }
+      if (writable)
+        for (const char *p = own + root + 1; (p = strchr (p, '/')) != NULL; p++)
+          {
+            cleanup_free char *mid = xasprintf ("%s%.*s", strcmp (dst, "/") == 0 ? "" : dst,
+                                                (int)(p - own - root), own + root);
+            /* Once each: binding it again (not recursively) would
+               cover the masks made below it for another directory.  */
+            if (!self_bound (plan, i, mid))
+              sbx_mount_plan_add (plan, SBX_MOP_BIND_INSIDE, mid, mid, SAFE)->what
+                  = xasprintf ("keep %s in place (it holds sbx's own %s)", mid, own);
+          }
+      mask = xasprintf ("%s%s", strcmp (dst, "/") == 0 ? "" : dst, own + root);
+      add_fs (plan, "tmpfs", mask, SBX_MNT_RDONLY | SAFE | SBX_MNT_NOEXEC, "mode=0500", NULL, NULL)
+          ->what
+          = xasprintf ("hide sbx's own %s", own);
+    }
+}
+
+/* A writable bind of the whole home (or above it) hands the sandbox the
+   user's account: ~/.bashrc runs in the next shell.  Allowed; said once.  */
+static void
+warn_home (const struct sbx_layout_in *in, const struct sbx_mount_op *u, bool *warned)
+{
+  cleanup_free char *src = NULL, *home = NULL;
+
+  if (u->kind != SBX_MOUNT_BIND || in->home == NULL || warned == NULL || *warned)
+    return;
+  src = canonical (u->src);
+  home = canonical (in->home);
+  if (!at_or_below (home, src))
+    return;
+  *warned = true;
+  sbx_log_warn ("--bind %s lets the sandbox write your whole home directory: a program in it "
+                "can change ~/.bashrc, ~/.profile and what they run, and so act as you outside "
+                "the sandbox (sbx's own directories stay hidden); bind the directories it needs "
+                "instead",
+                u->src);
+}
+
 /* The homes: other users' and the caller's own are out of sight.  The
    caller gets an empty home it can write, as on a fresh account: a
    program in a sandbox has no business with ~/.ssh, ~/.gnupg or browser
@@ -235,7 +363,7 @@ plan_homes (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
     }
   if (!in->cow && in->home && strcmp (in->home, "/") != 0 && strcmp (in->home, "/home") != 0)
     add_fs (plan, "tmpfs", in->home, SAFE, "mode=0700", NULL, NULL);
-  if (in->cwd && sbx_layout_cwd_shown (in->home, in->cwd))
+  if (in->cwd && sbx_layout_cwd_shown (in->home, in->cwd) && !in_own_dir (in, in->cwd))
     sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, in->cwd, in->cwd, SAFE | SBX_MNT_RDONLY)->what
         = xasprintf ("the current directory %s", in->cwd);
 }
@@ -275,14 +403,15 @@ plan_net_files (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
                           net->no_ipv6 ? "" : "nameserver " SBX_NET_DNS6 "\n"));
 }
 
-int
-sbx_layout_plan (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sbx_error_t *err)
+static int
+plan_all (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sbx_error_t *err)
 {
   const struct sbx_mounts *user = in->mounts;
   const struct sbx_ids *ids = in->ids;
+  bool warned_home = false;
 
   memset (plan, 0, sizeof *plan);
-  if (in->rootfs == NULL && plan_host_root (plan, in->cow, err) < 0)
+  if (in->rootfs == NULL && plan_host_root (in, plan, in->cow, err) < 0)
     return -1;
   plan_dev (plan);
   plan_proc_sys (plan);
@@ -306,6 +435,28 @@ sbx_layout_plan (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sb
                                  SAFE | (u->kind == SBX_MOUNT_RO_BIND ? SBX_MNT_RDONLY : 0));
       op->what = u->src ? xasprintf ("%s %s:%s", kind_flag (u->kind), u->src, u->dst)
                         : xasprintf ("%s %s", kind_flag (u->kind), u->dst);
+      if (u->kind != SBX_MOUNT_TMPFS)
+        {
+          warn_home (in, u, &warned_home);
+          hide_own (in, plan, plan->n - 1, true);
+        }
     }
   return 0;
+}
+
+int
+sbx_layout_plan (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sbx_error_t *err)
+{
+  /* The own directories as the kernel reaches them (~/.cache may be a
+     link), compared with each mount's source resolved the same way.  */
+  struct sbx_layout_in canon = *in;
+  char *own[SBX_OWN_N];
+  int ret;
+
+  for (int k = 0; k < SBX_OWN_N; k++)
+    canon.own_dirs[k] = own[k] = in->own_dirs[k] ? canonical (in->own_dirs[k]) : NULL;
+  ret = plan_all (&canon, plan, err);
+  for (int k = 0; k < SBX_OWN_N; k++)
+    free (own[k]);
+  return ret;
 }

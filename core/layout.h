@@ -8,6 +8,7 @@
 
 #include "mounts.h"
 #include "spec.h"
+#include "trust.h"
 
 struct sbx_layout_in
 {
@@ -19,6 +20,9 @@ struct sbx_layout_in
   const struct sbx_netspec *net;
   const char *rootfs; /* --rootfs: the lower layer instead of the host's tree */
   bool cow;           /* the root is a copy-on-write overlay */
+  /* sbx's own directories on the host (trust.h), hidden in the sandbox
+     wherever a mount would show them; NULL entries are skipped.  */
+  const char *own_dirs[SBX_OWN_N];
 };
 
 int sbx_layout_plan (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sbx_error_t *err);

@@ -21,8 +21,8 @@
 
 #include "caps.h"
 #include "log.h"
+#include "seccomp-cache.h"
 #include "seccomp-tables.h"
-#include "state.h"
 #include "util.h"
 
 /* Every namespace flag: Docker's clone rule refuses all of them.  */
@@ -347,32 +347,27 @@ out:
 
 static int by_name (const void *a, const void *b);
 
-/* Compiling the policy with libseccomp takes a few milliseconds, the
-   largest part of sbx's own start-up cost; the result depends only on
-   the resolved policy, the log flag and the sbx binary.  So it is kept in
-   $XDG_CACHE_HOME/sbx/seccomp/KEY.bpf, KEY a sha256 of all of those (the
-   binary by device, inode, size and time: a rebuilt or upgraded sbx never
-   reads an old filter).  A file there that does not parse is compiled
-   anew.  */
-static char *
-cache_path (struct policy *p, bool log)
+/* The cache key of a resolved policy (seccomp-cache.h): a sha256 of the
+   policy, the log flag, libseccomp's version, the architecture and the
+   sbx binary by device, inode, size and time (a rebuilt or upgraded sbx
+   never reads an old filter).  false when there is none to be had.  */
+static bool
+cache_key (struct policy *p, bool log, unsigned char key[SBX_SECCOMP_KEY_LEN])
 {
-  const char *xdg = getenv ("XDG_CACHE_HOME");
-  const char *home = getenv ("HOME");
   struct stat st;
   EVP_MD_CTX *ctx;
-  unsigned char md[32];
   unsigned len = 0;
-  char hex[65], head[256];
+  char head[256];
   const struct scmp_version *v = seccomp_version ();
+  bool ok;
 
-  if (stat ("/proc/self/exe", &st) < 0 || (!(xdg && *xdg == '/') && !(home && *home == '/')))
-    return NULL;
+  if (stat ("/proc/self/exe", &st) < 0)
+    return false;
   ctx = EVP_MD_CTX_new ();
   if (ctx == NULL || EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL) != 1)
     {
       EVP_MD_CTX_free (ctx);
-      return NULL;
+      return false;
     }
   snprintf (head, sizeof head, "sbx-seccomp-1 %lu %lu %lld %lld.%ld %u.%u.%u %u %d %d",
             (unsigned long)st.st_dev, (unsigned long)st.st_ino, (long long)st.st_size,
@@ -386,54 +381,9 @@ cache_path (struct policy *p, bool log)
       EVP_DigestUpdate (ctx, p->v[i].name, strlen (p->v[i].name) + 1);
       EVP_DigestUpdate (ctx, &d, 1);
     }
-  EVP_DigestFinal_ex (ctx, md, &len);
+  ok = EVP_DigestFinal_ex (ctx, key, &len) == 1 && len == SBX_SECCOMP_KEY_LEN;
   EVP_MD_CTX_free (ctx);
-  for (int i = 0; i < 32; i++)
-    sprintf (hex + 2 * i, "%02x", md[i]);
-  return xdg && *xdg == '/' ? xasprintf ("%s/sbx/seccomp/%s.bpf", xdg, hex)
-                            : xasprintf ("%s/.cache/sbx/seccomp/%s.bpf", home, hex);
-}
-
-static int
-cache_read (const char *path, struct sock_fprog *out)
-{
-  cleanup_free char *text = NULL;
-  sbx_error_t err = NULL;
-  size_t len = 0;
-
-  if (sbx_read_file (path, &text, &len, &err) < 0)
-    {
-      sbx_error_release (&err);
-      return -1;
-    }
-  if (len == 0 || len % sizeof (struct sock_filter) != 0 || len > 65536)
-    return -1;
-  out->filter = xmalloc0 (len);
-  memcpy (out->filter, text, len);
-  out->len = len / sizeof (struct sock_filter);
-  return 0;
-}
-
-static void
-cache_write (const char *path, const struct sock_fprog *prog)
-{
-  cleanup_free char *dir = xstrdup (path);
-  cleanup_free char *tmp = xasprintf ("%s.%d", path, (int)getpid ());
-  cleanup_close int fd = -1;
-  sbx_error_t err = NULL;
-  size_t len = prog->len * sizeof (struct sock_filter);
-
-  *strrchr (dir, '/') = '\0';
-  if (sbx_state_mkdirs (dir, 0700, &err) < 0)
-    {
-      sbx_error_release (&err);
-      return;
-    }
-  fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return;
-  if (sbx_write_all (fd, prog->filter, len) < 0 || fsync (fd) < 0 || rename (tmp, path) < 0)
-    unlink (tmp);
+  return ok;
 }
 
 int
@@ -458,15 +408,16 @@ sbx_seccomp_compile (const struct sbx_seccomp *sc, uint64_t caps_keep, struct sb
   out->enabled = true;
   out->log = sc->log;
   {
-    cleanup_free char *cached = cache_path (&p, sc->log);
-    if (cached && cache_read (cached, &out->main) == 0)
+    unsigned char key[SBX_SECCOMP_KEY_LEN];
+    bool keyed = cache_key (&p, sc->log, key);
+    if (keyed && sbx_seccomp_cache_load (key, &out->main) == 0)
       {
         free (p.v);
         return 0;
       }
     ret = compile_main (&p, sc->log, &out->main, err);
-    if (ret == 0 && cached)
-      cache_write (cached, &out->main);
+    if (ret == 0 && keyed)
+      sbx_seccomp_cache_store (key, &out->main);
   }
   free (p.v);
   if (ret < 0)

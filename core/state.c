@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "trust.h"
 #include "util.h"
 
 int
@@ -39,61 +40,50 @@ sbx_name_check (const char *name, sbx_error_t *err)
 char *
 sbx_state_data_dir (void)
 {
-  const char *xdg = getenv ("XDG_DATA_HOME");
-  const char *home = getenv ("HOME");
-  if (xdg && xdg[0] == '/')
-    return xasprintf ("%s/sbx", xdg);
-  return xasprintf ("%s/.local/share/sbx", home && home[0] == '/' ? home : "/tmp");
+  char *dir = sbx_own_dir (SBX_OWN_DATA);
+  return dir ? dir : xstrdup ("/nonexistent/sbx");
 }
 
-static int
-mkdir_p (const char *path, mode_t mode, sbx_error_t *err)
+/* The file `lower` of a state directory, opened as trust.h says.  */
+static char *
+read_lower (int dirfd)
 {
-  cleanup_free char *copy = xstrdup (path);
-  for (char *p = copy + 1; *p; p++)
-    if (*p == '/')
-      {
-        *p = '\0';
-        if (mkdir (copy, 0755) < 0 && errno != EEXIST)
-          return sbx_error_make (err, errno, "mkdir `%s`", copy);
-        *p = '/';
-      }
-  if (mkdir (copy, mode) < 0 && errno != EEXIST)
-    return sbx_error_make (err, errno, "mkdir `%s`", copy);
-  return 0;
-}
+  sbx_error_t err = NULL;
+  cleanup_close int fd = sbx_trust_openat (dirfd, "lower", O_RDONLY, 0, &err);
+  char buf[4096];
+  ssize_t n;
 
-int
-sbx_state_mkdirs (const char *path, mode_t mode, sbx_error_t *err)
-{
-  return mkdir_p (path, mode, err);
+  sbx_error_release (&err);
+  if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
+    return NULL;
+  buf[n] = '\0';
+  buf[strcspn (buf, "\n")] = '\0';
+  return xstrdup (buf);
 }
 
 char *
 sbx_state_lower (const char *dir)
 {
-  cleanup_free char *path = xasprintf ("%s/lower", dir);
-  char *text = NULL;
-  sbx_error_t err = NULL;
-  if (sbx_read_file (path, &text, NULL, &err) < 0)
-    {
-      sbx_error_release (&err);
-      return xstrdup ("/");
-    }
-  text[strcspn (text, "\n")] = '\0';
-  return text;
+  cleanup_close int fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  char *text = fd >= 0 ? read_lower (fd) : NULL;
+  return text ? text : xstrdup ("/");
 }
 
 static int
-remember_lower (const char *dir, const char *name, const char *lower, sbx_error_t *err)
+remember_lower (int dirfd, const char *name, const char *lower, sbx_error_t *err)
 {
-  cleanup_free char *path = xasprintf ("%s/lower", dir);
   cleanup_free char *was = NULL;
   cleanup_close int fd = -1;
+  struct stat st;
 
-  if (access (path, F_OK) == 0)
+  if (fstatat (dirfd, "lower", &st, AT_SYMLINK_NOFOLLOW) == 0)
     {
-      was = sbx_state_lower (dir);
+      was = read_lower (dirfd);
+      if (was == NULL)
+        return sbx_error_make (err, 0,
+                               "sandbox `%s`: its record of what it was made over (`lower`) "
+                               "is damaged; remove the sandbox with `sbx rm %s`",
+                               name, name);
       if (strcmp (was, lower) != 0)
         return sbx_error_make (err, 0,
                                "sandbox `%s` was made over %s, not %s; its writes only make "
@@ -101,9 +91,27 @@ remember_lower (const char *dir, const char *name, const char *lower, sbx_error_
                                name, was, lower, name);
       return 0;
     }
-  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 || sbx_write_all (fd, lower, strlen (lower)) < 0 || sbx_write_all (fd, "\n", 1) < 0)
-    return sbx_error_make (err, errno, "write `%s`", path);
+  fd = sbx_trust_openat (dirfd, "lower", O_WRONLY | O_CREAT | O_EXCL, 0600, err);
+  if (fd < 0)
+    return -1;
+  if (sbx_write_all (fd, lower, strlen (lower)) < 0 || sbx_write_all (fd, "\n", 1) < 0)
+    return sbx_error_make (err, errno, "write `lower` of sandbox `%s`", name);
+  return 0;
+}
+
+/* A layer directory of the state: made if missing, never a symlink (the
+   daemon would write wherever it points).  Its owner and mode are the
+   program's business: `chmod 777 /` inside changes them.  */
+static int
+layer_dir (int dirfd, const char *name, mode_t mode, sbx_error_t *err)
+{
+  cleanup_close int fd = -1;
+
+  if (mkdirat (dirfd, name, mode) < 0 && errno != EEXIST)
+    return sbx_error_make (err, errno, "mkdir `%s`", name);
+  fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return sbx_error_make (err, errno, "open `%s` (a directory, not a symlink)", name);
   return 0;
 }
 
@@ -111,26 +119,33 @@ int
 sbx_state_open (const char *name, const char *lower, struct sbx_state *st, sbx_error_t *err)
 {
   cleanup_free char *data = sbx_state_data_dir ();
-  cleanup_free char *lock = NULL;
+  cleanup_free char *entry = NULL;
+  cleanup_close int parent = -1;
 
   memset (st, 0, sizeof *st);
   st->dirfd = st->lock = -1;
   if (name)
-    st->dir = xasprintf ("%s/sandboxes/%s", data, name);
+    entry = xstrdup (name);
   else
     {
       uint64_t r = 0;
       if (getrandom (&r, sizeof r, 0) != sizeof r)
         r = (uint64_t)getpid () << 20 ^ (uint64_t)time (NULL);
-      st->dir = xasprintf ("%s/run/%d-%016llx", data, (int)getpid (), (unsigned long long)r);
+      entry = xasprintf ("%d-%016llx", (int)getpid (), (unsigned long long)r);
       st->ephemeral = true;
     }
-  if (mkdir_p (st->dir, 0700, err) < 0)
-    return -1;
-  lock = xasprintf ("%s/lock", st->dir);
-  st->lock = open (lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  st->dir = xasprintf ("%s/%s/%s", data, name ? "sandboxes" : "run", entry);
+  parent = sbx_own_open (SBX_OWN_DATA, name ? "sandboxes" : "run", true, err);
+  if (parent < 0)
+    goto damaged;
+  if (mkdirat (parent, entry, 0700) < 0 && errno != EEXIST)
+    return sbx_error_make (err, errno, "mkdir `%s`", st->dir);
+  st->dirfd = sbx_trust_openat (parent, entry, O_RDONLY | O_DIRECTORY, 0, err);
+  if (st->dirfd < 0)
+    goto damaged;
+  st->lock = sbx_trust_openat (st->dirfd, "lock", O_RDWR | O_CREAT, 0600, err);
   if (st->lock < 0)
-    return sbx_error_make (err, errno, "open `%s`", lock);
+    goto damaged;
   if (flock (st->lock, LOCK_EX | LOCK_NB) < 0)
     {
       if (errno == EWOULDBLOCK)
@@ -138,18 +153,20 @@ sbx_state_open (const char *name, const char *lower, struct sbx_state *st, sbx_e
                                "sandbox `%s` is already running; a named sandbox runs once at a "
                                "time (stop the other run first)",
                                name ? name : st->dir);
-      return sbx_error_make (err, errno, "lock `%s`", lock);
+      return sbx_error_make (err, errno, "lock `%s/lock`", st->dir);
     }
-  if (name && remember_lower (st->dir, name, lower ? lower : "/", err) < 0)
+  if (name && remember_lower (st->dirfd, name, lower ? lower : "/", err) < 0)
     return -1;
   st->upper = xasprintf ("%s/upper", st->dir);
   st->work = xasprintf ("%s/work", st->dir);
-  if (mkdir_p (st->upper, 0755, err) < 0 || mkdir_p (st->work, 0700, err) < 0)
-    return -1;
-  st->dirfd = open (st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (st->dirfd < 0)
-    return sbx_error_make (err, errno, "open `%s`", st->dir);
+  if (layer_dir (st->dirfd, "upper", 0755, err) < 0 || layer_dir (st->dirfd, "work", 0700, err) < 0)
+    goto damaged;
   return 0;
+
+damaged:
+  /* Nothing of a named sandbox is deleted here: the user decides.  */
+  return sbx_error_prefix (err, "the state of %s `%s` in %s is not as sbx made it",
+                           name ? "sandbox" : "this run", name ? name : entry, data);
 }
 
 void
@@ -186,11 +203,13 @@ sbx_state_named (const char *name, char **dir, bool *running, sbx_error_t *err)
   if (sbx_name_check (name, err) < 0)
     return -1;
   *dir = xasprintf ("%s/sandboxes/%s", data, name);
-  if (stat (*dir, &st) < 0)
+  if (lstat (*dir, &st) < 0)
     return sbx_error_make (err, errno == ENOENT ? 0 : errno,
                            "no sandbox named `%s` (nothing at %s)", name, *dir);
+  if (!S_ISDIR (st.st_mode))
+    return sbx_error_make (err, 0, "sandbox `%s`: %s is not a directory", name, *dir);
   lock = xasprintf ("%s/lock", *dir);
-  fd = open (lock, O_RDWR | O_CLOEXEC);
+  fd = open (lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   *running = fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
   return 0;
 }
@@ -236,7 +255,7 @@ void
 sbx_state_clean_stale (const char *data_dir)
 {
   cleanup_free char *run = xasprintf ("%s/run", data_dir);
-  cleanup_close int runfd = open (run, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int runfd = open (run, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   DIR *d;
   struct dirent *de;
 

@@ -36,8 +36,6 @@ struct sbx_state
    sandbox remembers it, and refuses to run over another.  */
 int sbx_state_open (const char *name, const char *lower, struct sbx_state *st, sbx_error_t *err);
 
-/* mkdir -p, the last component with `mode`.  */
-int sbx_state_mkdirs (const char *path, mode_t mode, sbx_error_t *err);
 
 /* What a named sandbox's upper layer goes over (sandboxes/NAME/lower).  */
 char *sbx_state_lower (const char *dir);

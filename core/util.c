@@ -271,3 +271,20 @@ sbx_read_message (int fd, char *out, size_t size)
     if (*c == '\n')
       *c = ' ';
 }
+
+int
+sbx_mkdir_p (const char *path, mode_t mode, sbx_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (path);
+  for (char *p = copy + 1; *p; p++)
+    if (*p == '/')
+      {
+        *p = '\0';
+        if (mkdir (copy, 0755) < 0 && errno != EEXIST)
+          return sbx_error_make (err, errno, "mkdir `%s`", copy);
+        *p = '/';
+      }
+  if (mkdir (copy, mode) < 0 && errno != EEXIST)
+    return sbx_error_make (err, errno, "mkdir `%s`", copy);
+  return 0;
+}

@@ -63,6 +63,9 @@ char *sbx_find_in_path (const char *name, const char *path);
    sometimes run with a short PATH.  NULL if none.  */
 char *sbx_find_program (const char *name);
 
+/* mkdir -p: the last component with `mode`, the others 0755.  */
+int sbx_mkdir_p (const char *path, mode_t mode, sbx_error_t *err);
+
 /* What a helper process said on `fd` until EOF (at most size - 1 bytes),
    as one line: trailing blanks dropped, newlines folded into spaces.  */
 void sbx_read_message (int fd, char *out, size_t size);

@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../core/settings.h"
+#include "../core/trust.h"
 #include "../core/util.h"
 #include "config.h"
 
@@ -66,11 +68,8 @@ sbx_profile_find (const char *name, sbx_error_t *err)
     searched = xstrdup (env);
   else
     {
-      const char *xdg = getenv ("XDG_CONFIG_HOME");
-      const char *home = getenv ("HOME");
-      cleanup_free char *user = xdg && *xdg == '/' ? xasprintf ("%s/sbx/profiles", xdg)
-                                : home             ? xasprintf ("%s/.config/sbx/profiles", home)
-                                                   : NULL;
+      cleanup_free char *own = sbx_own_dir (SBX_OWN_CONFIG);
+      cleanup_free char *user = own ? xasprintf ("%s/profiles", own) : NULL;
       searched = xasprintf ("%s%s%s:%s", user ? user : "", user ? ":" : "", SBX_SYSCONF_PROFILES,
                             SBX_DATA_PROFILES);
     }
@@ -166,6 +165,29 @@ sbx_profile_parse (const char *text, const char *file, struct sbx_spec *spec, sb
   return parse (text, file, spec, 0, err);
 }
 
+/* A profile decides what a sandbox may do: one that another user, or
+   anybody, may rewrite is refused, as ssh refuses such a config.  The
+   user's own profile directory is hidden in every sandbox (trust.h).  */
+static int
+check_owner (const char *path, sbx_error_t *err)
+{
+  struct stat st;
+
+  if (stat (path, &st) < 0)
+    return sbx_error_make (err, errno, "profile `%s`", path);
+  if (st.st_uid != geteuid () && st.st_uid != 0)
+    return sbx_error_make (err, 0,
+                           "profile `%s` belongs to uid %u, neither to you nor to root; a "
+                           "profile decides what a sandbox may do: copy it and use your copy",
+                           path, (unsigned)st.st_uid);
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
+    return sbx_error_make (err, 0,
+                           "profile `%s` may be changed by other users (mode %04o); a profile "
+                           "decides what a sandbox may do: chmod go-w %s",
+                           path, (unsigned)(st.st_mode & 07777), path);
+  return 0;
+}
+
 static int
 load (const char *name, struct sbx_spec *spec, int depth, sbx_error_t *err)
 {
@@ -179,7 +201,7 @@ load (const char *name, struct sbx_spec *spec, int depth, sbx_error_t *err)
   path = sbx_profile_find (name, err);
   if (path == NULL)
     return -1;
-  if (sbx_read_file (path, &text, &len, err) < 0)
+  if (check_owner (path, err) < 0 || sbx_read_file (path, &text, &len, err) < 0)
     return -1;
   if (memchr (text, '\0', len) != NULL)
     return sbx_error_make (err, 0, "profile `%s` is not a text file", path);

@@ -6,8 +6,8 @@ scratch
 command -v python3 >/dev/null || skip_all "python3 is needed to build the test image"
 export XDG_DATA_HOME=$SCRATCH/data
 store=$XDG_DATA_HOME/sbx/layers/sha256
-# Remove the store (its files belong to subordinate ids) from a sandbox.
-at_exit "'$SBX' --overlay none --uid 0 --cap-add ALL --bind '$SCRATCH:$SCRATCH' -- rm -rf '$SCRATCH/data' 2>/dev/null"
+# The store's files belong to subordinate ids.
+at_exit "sbx_wipe '$SCRATCH/data'"
 
 python3 "$SBX_TESTS/lib/mkoci.py" "$SCRATCH/img" >/dev/null
 sbx_run --image "oci:$SCRATCH/img:v1"

@@ -152,10 +152,11 @@ done
 
 # --- Orphans are re-parented to sbx-init, which reaps them: twenty
 # children that exit together (one SIGCHLD may stand for many) leave no
-# zombie behind.
+# zombie behind.  They live until killed, so a slow ps still finds each.
 sbx_run -- sh -c '
-pids=$(sh -c "i=0; while [ \$i -lt 20 ]; do sleep 0.5 >/dev/null & echo \$!; i=\$((i + 1)); done")
+pids=$(sh -c "i=0; while [ \$i -lt 20 ]; do sleep 1000 >/dev/null & echo \$!; i=\$((i + 1)); done")
 for p in $pids; do ppid=$(ps -o ppid= -p $p); echo ppid=$((ppid)); done
+kill $pids
 i=0
 while ps -eo comm= | grep -qx sleep && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 echo ps:

@@ -63,6 +63,23 @@ scratch() {
   at_exit "rm -rf '$SCRATCH'"
 }
 
+# The test user's own HOME, whatever a test later exports.
+SBX_TEST_HOME=${SBX_TEST_HOME:-$HOME}
+
+# sbx_wipe DIR: rm -rf DIR, whose files may belong to the user's
+# subordinate ids (upper layers, the layer store), from a sandbox that may
+# remove them; then whatever is left, from here.  That sandbox keeps its
+# state in the user's default directories: sbx hides its own directories
+# in every sandbox, and DIR is often a test's XDG_DATA_HOME.
+sbx_wipe() {
+  [ -e "$1" ] || return 0
+  env -u XDG_DATA_HOME -u XDG_CACHE_HOME -u XDG_CONFIG_HOME HOME="$SBX_TEST_HOME" \
+    timeout 30 "$SBX" -q --overlay none --uid 0 --cap-add ALL --bind "$(dirname "$1"):/wipe" \
+    -- rm -rf "/wipe/$(basename "$1")" </dev/null >/dev/null 2>&1
+  rm -rf "$1" 2>/dev/null
+  return 0
+}
+
 # Processes sbx may have left: its own, its init, its helpers.
 sbx_processes() {
   ps -u "$(id -u)" -o pid=,comm= | awk '$2 ~ /^(sbx|sbx-init|newuidmap|newgidmap|fuse-overlayfs)$/ { print }'

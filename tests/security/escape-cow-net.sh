@@ -38,13 +38,7 @@ tag=esc$$
 # rm cannot delete: remove the state from inside a sandbox, as root of its
 # user namespace (as overlay.sh does).  Registered before scratch so that
 # it runs first.
-wipe_data() {
-  [ -d "$SCRATCH/data" ] || return 0
-  timeout 30 "$SBX" -q --overlay none --uid 0 --cap-add ALL --bind "$SCRATCH:/s" \
-    -- rm -rf /s/data </dev/null >/dev/null 2>&1
-  rm -rf "$SCRATCH/data" 2>/dev/null
-  return 0
-}
+wipe_data() { sbx_wipe "$SCRATCH/data"; }
 at_exit wipe_data
 scratch
 export XDG_DATA_HOME=$SCRATCH/data

@@ -38,12 +38,14 @@ sbx_image_parse_ref (const char *ref, char **dir, char **tag, sbx_error_t *err)
                            "oci:DIR[:TAG]",
                            ref);
   rest = ref + 4;
-  colon = strrchr (rest, ':');
-  /* A tag has no '/': "oci:/a/b:c" is DIR /a/b, TAG c.  */
-  if (colon && strchr (colon, '/') == NULL && colon != rest)
+  /* As containers/image reads it: the path ends at the first colon, and
+     the rest is the reference, which may hold '/' and ':' itself
+     (podman save writes "localhost/debian-min:12").  */
+  colon = strchr (rest, ':');
+  if (colon)
     {
       *dir = strndup (rest, colon - rest);
-      *tag = xstrdup (colon + 1);
+      *tag = colon[1] ? xstrdup (colon + 1) : NULL;
     }
   else
     {
@@ -185,6 +187,30 @@ go_arch (void)
   return u.machine;
 }
 
+/* The references an index holds, for an error: "`a`, `b`", or "no
+   tagged manifest".  */
+static char *
+ref_names (json_object *list)
+{
+  size_t n = list ? json_object_array_length (list) : 0;
+  char *out = NULL;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      json_object *ann = NULL;
+      const char *name;
+      char *next;
+      json_object_object_get_ex (json_object_array_get_idx (list, i), "annotations", &ann);
+      name = str_field (ann, "org.opencontainers.image.ref.name");
+      if (name == NULL)
+        continue;
+      next = xasprintf ("%s%s`%s`", out ? out : "", out ? ", " : "", name);
+      free (out);
+      out = next;
+    }
+  return out ? out : xstrdup ("no tagged manifest");
+}
+
 /* Pick the manifest descriptor of `tag` in an index (or an image index
    inside it, by platform).  Returns a new reference.  */
 static json_object *
@@ -212,12 +238,22 @@ pick_manifest (const char *dir, json_object *index, const char *tag, int depth, 
     }
   if (found == NULL && depth == 0 && tag == NULL && n == 1)
     found = json_object_array_get_idx (list, 0);
+  if (found == NULL && depth > 0)
+    {
+      sbx_error_make (err, 0, "image `%s`: no manifest for this architecture (%s)", dir, go_arch ());
+      return NULL;
+    }
   if (found == NULL)
     {
-      sbx_error_make (err, 0, "image `%s`: %s", dir,
-                      depth > 0 ? "no manifest for this architecture"
-                      : tag     ? "no manifest with that tag (org.opencontainers.image.ref.name)"
-                                : "several manifests: give a tag, oci:DIR:TAG");
+      cleanup_free char *names = ref_names (list);
+      if (tag)
+        sbx_error_make (err, 0,
+                        "image `%s`: no manifest with that tag `%s` "
+                        "(org.opencontainers.image.ref.name); the image holds %s",
+                        dir, tag, names);
+      else
+        sbx_error_make (err, 0, "image `%s`: several manifests: give one, oci:%s:REF; it holds %s",
+                        dir, dir, names);
       return NULL;
     }
   if (str_field (found, "mediaType") && strcmp (str_field (found, "mediaType"), MEDIA_INDEX) == 0)

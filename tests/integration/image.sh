@@ -55,7 +55,17 @@ rm -rf "$SCRATCH/u$$"
 python3 "$SBX_TESTS/lib/mkoci.py" "$SCRATCH/u$$" --user nobody-here >/dev/null
 fails_cleanly "an image User that the image does not know" 125 "no user \`nobody-here\` in the image's /etc/passwd" --image "oci:$SCRATCH/u$$:v1" -- true
 
-fails_cleanly "an unknown tag" 125 "no manifest with that tag" --image "oci:$SCRATCH/img:nope" -- true
+fails_cleanly "an unknown tag" 125 "no manifest with that tag \`nope\`.*the image holds \`v1\`" --image "oci:$SCRATCH/img:nope" -- true
+# The reference names podman save and skopeo write hold '/' and ':': the
+# directory ends at the first colon, as containers/image reads it.
+python3 "$SBX_TESTS/lib/mkoci.py" "$SCRATCH/pod" --tag localhost/debian-min:12 >/dev/null
+sbx_run --image "oci:$SCRATCH/pod:localhost/debian-min:12" -- cat /etc/motd
+is "$RC:$OUT" "0:layer2" "--image oci:DIR:localhost/debian-min:12 (a reference with '/' and ':')"
+sbx_run --image "oci:$SCRATCH/pod" -- cat /etc/motd
+is "$RC:$OUT" "0:layer2" "--image oci:DIR: an index with one manifest needs no reference"
+fails_cleanly "a reference the image does not hold lists those it does" 125 \
+  "no manifest with that tag \`debian-min:12\`.*the image holds \`localhost/debian-min:12\`" \
+  --image "oci:$SCRATCH/pod:debian-min:12" -- true
 fails_cleanly "not an OCI layout" 125 "index.json.*No such file" --image "oci:$SCRATCH/nothing" -- true
 fails_cleanly "not oci:" 125 "only OCI image layouts are supported" --image "docker://alpine" -- true
 

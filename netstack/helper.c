@@ -524,11 +524,14 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
   sigaddset (&mask, SIGINT);
   sigprocmask (SIG_SETMASK, &mask, NULL);
   /* Die with sbx; and hear its SIGTERM, without which the helper would
-     run on after the sandbox.  */
+     run on after the sandbox.  Init's answers are read until none is
+     left (sbx_portfwd_reply).  */
   if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     sbx_error_make (&err, errno, "network helper: prctl(PR_SET_PDEATHSIG)");
   else if ((sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
     sbx_error_make (&err, errno, "network helper: signalfd");
+  else if (fcntl (cfg->portsock, F_SETFL, fcntl (cfg->portsock, F_GETFL) | O_NONBLOCK) < 0)
+    sbx_error_make (&err, errno, "network helper: make the socket to init non-blocking");
 
   if (err != NULL || setup_slirp (&h, &err) < 0 || sbx_net_lockdown (&err) < 0)
     {
@@ -577,6 +580,8 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
                   }
             }
         }
+      if (draining)
+        sbx_portfwd_drop_connecting (&h.pf);
       if (draining && (h.pf.n_conns == 0 || now_ns () > drain_deadline))
         break;
       if (!draining && (h.fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)))

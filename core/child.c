@@ -319,9 +319,15 @@ run_program (struct sbx_launch *l, int slave, int asksock)
                           spec->process.run_gid);
           fail (l->sock[1], &err);
         }
+      /* The switch cleared the effective set: without it the bounding
+         set below could not be dropped.  */
       data[0].effective = data[0].permitted;
       data[1].effective = data[1].permitted;
-      syscall (SYS_capset, &hdr, data);
+      if (syscall (SYS_capset, &hdr, data) < 0)
+        {
+          sbx_error_make (&err, errno, "restore capabilities after switching to the image's user");
+          fail (l->sock[1], &err);
+        }
     }
   if (spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN))
     {
@@ -415,6 +421,7 @@ sbx_child_run (struct sbx_launch *l)
   pid_t overlay_daemon;
   sigset_t mask;
   int sigfd;
+  int dumpable;
   pid_t program;
 
   close (l->sock[0]);
@@ -494,6 +501,16 @@ sbx_child_run (struct sbx_launch *l)
       sbx_error_make (&err, errno, "socketpair");
       fail (sock, &err);
     }
+  /* Init never exec's: its /proc/1/exe is sbx itself, and its memory is
+     sbx's.  Not dumpable, so the program cannot open /proc/1/exe, /root,
+     /fd, /mem or /environ, nor ptrace it (the CVE-2019-5736 class).  Before
+     the fork: the program never runs beside a dumpable init.  */
+  dumpable = prctl (PR_GET_DUMPABLE, 0, 0, 0, 0);
+  if (dumpable < 0 || prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    {
+      sbx_error_make (&err, errno, "make init not dumpable (prctl(PR_SET_DUMPABLE))");
+      fail (sock, &err);
+    }
   program = fork ();
   if (program < 0)
     {
@@ -502,6 +519,14 @@ sbx_child_run (struct sbx_launch *l)
     }
   if (program == 0)
     {
+      /* The program is as dumpable as init was until its execve decides:
+         init writes its id maps through /proc/PID (ASK_MAPS), which
+         belongs to the host's root for a process that is not.  */
+      if (dumpable == 1 && prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+        {
+          sbx_error_make (&err, errno, "prctl(PR_SET_DUMPABLE) in the program");
+          fail (sock, &err);
+        }
       close (sigfd);
       close (asksock[0]);
       run_program (l, slave, asksock[1]);

@@ -108,11 +108,8 @@ finish (int status, int layers)
 void
 sbx_init_run (pid_t program, int sigfd, int portsock, int layers, pid_t overlay_daemon)
 {
+  /* Init is not dumpable already (sbx_child_run, before the fork).  */
   prctl (PR_SET_NAME, "sbx-init", 0, 0, 0);
-  /* Init never exec'd: its /proc/1/exe is sbx itself, and its memory is
-     sbx's.  Not dumpable, so the program cannot open /proc/1/exe, /root,
-     /fd, /mem or /environ, nor ptrace it (the CVE-2019-5736 class).  */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   for (;;)
     {
       struct signalfd_siginfo si;

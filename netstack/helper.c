@@ -512,22 +512,28 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
   const struct sbx_netspec *net = cfg->net;
   sbx_error_t err = NULL;
   sigset_t mask;
-  int sigfd;
+  int sigfd = -1;
 
   prctl (PR_SET_NAME, "sbx-net", 0, 0, 0);
   /* A peer closing while the other side still sends is an error on that
      connection, not the end of the helper (splice cannot take
      MSG_NOSIGNAL).  */
   signal (SIGPIPE, SIG_IGN);
-  /* Die with sbx.  */
-  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   sigemptyset (&mask);
   sigaddset (&mask, SIGTERM);
   sigaddset (&mask, SIGINT);
   sigprocmask (SIG_SETMASK, &mask, NULL);
-  sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  /* Die with sbx; and hear its SIGTERM, without which the helper would
+     run on after the sandbox.  Init's answers are read until none is
+     left (sbx_portfwd_reply).  */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    sbx_error_make (&err, errno, "network helper: prctl(PR_SET_PDEATHSIG)");
+  else if ((sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+    sbx_error_make (&err, errno, "network helper: signalfd");
+  else if (fcntl (cfg->portsock, F_SETFL, fcntl (cfg->portsock, F_GETFL) | O_NONBLOCK) < 0)
+    sbx_error_make (&err, errno, "network helper: make the socket to init non-blocking");
 
-  if (setup_slirp (&h, &err) < 0 || sbx_net_lockdown (&err) < 0)
+  if (err != NULL || setup_slirp (&h, &err) < 0 || sbx_net_lockdown (&err) < 0)
     {
       report (cfg->status, err->msg);
       _exit (SBX_EXIT_FAILURE);
@@ -574,6 +580,8 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
                   }
             }
         }
+      if (draining)
+        sbx_portfwd_drop_connecting (&h.pf);
       if (draining && (h.pf.n_conns == 0 || now_ns () > drain_deadline))
         break;
       if (!draining && (h.fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)))

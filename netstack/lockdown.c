@@ -184,7 +184,8 @@ sbx_net_lockdown (sbx_error_t *err)
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return sbx_error_make (err, errno, "network helper: no_new_privs");
   /* Not dumpable: nothing of the user's can ptrace or read it.  */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return sbx_error_make (err, errno, "network helper: prctl(PR_SET_DUMPABLE)");
   /* No RLIMIT_FSIZE: stderr may be a file (--net-log), and Landlock
      already keeps the helper from making any.  */
   if (setrlimit (RLIMIT_NOFILE, &fds) < 0 || setrlimit (RLIMIT_DATA, &data) < 0

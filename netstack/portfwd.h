@@ -1,9 +1,10 @@
 /* sbx netstack: the TCP fast path of published ports.  The helper, in the
    host's network namespace, accepts a connection on the host and asks
-   the sandbox's init (over a socket pair) for a socket connected to the
-   port inside the sandbox's namespace; init passes it back, and the
-   helper splices the two with splice(2) through pipes, never copying
-   through user space or libslirp.  */
+   the sandbox's init (over a socket pair) for a socket connecting to the
+   port inside the sandbox's namespace; init starts a non-blocking connect
+   and passes the socket back at once, and the helper waits for the
+   connect to end, then splices the two with splice(2) through pipes,
+   never copying through user space or libslirp.  */
 #ifndef SBX_NET_PORTFWD_H
 #define SBX_NET_PORTFWD_H
 
@@ -20,10 +21,12 @@ struct sbx_portfwd_request
 
 struct sbx_portfwd_reply
 {
-  int32_t err; /* 0, or the errno of the connect inside */
+  int32_t err; /* 0 with the socket (its connect may be in progress), or the
+                  errno of the socket or connect inside */
 };
 
-/* Init's side: answer one request read from `sock`.  */
+/* Init's side: answer one request read from `sock`, never blocking on
+   the program: the socket it passes back may still be connecting.  */
 void sbx_portfwd_serve (int sock);
 
 /* The helper's side.  */
@@ -51,6 +54,10 @@ size_t sbx_portfwd_fill (struct sbx_portfwd *pf, struct pollfd *fds, size_t room
 /* Move data for every connection whose fds are ready, close finished
    ones.  `fds` is what sbx_portfwd_fill filled.  */
 void sbx_portfwd_pump (struct sbx_portfwd *pf, const struct pollfd *fds, size_t n);
+/* The sandbox ended: reset the host connections whose connect inside
+   never completed (a program that never accepted); they have nothing to
+   drain.  */
+void sbx_portfwd_drop_connecting (struct sbx_portfwd *pf);
 void sbx_portfwd_free (struct sbx_portfwd *pf);
 
 #endif

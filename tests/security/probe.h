@@ -171,5 +171,7 @@ int cmd_upper (int argc, char **argv);
 int cmd_ids (int argc, char **argv);
 int cmd_net (int argc, char **argv);
 int cmd_net_helper (int argc, char **argv);
+int cmd_listen_noaccept (int argc, char **argv);
+int cmd_connect_flood (int argc, char **argv);
 
 #endif

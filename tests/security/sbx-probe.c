@@ -29,7 +29,9 @@
  * surfaces (kernel), probe-priv.c privilege (priv, setuid-exec),
  * probe-secrets.c the user's secrets (secrets, listen-unix,
  * connect-unix), probe-cow.c the copy-on-write root (cow, upper, ids),
- * probe-net.c the network (net, net-helper).  To add a probe: a row
+ * probe-net.c the network (net, net-helper), probe-init.c a program
+ * that never accepts on a published port (listen-noaccept, connect-flood).
+ * To add a probe: a row
  * in one of the tables, or a check function and a row in `subcommands`
  * below.  x86_64 is the architecture this knows; x32 and int80 skip
  * elsewhere.  */
@@ -465,6 +467,15 @@ static const struct subcommand
     "PID [CHECK...]\n"
     "      (run on the host) the sbx-net helper PID: no_new_privs, seccomp, not dumpable,\n"
     "      no capabilities, its fd, data, core and process limits" },
+  { "listen-noaccept", cmd_listen_noaccept,
+    "PORT\n"
+    "      (a helper) listen on 127.0.0.1:PORT with a backlog of one and never accept;\n"
+    "      print 'backlog full' once it overflows, and make an orphan for init to reap\n"
+    "      every 10 ms ('orphans N') until killed" },
+  { "connect-flood", cmd_connect_flood,
+    "PORT N\n"
+    "      (a helper, run on the host) start N non-blocking connects to 127.0.0.1:PORT,\n"
+    "      print 'opened N' and hold them until killed" },
 };
 
 static int

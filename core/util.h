@@ -55,14 +55,6 @@ ssize_t sbx_recv_with_fd (int sock, void *buf, size_t len, int *fd);
    counts).  Returns false on anything else.  */
 bool sbx_parse_uint (const char *s, unsigned long max, unsigned long *out);
 
-/* Find an executable named `name` on a PATH string; NULL if none.  */
-char *sbx_find_in_path (const char *name, const char *path);
-
-/* A program sbx runs (newuidmap, fuse-overlayfs): the user's PATH first,
-   like any command, then the standard places, since desktop sessions
-   sometimes run with a short PATH.  NULL if none.  */
-char *sbx_find_program (const char *name);
-
 /* What a helper process said on `fd` until EOF (at most size - 1 bytes),
    as one line: trailing blanks dropped, newlines folded into spaces.  */
 void sbx_read_message (int fd, char *out, size_t size);

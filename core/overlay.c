@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "helpers.h"
 #include "mountapi.h"
 #include "path.h"
 
@@ -63,7 +64,15 @@ sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
   if (rt->kind != SBX_OVERLAY_KERNEL)
     {
       cleanup_close int fuse = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
-      rt->fuse_bin = sbx_find_program ("fuse-overlayfs");
+      cleanup_free char *ignored = NULL;
+      rt->fuse_bin = sbx_helper_find ("fuse-overlayfs", &ignored);
+      if (rt->fuse_bin == NULL && rt->kind == SBX_OVERLAY_FUSE && ignored)
+        return sbx_error_make (err, 0,
+                               "fuse-overlayfs is not installed: the only one is %s, through a "
+                               "relative PATH entry, which sbx never uses (it would run a file "
+                               "of the current directory outside any sandbox); install it "
+                               "(apt-get install fuse-overlayfs) or use --overlay kernel",
+                               ignored);
       if (rt->fuse_bin == NULL && rt->kind == SBX_OVERLAY_FUSE)
         return sbx_error_make (err, 0,
                                "fuse-overlayfs is not installed; install it "

@@ -22,7 +22,7 @@ struct sbx_rootfs_rt
   char *const *image_layers;  /* --image: the layers, bottom first */
   size_t n_image_layers;
   struct sbx_state state; /* upper/work; unused with none */
-  char *fuse_bin;         /* fuse-overlayfs, found on PATH */
+  char *fuse_bin;         /* fuse-overlayfs, found on PATH (absolute entries) */
   char *data_dir;         /* for the clean-up of stale ephemeral state */
   uid_t uid;              /* the program's ids inside, for ownership */
   gid_t gid;

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "log.h"
 #include "util.h"
 
@@ -26,6 +27,7 @@ plan_one (const char *file, const char *helper, const char *name, unsigned long 
   struct sbx_idranges ranges;
 
   m->file = file;
+  m->prog.fd = -1;
   if (sbx_subid_lookup (file, name, host_id, &ranges, err) < 0)
     return -1;
   m->helper = ranges.n > 0;
@@ -33,12 +35,17 @@ plan_one (const char *file, const char *helper, const char *name, unsigned long 
   sbx_idranges_free (&ranges);
   if (!m->helper)
     return 0;
-  m->helper_path = sbx_find_program (helper);
-  if (m->helper_path == NULL)
+  /* newuidmap runs with root's rights before the sandbox exists: only
+     the system's own file will do, never one on PATH, where an empty or
+     relative entry would pick a file of the current directory.  */
+  if (sbx_helper_open_privileged (helper, "uidmap", &m->prog, err) < 0)
+    return -1;
+  if (m->prog.fd < 0)
     return sbx_error_make (err, 0,
-                           "%s has a range for you but `%s` is not installed; install the "
-                           "uidmap package (apt-get install uidmap)",
-                           file, helper);
+                           "%s has a range for you but no `%s` is installed in %s (sbx runs it "
+                           "only from there, never from PATH); install the uidmap package "
+                           "(apt-get install uidmap)",
+                           file, helper, sbx_helper_privileged_dirs ());
   return 0;
 }
 
@@ -65,15 +72,20 @@ sbx_userns_plan (const struct sbx_user *user, const struct sbx_ids *ids,
 void
 sbx_userns_plan_free (struct sbx_userns_plan *plan)
 {
-  free (plan->uid.helper_path);
-  free (plan->gid.helper_path);
+  /* A plan that was never made is all zeros: fd 0 is not ours.  */
+  if (plan->uid.helper)
+    sbx_helper_file_close (&plan->uid.prog);
+  if (plan->gid.helper)
+    sbx_helper_file_close (&plan->gid.prog);
   memset (plan, 0, sizeof *plan);
 }
 
-/* Start `helper PID inside outside count ...` with its stderr on a pipe.  */
+/* Start `helper PID inside outside count ...` with its stderr on a pipe.
+   It runs from the open file that was judged (execveat), not from its
+   path again, so no file put there since can run in its place.  */
 static pid_t
-spawn_helper (const char *helper, pid_t pid, const struct sbx_idmap *map, int *errfd,
-              sbx_error_t *err)
+spawn_helper (const struct sbx_helper_file *helper, pid_t pid, const struct sbx_idmap *map,
+              int *errfd, sbx_error_t *err)
 {
   char *argv[3 + 3 * SBX_IDMAP_MAX + 1];
   char nums[3 * SBX_IDMAP_MAX + 1][24];
@@ -82,7 +94,7 @@ spawn_helper (const char *helper, pid_t pid, const struct sbx_idmap *map, int *e
   size_t a = 0, k = 0;
   pid_t child;
 
-  argv[a++] = (char *)helper;
+  argv[a++] = helper->path;
   snprintf (nums[k], sizeof nums[k], "%d", (int)pid);
   argv[a++] = nums[k++];
   for (size_t i = 0; i < map->n; i++)
@@ -103,7 +115,7 @@ spawn_helper (const char *helper, pid_t pid, const struct sbx_idmap *map, int *e
     {
       close (pipefd[0]);
       close (pipefd[1]);
-      return sbx_error_make (err, errno, "fork %s", helper);
+      return sbx_error_make (err, errno, "fork %s", helper->path);
     }
   if (child == 0)
     {
@@ -112,7 +124,10 @@ spawn_helper (const char *helper, pid_t pid, const struct sbx_idmap *map, int *e
       sigprocmask (SIG_SETMASK, &all, NULL);
       dup2 (pipefd[1], STDERR_FILENO);
       dup2 (pipefd[1], STDOUT_FILENO);
-      execve (helper, argv, envp);
+      /* The fd stays close-on-exec: a #! script would then fail, but
+         the kernel never runs one with privileges anyway.  (Before Linux
+         6.14 the helper's comm shows as the fd's number.)  */
+      syscall (SYS_execveat, helper->fd, "", argv, envp, AT_EMPTY_PATH);
       dprintf (STDERR_FILENO, "exec: %s", strerror (errno));
       _exit (127);
     }
@@ -164,10 +179,10 @@ sbx_userns_write_maps (pid_t pid, const struct sbx_userns_plan *plan, const stru
   /* Both helpers run at once: each is a fork+exec of a setuid binary,
      the largest part of sbx's start-up cost.  */
   if (plan->uid.helper
-      && (upid = spawn_helper (plan->uid.helper_path, pid, &plan->uid.map, &ufd, err)) < 0)
+      && (upid = spawn_helper (&plan->uid.prog, pid, &plan->uid.map, &ufd, err)) < 0)
     return -1;
   if (plan->gid.helper
-      && (gpid = spawn_helper (plan->gid.helper_path, pid, &plan->gid.map, &gfd, err)) < 0)
+      && (gpid = spawn_helper (&plan->gid.prog, pid, &plan->gid.map, &gfd, err)) < 0)
     ret = -1;
 
   if (ret == 0 && !plan->gid.helper)

@@ -8,15 +8,16 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "helpers.h"
 #include "idmap.h"
 #include "spec.h"
 
 struct sbx_userns_map
 {
   struct sbx_idmap map;
-  bool helper; /* through newuidmap/newgidmap */
-  char *helper_path;
-  const char *file; /* /etc/subuid or /etc/subgid */
+  bool helper;                 /* through newuidmap/newgidmap */
+  struct sbx_helper_file prog; /* when helper: the system's newuidmap/newgidmap */
+  const char *file;            /* /etc/subuid or /etc/subgid */
 };
 
 struct sbx_userns_plan

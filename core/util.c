@@ -221,35 +221,6 @@ sbx_parse_uint (const char *s, unsigned long max, unsigned long *out)
   return true;
 }
 
-char *
-sbx_find_in_path (const char *name, const char *path)
-{
-  const char *p = path;
-
-  if (strchr (name, '/'))
-    return access (name, X_OK) == 0 ? xstrdup (name) : NULL;
-  while (p && *p)
-    {
-      const char *colon = strchrnul (p, ':');
-      size_t n = colon - p;
-      char *cand = n ? xasprintf ("%.*s/%s", (int)n, p, name) : xasprintf ("./%s", name);
-      struct stat st;
-      if (stat (cand, &st) == 0 && S_ISREG (st.st_mode) && access (cand, X_OK) == 0)
-        return cand;
-      free (cand);
-      p = *colon ? colon + 1 : colon;
-    }
-  return NULL;
-}
-
-char *
-sbx_find_program (const char *name)
-{
-  const char *path = getenv ("PATH");
-  char *p = sbx_find_in_path (name, path ? path : "");
-  return p ? p : sbx_find_in_path (name, "/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin");
-}
-
 void
 sbx_read_message (int fd, char *out, size_t size)
 {

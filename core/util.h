@@ -55,14 +55,6 @@ ssize_t sbx_recv_with_fd (int sock, void *buf, size_t len, int *fd);
    counts).  Returns false on anything else.  */
 bool sbx_parse_uint (const char *s, unsigned long max, unsigned long *out);
 
-/* Find an executable named `name` on a PATH string; NULL if none.  */
-char *sbx_find_in_path (const char *name, const char *path);
-
-/* A program sbx runs (newuidmap, fuse-overlayfs): the user's PATH first,
-   like any command, then the standard places, since desktop sessions
-   sometimes run with a short PATH.  NULL if none.  */
-char *sbx_find_program (const char *name);
-
 /* mkdir -p: the last component with `mode`, the others 0755.  */
 int sbx_mkdir_p (const char *path, mode_t mode, sbx_error_t *err);
 

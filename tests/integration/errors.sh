@@ -59,15 +59,35 @@ exec \"\$0\" \"\$@\"" "$SBX" "$@" 2>"$SCRATCH/err" </dev/null)
   is "$(printf '%s\n' "$ERR" | grep -c 'note: no range for root in /etc/subuid')" 1 "... saying so once on stderr"
 
   printf 'root:100000:65536\n' >"$SCRATCH/subuid-root"
-  in_fake_host "mount --bind $SCRATCH/subuid-root /etc/subuid && mount --bind $SCRATCH/subuid-root /etc/subgid" -- true
-  # newuidmap is setuid root, but root of the host is not mapped in this
-  # namespace, so it runs unprivileged and the kernel refuses its write.
-  is "$RC" 125 "newuidmap refusing: exit 125"
-  like "$ERR" "^sbx: new[ug]idmap refused the id mapping .*check that /etc/sub[ug]id gives root a range" "... naming the helper and /etc/subuid"
+  subid_root="mount --bind $SCRATCH/subuid-root /etc/subuid && mount --bind $SCRATCH/subuid-root /etc/subgid"
+  uidmap_bin=$(command -v newuidmap)
+  gidmap_bin=$(command -v newgidmap)
+  # A helper that is trusted, runs, and is refused by the kernel: a copy
+  # of the real one, setuid to this namespace's root (the test user, who
+  # owns the copy), bound where the system's is.  Its write is refused, as
+  # this namespace's root has no range of the host's ids to give.  (The
+  # host's own newuidmap shows as nobody's here, which sbx refuses to run:
+  # the next test.)
+  if cp "$uidmap_bin" "$SCRATCH/newuidmap" 2>/dev/null && cp "$gidmap_bin" "$SCRATCH/newgidmap" \
+    && chmod 4755 "$SCRATCH/newuidmap" "$SCRATCH/newgidmap"; then
+    in_fake_host "$subid_root && mount --bind $SCRATCH/newuidmap $uidmap_bin && mount --bind $SCRATCH/newgidmap $gidmap_bin" -- true
+    is "$RC" 125 "newuidmap refusing: exit 125"
+    like "$ERR" "^sbx: new[ug]idmap refused the id mapping .*check that /etc/sub[ug]id gives root a range" "... naming the helper and /etc/subuid"
+  else
+    skip "newuidmap refusing" "$uidmap_bin cannot be copied by $(id -un) (not readable)"
+    skip "... naming the helper and /etc/subuid" "$uidmap_bin cannot be copied"
+  fi
 
-  in_fake_host "mount --bind $SCRATCH/subuid-root /etc/subuid && mount --bind $SCRATCH/subuid-root /etc/subgid && mount -t tmpfs none /usr/sbin && mount -t tmpfs none /usr/bin && PATH=/usr/bin" -- true
+  # The host's setuid newuidmap seen from a user namespace that does not
+  # map root: its owner shows as 65534 and the kernel would ignore its
+  # setuid bit; sbx says so instead of running it.
+  in_fake_host "$subid_root" -- true
+  is "$RC" 125 "newuidmap owned by an unmapped uid: exit 125"
+  like "$ERR" "^sbx: newuidmap: $uidmap_bin is owned by uid 65534, not root: that is how a user namespace shows an owner it does not map" "... saying what the owner means"
+
+  in_fake_host "$subid_root && mount -t tmpfs none /usr/sbin && mount -t tmpfs none /usr/bin && PATH=/usr/bin" -- true
   is "$RC" 125 "newuidmap missing: exit 125"
-  like "$ERR" "newuidmap. is not installed; install the uidmap package" "... naming the package"
+  like "$ERR" "^sbx: /etc/subuid has a range for you but no .newuidmap. is installed in /usr/bin, /usr/sbin, /bin, /sbin \(sbx runs it only from there, never from PATH\); install the uidmap package" "... naming where sbx looked and the package"
 
   for ns in user mnt; do
     in_fake_host "echo 0 > /proc/sys/user/max_${ns}_namespaces" -- true

@@ -60,7 +60,9 @@ sbx_run() {
 # the home directory is (read-only).
 scratch() {
   SCRATCH=$(mktemp -d "$HOME/sbx-test.XXXXXX")
-  at_exit "rm -rf '$SCRATCH'"
+  # Named sandboxes' layers and layer stores kept there hold files of
+  # subordinate ids: sbx_wipe removes those too.
+  at_exit "sbx_wipe '$SCRATCH'"
 }
 
 # The test user's own HOME, whatever a test later exports.

@@ -21,8 +21,6 @@ export HOME=$SCRATCH/home
 unset XDG_DATA_HOME XDG_CACHE_HOME XDG_CONFIG_HOME
 mkdir -p "$HOME"
 cache=$HOME/.cache/sbx data=$HOME/.local/share/sbx config=$HOME/.config/sbx
-# The layer store and upper layers hold files of subordinate ids.
-at_exit "sbx_wipe '$SCRATCH/home'"
 
 # What later runs read: a cached filter, a named sandbox, an image's
 # layers, a profile.

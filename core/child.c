@@ -83,7 +83,7 @@ setup_filesystem (struct sbx_launch *l, sbx_error_t *err)
                              "install an AppArmor profile that allows `userns` for sbx");
       return -1;
     }
-  if (sbx_mounts_open_sources (&l->mounts, err) < 0)
+  if (sbx_mounts_open_sources (&l->mounts, err) < 0 || sbx_rootfs_pin (&l->rootfs, err) < 0)
     return -1;
   /* What killed sandboxes left behind; we have the capabilities over
      their subordinate ids' files, sbx outside does not.  */

@@ -240,7 +240,8 @@ pick_manifest (const char *dir, json_object *index, const char *tag, int depth, 
     found = json_object_array_get_idx (list, 0);
   if (found == NULL && depth > 0)
     {
-      sbx_error_make (err, 0, "image `%s`: no manifest for this architecture (%s)", dir, go_arch ());
+      sbx_error_make (err, 0, "image `%s`: no manifest for this architecture (%s)", dir,
+                      go_arch ());
       return NULL;
     }
   if (found == NULL)

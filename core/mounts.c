@@ -276,7 +276,7 @@ make_root (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt, bool *re
         {
           cleanup_close int tree = sbx_mnt_clone (AT_FDCWD, rt->lower_dir, true, err);
           if (tree < 0 || sbx_mnt_attach_path (tree, "/tmp/.sbx-root", err) < 0)
-            return sbx_error_prefix (err, "--rootfs %s", rt->lower_dir);
+            return sbx_error_prefix (err, "--rootfs %s", rt->lower_name);
         }
       else
         {

@@ -32,7 +32,7 @@ sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
   memset (rt, 0, sizeof *rt);
   rt->state.dirfd = rt->state.lock = -1;
   rt->kind = spec->overlay;
-  rt->lower_dir = spec->dir;
+  rt->lower_dir = rt->lower_name = spec->dir;
   rt->image_layers = spec->image_layers;
   rt->n_image_layers = spec->n_image_layers;
   rt->uid = ids->uid;
@@ -91,6 +91,44 @@ sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
     return sbx_error_make (err, 0, "overlay paths may not contain `,` or `:` (%s%s%s)",
                            rt->data_dir, spec->dir ? ", " : "", spec->dir ? spec->dir : "");
   return sbx_state_open (spec->name, spec->image ? spec->image : spec->dir, &rt->state, err);
+}
+
+/* A name for `path` that does not depend on what is mounted over it
+   later: /proc/self/fd/N of an O_PATH fd kept open until execve.  */
+static char *
+pin (const char *path, sbx_error_t *err)
+{
+  int fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      sbx_error_make (err, errno, "open `%s`", path);
+      return NULL;
+    }
+  return xasprintf ("/proc/self/fd/%d", fd);
+}
+
+int
+sbx_rootfs_pin (struct sbx_rootfs_rt *rt, sbx_error_t *err)
+{
+  /* The child's own copies of the names are replaced; the parent's stay.  */
+  if (rt->lower_dir && (rt->lower_dir = pin (rt->lower_dir, err)) == NULL)
+    return sbx_error_prefix (err, "--rootfs");
+  if (rt->n_image_layers > 0)
+    {
+      char **layers = xmalloc0 ((rt->n_image_layers + 1) * sizeof *layers);
+      for (size_t i = 0; i < rt->n_image_layers; i++)
+        if ((layers[i] = pin (rt->image_layers[i], err)) == NULL)
+          return sbx_error_prefix (err, "the image's layer");
+      rt->image_layers = layers;
+    }
+  if (rt->state.dir)
+    {
+      if ((rt->state.dir = pin (rt->state.dir, err)) == NULL)
+        return sbx_error_prefix (err, "the sandbox's state");
+      rt->state.upper = xasprintf ("%s/upper", rt->state.dir);
+      rt->state.work = xasprintf ("%s/work", rt->state.dir);
+    }
+  return 0;
 }
 
 void
@@ -210,6 +248,24 @@ make_daemon_root (const char *root, const char *lower, char *const *layers, size
   return 0;
 }
 
+/* Whether the owner of `dir` is one the sandbox's user namespace does not
+   map (it shows as the overflow uid): a --rootfs tree that debootstrap
+   run as root left, say.  Nothing in such a tree could be changed inside,
+   not even as uid 0, so fuse-overlayfs shows it as the program's own, as
+   it does the host's tree, and the kernel's overlay is not used for it.  */
+static bool
+owner_unmapped (const char *dir)
+{
+  struct stat st;
+  char buf[32] = "";
+  unsigned long overflow = 65534;
+  cleanup_close int fd = open ("/proc/sys/kernel/overflowuid", O_RDONLY | O_CLOEXEC);
+
+  if (fd >= 0 && read (fd, buf, sizeof buf - 1) > 0)
+    overflow = strtoul (buf, NULL, 10);
+  return stat (dir, &st) == 0 && st.st_uid == overflow;
+}
+
 /* fuse-overlayfs, started from the child inside the sandbox's user and
    mount namespaces: it mounts there, and its files get the namespace's
    ids.  It forks into the background once the mount is up, reparented to
@@ -227,10 +283,11 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
   cleanup_free char *lowers = NULL;
   cleanup_free char *opts
       = rt->n_image_layers > 0 ? NULL
-        : rt->lower_dir ? xstrdup ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work")
-                        : xasprintf ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work,"
-                                     "squash_to_uid=%u,squash_to_gid=%u",
-                                     (unsigned)rt->uid, (unsigned)rt->gid);
+        : rt->lower_dir && !owner_unmapped (rt->lower_dir)
+            ? xstrdup ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work")
+            : xasprintf ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work,"
+                         "squash_to_uid=%u,squash_to_gid=%u",
+                         (unsigned)rt->uid, (unsigned)rt->gid);
   char *argv[] = { rt->fuse_bin, "-o", opts, "/merged", NULL };
   char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
   cleanup_free char *merged = xasprintf ("%s/merged", droot);
@@ -301,8 +358,16 @@ kernel_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char
   /* userxattr: an unprivileged overlay keeps its whiteouts and opaque
      marks in user.* xattrs (Linux 5.11).  */
   const char *const opts[] = { l, u, w, "userxattr", NULL };
-  cleanup_close int mfd = sbx_mnt_new_fs ("overlay", opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
+  cleanup_close int mfd = -1;
 
+  if (rt && rt->lower_dir && owner_unmapped (rt->lower_dir))
+    return sbx_error_make (err, 0,
+                           "--rootfs %s belongs to an owner the sandbox does not map (root's, "
+                           "as debootstrap run as root leaves it): nothing in it could be "
+                           "changed through the kernel's overlay; use --overlay fuse, which "
+                           "shows the tree as the program's, or make the tree yours",
+                           rt->lower_name);
+  mfd = sbx_mnt_new_fs ("overlay", opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
   if (mfd < 0)
     return sbx_error_hint (err, "the kernel's overlayfs is not usable here (it needs Linux 5.11 "
                                 "in a user namespace, and refuses some lower layers); use "
@@ -347,6 +412,8 @@ sbx_overlay_kernel_works (const struct sbx_rootfs_rt *rt, const char *scratch)
   sbx_error_t err = NULL;
   bool ok;
 
+  if (rt->lower_dir && owner_unmapped (rt->lower_dir))
+    return false;
   mkdir (scratch, 0700);
   mkdir (m, 0700);
   mkdir (u, 0700);

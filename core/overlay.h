@@ -19,6 +19,7 @@ struct sbx_rootfs_rt
 {
   enum sbx_overlay_kind kind; /* auto is decided in the child */
   const char *lower_dir;      /* --rootfs, or NULL for the host's tree */
+  const char *lower_name;     /* --rootfs as the user wrote it, for errors */
   char *const *image_layers;  /* --image: the layers, bottom first */
   size_t n_image_layers;
   struct sbx_state state; /* upper/work; unused with none */
@@ -32,6 +33,13 @@ struct sbx_rootfs_rt
 int sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
                         struct sbx_rootfs_rt *rt, sbx_error_t *err);
 void sbx_rootfs_release (struct sbx_rootfs_rt *rt);
+
+/* Child, in its own mount namespace, before anything is mounted: hold
+   each layer (--rootfs, the image's layers, the state directory) by an
+   O_PATH fd and name it /proc/self/fd/N from then on.  The new root is
+   staged on a tmpfs over /tmp, which would hide a --rootfs, an image
+   store or a state directory that lies below /tmp.  */
+int sbx_rootfs_pin (struct sbx_rootfs_rt *rt, sbx_error_t *err);
 
 struct sbx_overlay_backend
 {

@@ -225,6 +225,50 @@ fails_cleanly "missing --rootfs" 125 "^sbx: --rootfs \`$SCRATCH/missing\`: No su
 fails_cleanly "--rootfs that is a file" 125 "^sbx: --rootfs .*Not a directory" --rootfs "$R/etc/greeting" -- true
 is "$(run_entries)" "" "failed --rootfs runs leave no state"
 
+# A --rootfs under /tmp: the new root is staged over /tmp in the
+# sandbox's mount namespace, which must not hide the tree (nor a state
+# directory there) from any backend.
+T=$(mktemp -d /tmp/sbx-rootfs.XXXXXX)
+at_exit "rm -rf '$T'"
+cp -a "$R/." "$T/"
+for mode in fuse none auto; do
+  sbx_run --overlay $mode --rootfs "$T" -- cat /etc/greeting
+  is "$RC:$OUT" "0:from the rootfs" "--rootfs under /tmp with --overlay $mode"
+done
+sbx_run --overlay kernel --rootfs "$T" -- cat /etc/greeting
+if [ "$RC" = 125 ] && printf '%s' "$ERR" | grep -q "set overlay option"; then
+  skip "--rootfs under /tmp with --overlay kernel" "the kernel refuses it here: $ERR"
+else
+  is "$RC:$OUT" "0:from the rootfs" "--rootfs under /tmp with --overlay kernel"
+fi
+XDG_DATA_HOME=$T/data sbx_run --rootfs "$T" --name ${tag}tmp -- sh -c 'echo kept > /kept'
+XDG_DATA_HOME=$T/data sbx_run --rootfs "$T" --name ${tag}tmp -- cat /kept
+is "$RC:$OUT" "0:kept" "a state directory under /tmp (XDG_DATA_HOME=/tmp/...) works too"
+XDG_DATA_HOME=$T/data "$SBX" rm ${tag}tmp 2>/dev/null
+
+# A tree that belongs to root on the host (what debootstrap run as root
+# leaves; tests/run stages one when it starts as root): writable through
+# fuse-overlayfs, shown as the program's, also as uid 0; the kernel's
+# overlay is refused with a clear error; the tree itself never changes.
+RR=${SBX_ROOT_ROOTFS:-}
+if [ -n "$RR" ] && [ -d "$RR" ] && [ "$(stat -c %u "$RR")" = 0 ] && [ "$(id -u)" != 0 ]; then
+  before=$( (cd "$RR" && find . -exec stat -c '%n %s %a %u' {} + | sort))
+  for who in "" "--uid 0"; do
+    sbx_run --rootfs "$RR" $who -- sh -c 'echo x > /etc/new && mkdir -p /var/tmp/d && echo y > /var/tmp/d/f && cat /etc/new /var/tmp/d/f /etc/greeting && grep -c localhost /etc/hosts'
+    is "$RC:$OUT" "0:x
+y
+root's tree
+2" "--rootfs owned by root on the host${who:+ ($who)}: /etc, /var/tmp and /etc/hosts are usable"
+  done
+  fails_cleanly "--overlay kernel over a tree of root's says why and what to use" 125 \
+    "belongs to an owner the sandbox does not map.*use --overlay fuse" --overlay kernel --rootfs "$RR" -- true
+  sbx_run --overlay auto --rootfs "$RR" -- sh -c 'echo x > /etc/new && cat /etc/new'
+  is "$RC:$OUT" "0:x" "--overlay auto over a tree of root's takes fuse-overlayfs"
+  is "$( (cd "$RR" && find . -exec stat -c '%n %s %a %u' {} + | sort))" "$before" "... and the tree of root's is unchanged"
+else
+  skip "--rootfs owned by root on the host" "no root-owned tree staged (tests/run stages one when started as root)"
+fi
+
 # --- --overlay kernel and auto -------------------------------------------
 # backend_checks MODE LABEL: what every backend shares, for a non-root
 # program in a named sandbox: / is an overlay, /root is writable and its

@@ -19,11 +19,43 @@
 
 #include "caps.h"
 #include "helpers.h"
+#include "log.h"
 #include "mountapi.h"
 #include "path.h"
 
 #define MOVE_MOUNT_T_EMPTY_PATH_ 0x00000040
 #include "util.h"
+
+/* Why /dev/fuse cannot be opened, and the fix for that errno.  */
+static void
+fuse_error (int e, sbx_error_t *err)
+{
+  struct stat st;
+
+  if (e == EACCES || e == EPERM)
+    {
+      if (stat ("/dev/fuse", &st) == 0)
+        sbx_error_make (err, e,
+                        "open /dev/fuse (mode %04o, owner uid %u) for the copy-on-write root",
+                        (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+      else
+        sbx_error_make (err, e, "open /dev/fuse for the copy-on-write root");
+      sbx_error_hint (err, "users may not open it here; as root: chmod 0666 /dev/fuse (the "
+                           "udev rule of fuse3 does this where udev runs)");
+    }
+  else if (e == ENOENT)
+    {
+      sbx_error_make (err, e, "open /dev/fuse for the copy-on-write root");
+      sbx_error_hint (err, "install fuse3 (apt-get install fuse3), or as root load the module: "
+                           "modprobe fuse");
+    }
+  else
+    {
+      sbx_error_make (err, e, "open /dev/fuse for the copy-on-write root");
+      if (e == ENODEV || e == ENXIO)
+        sbx_error_hint (err, "the kernel has no fuse driver loaded; as root: modprobe fuse");
+    }
+}
 
 int
 sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
@@ -64,27 +96,48 @@ sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
   if (rt->kind != SBX_OVERLAY_KERNEL)
     {
       cleanup_close int fuse = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
+      int fuse_errno = errno; /* before anything else can overwrite it */
       cleanup_free char *ignored = NULL;
+      sbx_error_t why = NULL;
+
       rt->fuse_bin = sbx_helper_find ("fuse-overlayfs", &ignored);
-      if (rt->fuse_bin == NULL && rt->kind == SBX_OVERLAY_FUSE && ignored)
-        return sbx_error_make (err, 0,
-                               "fuse-overlayfs is not installed: the only one is %s, through a "
-                               "relative PATH entry, which sbx never uses (it would run a file "
-                               "of the current directory outside any sandbox); install it "
-                               "(apt-get install fuse-overlayfs) or use --overlay kernel",
-                               ignored);
-      if (rt->fuse_bin == NULL && rt->kind == SBX_OVERLAY_FUSE)
-        return sbx_error_make (err, 0,
-                               "fuse-overlayfs is not installed; install it "
-                               "(apt-get install fuse-overlayfs) or use --overlay kernel");
-      if (fuse < 0 && rt->kind == SBX_OVERLAY_FUSE)
+      if (rt->fuse_bin == NULL && ignored)
+        sbx_error_make (&why, 0,
+                        "fuse-overlayfs is not installed: the only one is %s, through a "
+                        "relative PATH entry, which sbx never uses (it would run a file "
+                        "of the current directory outside any sandbox); install it "
+                        "(apt-get install fuse-overlayfs) or use --overlay kernel",
+                        ignored);
+      else if (rt->fuse_bin == NULL)
+        sbx_error_make (&why, 0,
+                        "fuse-overlayfs is not installed; install it "
+                        "(apt-get install fuse-overlayfs) or use --overlay kernel");
+      else if (fuse < 0)
+        fuse_error (fuse_errno, &why);
+      if (why && rt->kind == SBX_OVERLAY_FUSE && !spec->overlay_set && spec->name == NULL)
         {
-          sbx_error_make (err, errno, "open /dev/fuse for the copy-on-write root");
-          return sbx_error_hint (err, "install fuse3 (apt-get install fuse3), which makes "
-                                      "/dev/fuse usable by users, or use --overlay kernel");
+          /* The default, not a choice: the sandbox still runs, on the
+             lower layer read-only (the host's tree) or through the
+             kernel's overlay (a --rootfs or an image), and says why.  */
+          bool host = spec->dir == NULL && spec->n_image_layers == 0;
+          sbx_log_note ("no copy-on-write root: %s; running on %s (run `sbx doctor`)", why->msg,
+                        host ? "the host's tree read-only, as --overlay none"
+                             : "the kernel's overlayfs, as --overlay kernel");
+          sbx_error_release (&why);
+          rt->kind = host ? SBX_OVERLAY_NONE : SBX_OVERLAY_KERNEL;
+          if (host)
+            return 0;
         }
-      if ((rt->fuse_bin == NULL || fuse < 0) && rt->kind == SBX_OVERLAY_AUTO)
-        rt->kind = SBX_OVERLAY_KERNEL;
+      else if (why && rt->kind == SBX_OVERLAY_FUSE)
+        {
+          *err = why;
+          return sbx_error_hint (err, "run `sbx doctor`");
+        }
+      else if (why)
+        {
+          sbx_error_release (&why);
+          rt->kind = SBX_OVERLAY_KERNEL; /* auto */
+        }
     }
   if (strchr (rt->data_dir, ',') || strchr (rt->data_dir, ':')
       || (spec->dir && (strchr (spec->dir, ',') || strchr (spec->dir, ':'))))

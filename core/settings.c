@@ -369,6 +369,7 @@ apply_overlay (struct sbx_spec *spec, const char *arg, const struct sbx_setting_
     spec->root.overlay = SBX_OVERLAY_NONE;
   else
     return sbx_error_make (err, 0, "`%s`: expected fuse, kernel, auto or none", arg);
+  spec->root.overlay_set = true;
   return 0;
 }
 

@@ -145,6 +145,7 @@ struct sbx_rootspec
   size_t n_image_layers;
   char *name; /* --name: keep the upper layer as this named sandbox */
   enum sbx_overlay_kind overlay;
+  bool overlay_set; /* chosen by the user, not the default */
 };
 
 struct sbx_uts

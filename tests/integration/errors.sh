@@ -89,6 +89,28 @@ exec \"\$0\" \"\$@\"" "$SBX" "$@" 2>"$SCRATCH/err" </dev/null)
   is "$RC" 125 "newuidmap missing: exit 125"
   like "$ERR" "^sbx: /etc/subuid has a range for you but no .newuidmap. is installed in /usr/bin, /usr/sbin, /bin, /sbin \(sbx runs it only from there, never from PATH\); install the uidmap package" "... naming where sbx looked and the package"
 
+  # /dev/fuse that users may not open (no udev rule ran): a root-owned
+  # file of mode 0640 bound over it.  The default sandbox still runs, on
+  # the host's tree read-only, and says why in one note; --overlay fuse,
+  # asked for, fails with the real errno and the fix for it.
+  nofuse="mount --bind $SCRATCH/empty /etc/subuid && mount --bind $SCRATCH/empty /etc/subgid && mount --bind /etc/shadow /dev/fuse"
+  if [ -r /etc/shadow ]; then
+    skip "/dev/fuse not usable" "/etc/shadow, which stands in for a closed /dev/fuse, is readable here"
+  else
+    in_fake_host "$nofuse" -- sh -c 'touch /usr/x 2>&1 | grep -c "Read-only"'
+    is "$RC:$OUT" "0:1" "/dev/fuse not usable, no --overlay asked for: the sandbox runs, the host's tree read-only"
+    is "$(printf '%s\n' "$ERR" | grep -c 'no copy-on-write root: open /dev/fuse (mode 0640, owner uid 65534) for the copy-on-write root: Permission denied.*chmod 0666 /dev/fuse.*running on the host.s tree read-only, as --overlay none (run .sbx doctor.)')" 1 \
+      "... saying so in one note with the errno, the fix and sbx doctor"
+    in_fake_host "$nofuse" -q -- true
+    is "$RC:$(printf '%s' "$ERR" | grep -c 'copy-on-write')" "0:0" "... -q silences the note"
+    in_fake_host "$nofuse" --overlay fuse -- true
+    is "$RC" 125 "--overlay fuse asked for with /dev/fuse not usable: exit 125"
+    like "$ERR" "^sbx: open /dev/fuse \(mode 0640, owner uid 65534\) for the copy-on-write root: Permission denied; users may not open it here; as root: chmod 0666 /dev/fuse.*run .sbx doctor.$" \
+      "... with the real errno (EACCES, not ENOENT) and the fix for it"
+    in_fake_host "$nofuse" --name keepme -- true
+    is "$RC" 125 "--name with /dev/fuse not usable: refused (a named sandbox needs an overlay)"
+  fi
+
   for ns in user mnt; do
     in_fake_host "echo 0 > /proc/sys/user/max_${ns}_namespaces" -- true
     is "$RC" 125 "user.max_${ns}_namespaces = 0: exit 125"

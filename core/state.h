@@ -36,7 +36,6 @@ struct sbx_state
    sandbox remembers it, and refuses to run over another.  */
 int sbx_state_open (const char *name, const char *lower, struct sbx_state *st, sbx_error_t *err);
 
-
 /* What a named sandbox's upper layer goes over (sandboxes/NAME/lower).  */
 char *sbx_state_lower (const char *dir);
 /* Release the lock; an ephemeral directory is removed as far as this

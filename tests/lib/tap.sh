@@ -84,7 +84,7 @@ sbx_wipe() {
 
 # Processes sbx may have left: its own, its init, its helpers.
 sbx_processes() {
-  ps -u "$(id -u)" -o pid=,comm= | awk '$2 ~ /^(sbx|sbx-init|newuidmap|newgidmap|fuse-overlayfs)$/ { print }'
+  ps -u "$(id -u)" -o pid=,comm= | awk '$2 ~ /^(sbx|sbx-init|sbx-net|newuidmap|newgidmap|fuse-overlayfs)$/ { print }'
 }
 
 # no_leftovers DESC: nothing of sbx's is still running (waits 3s for the

@@ -133,6 +133,23 @@ exec_program (char **argv, char **envp, sbx_error_t *err)
                               name);
 }
 
+/* Why the caller's cwd is not visible inside, for the note below.  */
+static void
+cwd_hidden_why (const char *cwd, char *out, size_t size)
+{
+  static const char *const own[] = { "/tmp", "/run", "/dev", "/proc", "/sys" };
+
+  snprintf (out, size,
+            "the homes are hidden, and it is a home or holds or lies in a place of "
+            "secrets");
+  for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+    {
+      size_t n = strlen (own[i]);
+      if (strncmp (cwd, own[i], n) == 0 && (cwd[n] == '/' || cwd[n] == '\0'))
+        snprintf (out, size, "%s is the sandbox's own", own[i]);
+    }
+}
+
 static int
 enter_cwd (const struct sbx_spec *spec, sbx_error_t *err)
 {
@@ -147,10 +164,22 @@ enter_cwd (const struct sbx_spec *spec, sbx_error_t *err)
   if (spec->process.host_cwd && chdir (spec->process.host_cwd) == 0)
     return 0;
   home = sbx_env_get (spec->env.resolved, "HOME");
-  if (home && chdir (home) == 0)
-    return 0;
-  if (chdir ("/") < 0)
-    return sbx_error_make (err, errno, "chdir /");
+  if (!(home && chdir (home) == 0))
+    {
+      home = "/";
+      if (chdir ("/") < 0)
+        return sbx_error_make (err, errno, "chdir /");
+    }
+  /* A build started from a checkout in /tmp must not run elsewhere
+     silently: say where it runs, and how to bring the directory in.  */
+  if (spec->process.host_cwd)
+    {
+      char why[128];
+      cwd_hidden_why (spec->process.host_cwd, why, sizeof why);
+      sbx_log_note ("the current directory %s is not visible in the sandbox (%s); the "
+                    "program starts in %s (bind it with --bind %s, or choose one with --chdir)",
+                    spec->process.host_cwd, why, home, spec->process.host_cwd);
+    }
   return 0;
 }
 

@@ -251,6 +251,30 @@ sbx_state_remove_tree (int dirfd, const char *name)
   return ret;
 }
 
+/* PID-HEX16, the name sbx_state_open gives an ephemeral directory.  */
+static bool
+run_entry_name (const char *name)
+{
+  const char *dash = strchr (name, '-');
+  if (dash == NULL || dash == name || strlen (dash + 1) != 16)
+    return false;
+  for (const char *p = name; p < dash; p++)
+    if (!isdigit ((unsigned char)*p))
+      return false;
+  for (const char *p = dash + 1; *p; p++)
+    if (!isxdigit ((unsigned char)*p))
+      return false;
+  return true;
+}
+
+static bool
+older_than (int dirfd, const char *name, int seconds)
+{
+  struct stat st;
+  return fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR (st.st_mode)
+         && time (NULL) - st.st_mtime > seconds;
+}
+
 void
 sbx_state_clean_stale (const char *data_dir)
 {
@@ -271,10 +295,16 @@ sbx_state_clean_stale (const char *data_dir)
       if (de->d_name[0] == '.')
         continue;
       lockname = xasprintf ("%s/lock", de->d_name);
-      lock = openat (runfd, lockname, O_RDWR | O_CLOEXEC);
-      /* Held: a running sbx.  No lock file: one being made right now, or
-         a directory not ours; leave both alone.  */
-      if (lock < 0 || flock (lock, LOCK_EX | LOCK_NB) < 0)
+      lock = openat (runfd, lockname, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+      /* Held: a running sbx; leave it.  No lock file: a run killed
+         between making its directory and its lock, or one doing so right
+         now (a matter of microseconds): removed once it is a minute old,
+         if its name is one sbx makes.  */
+      if (lock < 0
+          && !(errno == ENOENT && run_entry_name (de->d_name)
+               && older_than (runfd, de->d_name, 60)))
+        continue;
+      if (lock >= 0 && flock (lock, LOCK_EX | LOCK_NB) < 0)
         continue;
       sbx_state_remove_tree (runfd, de->d_name);
     }

@@ -82,6 +82,19 @@ is "$OUT" "data" "missing top-level parents are created"
 mkdir -p "$SCRATCH/cwd"
 OUT=$(cd "$SCRATCH/cwd" && timeout 30 "$SBX" -- pwd 2>&1)
 is "$OUT" "$SCRATCH/cwd" "the program starts in the caller's directory when it is visible"
+# A directory in /tmp (the sandbox's own): the program starts in the home,
+# and sbx says so once (a CI job from a checkout in /tmp must not run
+# elsewhere silently); -q silences it.
+T=$(mktemp -d /tmp/sbx-cwd.XXXXXX)
+at_exit "rm -rf '$T'"
+E=$(cd "$T" && timeout 30 "$SBX" -- pwd 2>&1 >"$SCRATCH/pwd.out")
+is "$(cat "$SCRATCH/pwd.out")" "$HOME" "a cwd in /tmp: the program starts in the home"
+is "$(printf '%s\n' "$E" | grep -c "^sbx: note: the current directory $T is not visible in the sandbox (/tmp is the sandbox's own); the program starts in $HOME (bind it with --bind $T, or choose one with --chdir)$")" 1 \
+  "... and sbx says so in one note naming the directory, why, and the fix"
+E=$(cd "$T" && timeout 30 "$SBX" -q -- pwd 2>&1 >/dev/null)
+is "$E" "" "... -q silences the note"
+OUT=$(cd "$T" && timeout 30 "$SBX" --bind "$T" -- pwd 2>&1)
+is "$OUT" "$T" "... and with --bind of it, the program starts there"
 sbx_run --chdir /nonexistent -- true
 is "$RC" 125 "--chdir to a missing directory fails"
 like "$ERR" "--chdir .*/nonexistent.*No such file" "... saying which directory"

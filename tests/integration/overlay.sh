@@ -138,6 +138,16 @@ wait_until 4 gone "$init_pid"
 sbx_run -- true
 is "$RC:$(run_entries)" "0:" "... which the next run removes, copied-up host directories and all"
 no_leftovers "nothing of the killed sandboxes runs on"
+# Killed between making its directory and its lock: an empty directory
+# with sbx's name and no lock.  A minute later the next run removes it; a
+# fresh one (a run making its lock right now) and a name sbx does not
+# make are left alone.
+mkdir -p "$data/run/4242-00000000deadbeef" "$data/run/4243-00000000deadbeef" "$data/run/not-ours"
+touch -d '-2 min' "$data/run/4242-00000000deadbeef" "$data/run/not-ours"
+sbx_run -- true
+is "$RC:$(run_entries | tr '\n' ' ')" "0:4243-00000000deadbeef not-ours " \
+  "a run killed before its lock: its empty directory is removed once a minute old, nothing else"
+rmdir "$data/run/4243-00000000deadbeef" "$data/run/not-ours"
 
 # --- named sandboxes ------------------------------------------------------
 n=${tag}a

@@ -47,6 +47,11 @@
 __attribute__ ((noreturn)) static void
 fail (int sock, sbx_error_t *err)
 {
+  /* A step that failed without making its error still fails, loudly.  */
+  if (*err == NULL)
+    sbx_error_make (err, 0,
+                    "a step of building the sandbox failed without saying why (a bug in "
+                    "sbx: please report it with the output of sbx -v)");
   /* After the seccomp filter, a policy that refuses sendmsg leaves only
      stderr to say what went wrong.  */
   if (sbx_sync_send_error (sock, *err) < 0)

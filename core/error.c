@@ -72,10 +72,19 @@ rewrite (sbx_error_t *err, int prefix, const char *fmt, va_list ap)
 {
   char *extra = NULL, *full = NULL;
 
-  if (err == NULL || *err == NULL)
+  if (err == NULL)
     return -1;
   if (vasprintf (&extra, fmt, ap) < 0)
     sbx_oom ();
+  if (*err == NULL)
+    {
+      /* Context added to an error nobody made: a failure must never turn
+         into silence or "unknown error", so it becomes the message.  */
+      sbx_error_make (err, 0, "%s: failed without saying why (a bug in sbx: please report it)",
+                      extra);
+      free (extra);
+      return -1;
+    }
   if (prefix ? asprintf (&full, "%s: %s", extra, (*err)->msg) < 0
              : asprintf (&full, "%s; %s", (*err)->msg, extra) < 0)
     sbx_oom ();

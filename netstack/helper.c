@@ -508,6 +508,7 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
 {
   struct helper h = { .cfg = cfg, .pf = { .sock = cfg->portsock } };
   bool draining = false;
+  bool tap_input = false;
   int64_t drain_deadline = 0;
   const struct sbx_netspec *net = cfg->net;
   sbx_error_t err = NULL;
@@ -558,6 +559,17 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
       slirp_pollfds_fill (h.slirp, &timeout, add_poll, &h);
       while (fire_timers (&h, &timeout))
         ;
+      /* Frames from the sandbox were just given to libslirp: among them
+         may be the ARP or NDP answer that a queued packet for the sandbox
+         waits for.  libslirp sends its queue only from
+         slirp_pollfds_poll, and drops a packet whose address it could not
+         resolve within a second, while an idle libslirp asks to sleep up
+         to a second: so go round once more at once.  (Without this, the
+         first datagram to a published UDP port of an idle sandbox was
+         lost more often than not.)  */
+      if (tap_input)
+        timeout = 0;
+      tap_input = false;
       r = poll (h.fds, h.nfds, timeout == UINT32_MAX ? -1 : (int)timeout);
       if (r < 0 && errno != EINTR)
         _exit (SBX_EXIT_FAILURE);
@@ -587,7 +599,10 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
       if (!draining && (h.fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)))
         break; /* the sandbox's network namespace is gone */
       if (h.fds[1].revents & POLLIN)
-        read_tap (&h);
+        {
+          read_tap (&h);
+          tap_input = true;
+        }
       if (h.fds[2].revents & POLLIN)
         sbx_portfwd_reply (&h.pf);
       for (size_t i = 0; i < net->n_ports; i++)

@@ -57,6 +57,21 @@ set_ipv4 (int s, sbx_error_t *err)
   return 0;
 }
 
+/* Turn off /proc/sys/net/ipv6/conf/tap0/NAME (the sandbox's own network
+   namespace's setting).  A kernel without IPv6 has no such file.  */
+static int
+ipv6_conf (const char *name, sbx_error_t *err)
+{
+  cleanup_free char *path = xasprintf ("/proc/sys/net/ipv6/conf/" TAP_NAME "/%s", name);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0 && errno == ENOENT)
+    return 0;
+  if (fd < 0 || write (fd, "0", 1) != 1)
+    return sbx_error_make (err, errno, "write 0 to %s", path);
+  return 0;
+}
+
 static int
 set_ipv6 (int ifindex, sbx_error_t *err)
 {
@@ -119,6 +134,15 @@ sbx_net_tap_setup (unsigned mtu, bool ipv6, sbx_error_t *err)
   if (ioctl (tap, TUNSETIFF, &ifr) < 0)
     return sbx_error_make (err, errno, "create " TAP_NAME);
 
+  /* Before the link is up: its router solicitation reaches libslirp,
+     whose advertisement would make the kernel add a second, SLAAC
+     address.  A reply from a socket bound to :: may then leave from that
+     address instead of the one the request came to, and libslirp, which
+     matches a published port's flow by address, loses it (a published
+     UDP port answered only in the first seconds of a sandbox).  sbx sets
+     the address and the routes itself: no autoconfiguration.  */
+  if (ipv6 && (ipv6_conf ("autoconf", err) < 0 || ipv6_conf ("accept_ra", err) < 0))
+    return -1;
   ifr.ifr_mtu = mtu;
   if (ioctl (s, SIOCSIFMTU, &ifr) < 0)
     return sbx_error_make (err, errno, "set the MTU of " TAP_NAME " to %u", mtu);

@@ -252,6 +252,25 @@ if [ $host_ipv6 = 1 ]; then
   else
     fail "a UDP server listens inside (IPv6)" "$(cat "$BG_OUT" "$BG_ERR")"
   fi
+  # The same after the sandbox has been idle for three seconds (the
+  # scenario, not a wait for something): by then libslirp sleeps up to a
+  # second between rounds, and its router advertisement has arrived.  The
+  # first datagram used to be lost here, every time: libslirp held it for
+  # the sandbox's address, got the answer, but sent it only after its
+  # one-second expiry; and over IPv6 the answer left from an address the
+  # advertisement had added, which libslirp did not match to the flow.
+  for fam in 4 6; do
+    if [ $fam = 4 ]; then la=127.0.0.1 pa= sa=0.0.0.0; else la=::1 pa="[::1]:" sa=::; fi
+    hu=$("$py" "$net" freeport udp $la)
+    if bg_sbx pub-udp-idle$fam 1 --net slirp -p "$pa$hu:5353/udp" -- "$py" "$net" serve udp $sa 5353 echo --count 1; then
+      sleep 3
+      r=$("$py" "$net" connect udp $la "$hu" idle$fam 2 2>/dev/null)
+      bg_wait 10
+      is "$r" "echo:idle$fam" "-p $pa$hu:5353/udp: the first datagram after three idle seconds is answered (IPv$fam)"
+    else
+      fail "a UDP server listens inside (idle, IPv$fam)" "$(cat "$BG_OUT" "$BG_ERR")"
+    fi
+  done
   hp6=$("$py" "$net" freeport tcp ::1)
   if bg_sbx pub-tcp6 1 --net slirp -p "[::1]:$hp6:80" -- "$py" "$net" serve tcp :: 80 echo --count 1; then
     is "$("$py" "$net" connect tcp ::1 "$hp6" ping6 2>/dev/null)" "echo:ping6" "-p [::1]:$hp6:80: published on the host's ::1"

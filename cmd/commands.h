@@ -9,6 +9,7 @@ int sbx_cmd_version (int argc, char **argv);
 int sbx_cmd_seccomp (int argc, char **argv);
 int sbx_cmd_diff (int argc, char **argv);
 int sbx_cmd_rm (int argc, char **argv);
+int sbx_cmd_doctor (int argc, char **argv);
 
 /* Print "sbx: message" and return the exit code the error carries.  */
 struct sbx_error_s;
@@ -16,5 +17,6 @@ int sbx_cmd_report (struct sbx_error_s *err);
 
 void sbx_help_print_run (void);
 void sbx_help_print_main (void);
+void sbx_help_print_doctor (void);
 
 #endif

@@ -25,6 +25,7 @@ sbx_help_print_main (void)
          "  seccomp groups                                 syscall groups and members\n"
          "  diff NAME  what a named sandbox changed: A added, C changed, D deleted\n"
          "  rm NAME... remove named sandboxes' kept state (not while they run)\n"
+         "  doctor [--json]  check what sbx needs on this host; say how to fix what is missing\n"
          "Reserved for later versions: ps exec stop kill inspect logs profile\n"
          "(`sbx -- ps` runs a program called ps).\n"
          "\n",
@@ -98,6 +99,11 @@ sbx_cmd_help (int argc, char **argv)
   if (argc >= 2 && strcmp (argv[1], "run") == 0)
     {
       sbx_help_print_run ();
+      return 0;
+    }
+  if (argc >= 2 && strcmp (argv[1], "doctor") == 0)
+    {
+      sbx_help_print_doctor ();
       return 0;
     }
   if (argc >= 2 && strcmp (argv[1], "help") != 0 && strcmp (argv[1], "version") != 0)

@@ -24,6 +24,8 @@ static const struct verb verbs[] = {
   { "seccomp", sbx_cmd_seccomp },
   { "diff", sbx_cmd_diff },
   { "rm", sbx_cmd_rm },
+  /* About the host, not a sandbox.  */
+  { "doctor", sbx_cmd_doctor },
   { NULL, NULL },
 };
 

@@ -3,6 +3,7 @@
 #include "subid.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,10 @@ malformed (sbx_error_t *err, const char *file, unsigned line, const char *why, c
 }
 
 int
-sbx_subid_parse (const char *text, const char *file, const char *name, unsigned long id,
-                 struct sbx_idranges *out, sbx_error_t *err)
+sbx_subid_parse_all (const char *text, const char *file, struct sbx_subid_entries *out,
+                     sbx_error_t *err)
 {
   cleanup_free char *copy = xstrdup (text);
-  cleanup_free char *idstr = xasprintf ("%lu", id);
   unsigned lineno = 0;
   const char *p = copy;
 
@@ -53,7 +53,7 @@ sbx_subid_parse (const char *text, const char *file, const char *name, unsigned 
       f3 = f2 ? strchr (f2 + 1, ':') : NULL;
       if (f2 == NULL || f3 == NULL)
         {
-          sbx_idranges_free (out);
+          sbx_subid_entries_free (out);
           return malformed (err, file, lineno, "expected three fields", l);
         }
       *f2++ = '\0';
@@ -65,7 +65,7 @@ sbx_subid_parse (const char *text, const char *file, const char *name, unsigned 
             *extra = ':';
           f2[-1] = ':';
           f3[-1] = ':';
-          sbx_idranges_free (out);
+          sbx_subid_entries_free (out);
           return malformed (err, file, lineno, extra ? "too many fields" : "empty owner", l);
         }
       if (!sbx_parse_uint (f2, ID_MAX, &start) || !sbx_parse_uint (f3, ID_MAX, &count) || count == 0
@@ -73,16 +73,55 @@ sbx_subid_parse (const char *text, const char *file, const char *name, unsigned 
         {
           f2[-1] = ':';
           f3[-1] = ':';
-          sbx_idranges_free (out);
+          sbx_subid_entries_free (out);
           return malformed (err, file, lineno, "START and COUNT must be numbers, COUNT > 0", l);
         }
-      if (strcmp (f1, name ? name : "") != 0 && strcmp (f1, idstr) != 0)
-        continue;
       out->v = xrealloc (out->v, (out->n + 1) * sizeof *out->v);
-      out->v[out->n].start = start;
-      out->v[out->n].count = count;
+      out->v[out->n].owner = xstrdup (f1);
+      out->v[out->n].range.start = start;
+      out->v[out->n].range.count = count;
       out->n++;
     }
+  return 0;
+}
+
+void
+sbx_subid_entries_free (struct sbx_subid_entries *e)
+{
+  for (size_t i = 0; i < e->n; i++)
+    free (e->v[i].owner);
+  free (e->v);
+  e->v = NULL;
+  e->n = 0;
+}
+
+bool
+sbx_subid_owned_by (const char *owner, const char *name, unsigned long id)
+{
+  char idstr[32];
+
+  snprintf (idstr, sizeof idstr, "%lu", id);
+  return strcmp (owner, name ? name : "") == 0 || strcmp (owner, idstr) == 0;
+}
+
+int
+sbx_subid_parse (const char *text, const char *file, const char *name, unsigned long id,
+                 struct sbx_idranges *out, sbx_error_t *err)
+{
+  struct sbx_subid_entries all;
+
+  out->v = NULL;
+  out->n = 0;
+  if (sbx_subid_parse_all (text, file, &all, err) < 0)
+    return -1;
+  for (size_t i = 0; i < all.n; i++)
+    {
+      if (!sbx_subid_owned_by (all.v[i].owner, name, id))
+        continue;
+      out->v = xrealloc (out->v, (out->n + 1) * sizeof *out->v);
+      out->v[out->n++] = all.v[i].range;
+    }
+  sbx_subid_entries_free (&all);
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #ifndef SBX_SUBID_H
 #define SBX_SUBID_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -18,6 +19,30 @@ struct sbx_idranges
   struct sbx_idrange *v;
   size_t n;
 };
+
+/* Every line of a subid file, whoever owns it: to find ranges that
+   overlap another user's.  */
+struct sbx_subid_entry
+{
+  char *owner; /* as written: a user name or a decimal id */
+  struct sbx_idrange range;
+};
+
+struct sbx_subid_entries
+{
+  struct sbx_subid_entry *v;
+  size_t n;
+};
+
+/* Parse all of `text` (the contents of `file`, named in errors).  A
+   malformed line is an error naming file and line.  Pure.  */
+int sbx_subid_parse_all (const char *text, const char *file, struct sbx_subid_entries *out,
+                         sbx_error_t *err);
+void sbx_subid_entries_free (struct sbx_subid_entries *e);
+
+/* Whether a line's owner is the user `name` or the decimal `id`, the
+   two forms shadow accepts.  */
+bool sbx_subid_owned_by (const char *owner, const char *name, unsigned long id);
 
 /* Parse `text` (the contents of `file`, named in errors) and collect the
    ranges owned by `name` or by the decimal `id`.  A malformed line is an

@@ -233,6 +233,36 @@ test_total (void)
   TAP_IS_UINT (sbx_idranges_total (&none), 0, "sbx_idranges_total of nothing");
 }
 
+/* doctor needs every line, whoever owns it, to find overlapping ranges.  */
+static void
+test_all (void)
+{
+  struct sbx_subid_entries all;
+  sbx_error_t err = NULL;
+  int ret = sbx_subid_parse_all ("# c\nalice:100000:65536\n\n1001:165536:10\n", "/etc/subuid", &all,
+                                 &err);
+
+  TAP_IS_INT (ret, 0, "parse_all of a good file");
+  TAP_IS_UINT (all.n, 2, "parse_all keeps every owner's line, skips comments and blanks");
+  if (all.n == 2)
+    {
+      TAP_IS_STR (all.v[0].owner, "alice", "parse_all: first owner as written");
+      TAP_IS_STR (all.v[1].owner, "1001", "parse_all: a numeric owner as written");
+      TAP_IS_UINT (all.v[1].range.start, 165536, "parse_all: start");
+      TAP_IS_UINT (all.v[1].range.count, 10, "parse_all: count");
+    }
+  sbx_subid_entries_free (&all);
+  TAP_OK (sbx_subid_owned_by ("bob", "bob", 1001), "owned by name");
+  TAP_OK (sbx_subid_owned_by ("1001", "bob", 1001), "owned by id");
+  TAP_OK (!sbx_subid_owned_by ("bobby", "bob", 1001), "a longer name is another owner");
+  TAP_OK (!sbx_subid_owned_by ("10011", "bob", 1001), "a longer id is another owner");
+  ret = sbx_subid_parse_all ("a:1:2\nb:x:1\n", "/etc/subgid", &all, &err);
+  TAP_IS_INT (ret, -1, "parse_all of a malformed file fails");
+  TAP_HAS_STR (err ? err->msg : NULL, "/etc/subgid:2:", "... naming file and line");
+  TAP_IS_UINT (all.n, 0, "... and leaves nothing behind");
+  sbx_error_release (&err);
+}
+
 int
 main (void)
 {
@@ -240,5 +270,6 @@ main (void)
   test_malformed ();
   test_lookup ();
   test_total ();
+  test_all ();
   return tap_done ();
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "doctor-checks.h"
+#include "helpers.h"
 #include "trust.h"
 #include "util.h"
 
@@ -196,7 +197,7 @@ void
 sbx_doctor_check_fuse_overlayfs (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
 {
   const char *why = "the default copy-on-write root is fuse-overlayfs (or use --overlay kernel)";
-  cleanup_free char *path = sbx_find_program ("fuse-overlayfs");
+  cleanup_free char *path = sbx_helper_find ("fuse-overlayfs", NULL);
   char *argv[] = { path, (char *)"--version", NULL };
   char out[512], *version;
   int st;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "doctor-checks.h"
+#include "helpers.h"
 #include "subid.h"
 #include "util.h"
 
@@ -190,6 +191,22 @@ nested_userns (void)
            && outside == 0 && count == 4294967295UL);
 }
 
+/* Whether the first `name` in the system's directories shows as owned by
+   the overflow uid: root's file seen from a namespace that maps no root.  */
+static bool
+owned_by_nobody (const char *name)
+{
+  static const char *const dirs[] = { "/usr/bin", "/usr/sbin", "/bin", "/sbin" };
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+    {
+      cleanup_free char *p = xasprintf ("%s/%s", dirs[i], name);
+      struct stat st;
+      if (lstat (p, &st) == 0)
+        return st.st_uid == 65534;
+    }
+  return false;
+}
+
 static void
 check_helper (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r, const struct idfile *f,
               bool needed)
@@ -200,20 +217,38 @@ check_helper (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r, const struc
   const char *why = needed ? "sbx maps your subordinate ids through it; it refuses to run without "
                              "it while you have a range"
                            : "sbx maps your subordinate ids through it, once you have a range";
-  cleanup_free char *path = sbx_find_program (f->helper);
+  cleanup_free char *path = NULL;
   cleanup_free char *reinstall = NULL;
+  struct sbx_helper_file hf = { -1, NULL };
+  sbx_error_t e = NULL;
   struct stat st;
   struct statvfs sv;
 
   (void)c;
-  if (path == NULL)
+  /* The same lookup sbx makes: the system's directories only, never PATH.  */
+  if (sbx_helper_open_privileged (f->helper, "uidmap", &hf, &e) < 0)
+    {
+      /* In a user namespace that does not map root, root's setuid file
+         shows as nobody's: the fix is where sbx runs, not the package.  */
+      if (nested_userns () && owned_by_nobody (f->helper))
+        sbx_doctor_bad (r, bad, SBX_DOCTOR_AS_USER, "run sbx outside this user namespace", why,
+                        "%s", e->msg);
+      else
+        sbx_doctor_bad (r, bad, SBX_DOCTOR_AS_ROOT, "apt-get install --reinstall uidmap", why, "%s",
+                        e->msg);
+      sbx_error_release (&e);
+      return;
+    }
+  if (hf.fd < 0)
     {
       sbx_doctor_bad (r, bad, SBX_DOCTOR_AS_ROOT,
                       "apt-get install uidmap (Fedora, Arch: the shadow-utils/shadow package)", why,
-                      "%s: not installed (not in PATH, /usr/bin, /bin, /usr/sbin or /sbin)",
-                      f->helper);
+                      "%s: not installed in %s (sbx never takes it from PATH)", f->helper,
+                      sbx_helper_privileged_dirs ());
       return;
     }
+  path = steal_pointer (&hf.path);
+  sbx_helper_file_close (&hf);
   reinstall = xasprintf ("apt-get install --reinstall uidmap (or chown root %s && chmod u+s %s)",
                          path, path);
   if (stat (path, &st) < 0)

@@ -155,14 +155,14 @@ cp "$helper" "$SCRATCH/newuidmap"
 chmod 0755 "$SCRATCH/newuidmap"
 in_fake_host "mount --bind $SCRATCH/range /etc/subuid && mount --bind $SCRATCH/range /etc/subgid && mount --bind $SCRATCH/newuidmap $helper" doctor
 is "$RC" 1 "newuidmap not setuid, with a range: exit 1"
-has_problem "... FAIL with the reinstall command" FAIL "$helper: neither setuid root nor given cap_setuid \(mode 0755" "apt-get install --reinstall uidmap"
-has_problem "... and the default sandbox fails too, saying why" FAIL "default sandbox: .sbx -- true. failed \(exit 125\): sbx: newuidmap refused" "fix the FAIL lines above"
+has_problem "... FAIL with the reinstall command" FAIL "newuidmap: $helper is not setuid root and has no file capabilities" "apt-get install --reinstall uidmap"
+has_problem "... and the default sandbox fails too, saying why" FAIL "default sandbox: .sbx -- true. failed \(exit 125\): sbx: newuidmap: $helper is not setuid root" "fix the FAIL lines above"
 
 in_fake_host "mount --bind $SCRATCH/empty /etc/subuid && mount --bind $SCRATCH/empty /etc/subgid && mount --bind $SCRATCH/newuidmap $helper" doctor
-has_problem "newuidmap not setuid, no range: only a warn" warn "$helper: neither setuid root" "apt-get install --reinstall uidmap"
+has_problem "newuidmap not setuid, no range: only a warn" warn "newuidmap: $helper is not setuid root" "apt-get install --reinstall uidmap"
 
 in_fake_host "mount --bind $SCRATCH/range /etc/subuid && mount --bind $SCRATCH/range /etc/subgid" doctor
-has_problem "setuid newuidmap inside a user namespace: FAIL, it cannot act as root" FAIL "$helper: setuid, but its owner \(root\) is not mapped" "outside this user namespace"
+has_problem "setuid newuidmap inside a user namespace: FAIL, it cannot act as root" FAIL "newuidmap: $helper is owned by uid 65534, not root: that is how a user namespace shows an owner it does not map" "run sbx outside this user namespace"
 
 # A file root owns and others cannot write: refused also to root of our
 # namespace, since the host's root is not mapped there.

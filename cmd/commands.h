@@ -3,6 +3,17 @@
 #ifndef SBX_CMD_COMMANDS_H
 #define SBX_CMD_COMMANDS_H
 
+struct sbx_verb
+{
+  const char *name;
+  int (*fn) (int argc, char **argv);
+};
+
+/* The verbs main() dispatches to, ended by a NULL name, and the names
+   reserved for later versions (main.c).  */
+extern const struct sbx_verb sbx_verbs[];
+extern const char *const sbx_reserved_verbs[];
+
 int sbx_cmd_run (int argc, char **argv);
 int sbx_cmd_help (int argc, char **argv);
 int sbx_cmd_version (int argc, char **argv);

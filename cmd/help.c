@@ -1,11 +1,21 @@
-/* sbx: help and version.  */
+/* sbx: help and version.
+ *
+ * `sbx help VERB` prints a verb's help.  `sbx help --list-verbs`,
+ * `--list-options [VERB]`, `--list-directives` and `--list-profiles` are
+ * for machines: one name a line, made from the tables the code runs on
+ * (main.c's verbs, core/settings.c), so that the shell completions and
+ * the documentation test (tests/integration/docs.sh) compare against the
+ * code, never against help text.  They are not documented on purpose.  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/settings.h"
+#include "../profiles/profile.h"
 #include "commands.h"
 #include "config.h"
+#include "run-options.h"
 
 void
 sbx_help_print_main (void)
@@ -21,13 +31,16 @@ sbx_help_print_main (void)
          "  run        run a program in a new sandbox (the default)\n"
          "  help [VERB]  this text, or a verb's\n"
          "  version    print the version\n"
-         "  seccomp show [default|unconfined] [OPTIONS]   the seccomp policy OPTIONS give\n"
-         "  seccomp groups                                 syscall groups and members\n"
-         "  diff NAME  what a named sandbox changed: A added, C changed, D deleted\n"
+         "  seccomp show [default|unconfined] [--json] [OPTIONS]   the seccomp policy OPTIONS\n"
+         "             give\n"
+         "  seccomp groups [--json]   syscall groups and members\n"
+         "  diff [--json] NAME   what a named sandbox changed: A added, C changed, D deleted\n"
          "  rm NAME... remove named sandboxes' kept state (not while they run)\n"
          "  doctor [--json]  check what sbx needs on this host; say how to fix what is missing\n"
          "Reserved for later versions: ps exec stop kill inspect logs profile\n"
          "(`sbx -- ps` runs a program called ps).\n"
+         "  --json     (diff, seccomp show, seccomp groups) print JSON instead of text\n"
+         "See sbx(1) and sbx-profile(5).\n"
          "\n",
          stdout);
   sbx_help_print_run ();
@@ -53,6 +66,7 @@ sbx_help_print_run (void)
       "  --name NAME           keep the sandbox's writes as NAME (~/.local/share/sbx/sandboxes);\n"
       "                        without it the copy-on-write layer is thrown away at the end\n"
       "  --rootfs DIR          a directory tree as the lower layer instead of the host's /\n"
+      "  --image oci:DIR[:TAG] an OCI image layout as the lower layers, with its defaults\n"
       "  --overlay fuse|kernel|auto|none   the copy-on-write root: fuse-overlayfs (default),\n"
       "                        the kernel's overlayfs, whichever works, or the lower read-only\n"
       "Environment:\n"
@@ -93,20 +107,118 @@ sbx_help_print_run (void)
       stdout);
 }
 
+static const char *const json_option[] = { "--json", NULL };
+
+/* Each verb's help; `options` are the ones it takes besides run's.  */
+static const struct
+{
+  const char *verb;
+  const char *text;
+  bool run_options;
+  const char *const *options;
+} verb_help[] = {
+  { "seccomp",
+    "Usage: sbx seccomp show [default|unconfined] [--json] [OPTIONS]\n"
+    "       sbx seccomp groups [--json]\n"
+    "\n"
+    "show: the seccomp policy a sandbox started with OPTIONS (run's options) would get:\n"
+    "what is allowed, allowed with its arguments checked, and refused.\n"
+    "groups: the syscall groups usable with --seccomp-allow and --seccomp-deny, and\n"
+    "their members.\n"
+    "  --json     print JSON instead of text\n",
+    true, json_option },
+  { "diff",
+    "Usage: sbx diff [--json] NAME\n"
+    "\n"
+    "What the sandbox kept as NAME (sbx --name NAME) changed, one path a line, sorted:\n"
+    "A added, C changed, D deleted.\n"
+    "  --json     print JSON instead of text: [{\"kind\": \"A\", \"path\": \"/x\"}, ...]\n",
+    false, json_option },
+  { "rm",
+    "Usage: sbx rm NAME...\n"
+    "\n"
+    "Remove the kept state of the named sandboxes (refused while one runs).\n",
+    false, NULL },
+  /* Its text lives with the command (cmd/doctor.c).  */
+  { "doctor", NULL, false, json_option },
+  { "version", "Usage: sbx version | sbx --version\n\nPrint the version.\n", false, NULL },
+  { "help", "Usage: sbx help [VERB] | sbx --help\n\nThe help text, or a verb's.\n", false, NULL },
+};
+
+#define N_VERB_HELP (sizeof verb_help / sizeof verb_help[0])
+
+static int
+list_options (const char *verb)
+{
+  if (verb == NULL || strcmp (verb, "run") == 0)
+    {
+      sbx_run_list_options (stdout);
+      return 0;
+    }
+  for (size_t i = 0; i < N_VERB_HELP; i++)
+    if (strcmp (verb, verb_help[i].verb) == 0)
+      {
+        if (verb_help[i].run_options)
+          sbx_run_list_options (stdout);
+        for (const char *const *o = verb_help[i].options; o && *o; o++)
+          puts (*o);
+        return 0;
+      }
+  fprintf (stderr, "sbx: help --list-options: `%s` is not a verb\n", verb);
+  return SBX_EXIT_FAILURE;
+}
+
+/* The hidden listings; -1 when `what` is none of them.  */
+static int
+list (const char *what, const char *arg)
+{
+  if (strcmp (what, "--list-verbs") == 0)
+    {
+      for (const struct sbx_verb *v = sbx_verbs; v->name; v++)
+        puts (v->name);
+      return 0;
+    }
+  if (strcmp (what, "--list-options") == 0)
+    return list_options (arg);
+  if (strcmp (what, "--list-directives") == 0)
+    {
+      puts ("include");
+      for (const struct sbx_setting *s = sbx_settings; s->name; s++)
+        puts (s->name);
+      return 0;
+    }
+  if (strcmp (what, "--list-profiles") == 0)
+    {
+      sbx_profile_list (stdout);
+      return 0;
+    }
+  return -1;
+}
+
 int
 sbx_cmd_help (int argc, char **argv)
 {
+  if (argc >= 2 && strncmp (argv[1], "--list-", 7) == 0)
+    {
+      int r = list (argv[1], argc >= 3 ? argv[2] : NULL);
+      if (r >= 0)
+        return r;
+    }
   if (argc >= 2 && strcmp (argv[1], "run") == 0)
     {
       sbx_help_print_run ();
       return 0;
     }
-  if (argc >= 2 && strcmp (argv[1], "doctor") == 0)
-    {
-      sbx_help_print_doctor ();
-      return 0;
-    }
-  if (argc >= 2 && strcmp (argv[1], "help") != 0 && strcmp (argv[1], "version") != 0)
+  for (size_t i = 0; argc >= 2 && i < N_VERB_HELP; i++)
+    if (strcmp (argv[1], verb_help[i].verb) == 0)
+      {
+        if (verb_help[i].text)
+          fputs (verb_help[i].text, stdout);
+        else
+          sbx_help_print_doctor ();
+        return 0;
+      }
+  if (argc >= 2)
     {
       fprintf (stderr, "sbx: no help for `%s`: not a verb of this version; see `sbx help`\n",
                argv[1]);

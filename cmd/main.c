@@ -11,13 +11,7 @@
 #include "../core/error.h"
 #include "commands.h"
 
-struct verb
-{
-  const char *name;
-  int (*fn) (int argc, char **argv);
-};
-
-static const struct verb verbs[] = {
+const struct sbx_verb sbx_verbs[] = {
   { "run", sbx_cmd_run },
   { "help", sbx_cmd_help },
   { "version", sbx_cmd_version },
@@ -30,7 +24,7 @@ static const struct verb verbs[] = {
 };
 
 /* Reserved for the lifecycle, image and profile work to come.  */
-static const char *const reserved[]
+const char *const sbx_reserved_verbs[]
     = { "ps", "exec", "stop", "kill", "inspect", "logs", "profile", NULL };
 
 int
@@ -38,10 +32,10 @@ main (int argc, char **argv)
 {
   if (argc >= 2)
     {
-      for (const struct verb *v = verbs; v->name; v++)
+      for (const struct sbx_verb *v = sbx_verbs; v->name; v++)
         if (strcmp (argv[1], v->name) == 0)
           return v->fn (argc - 1, argv + 1);
-      for (const char *const *r = reserved; *r; r++)
+      for (const char *const *r = sbx_reserved_verbs; *r; r++)
         if (strcmp (argv[1], *r) == 0)
           {
             fprintf (stderr,

@@ -51,6 +51,25 @@ build_long_options (void)
   return o;
 }
 
+void
+sbx_run_list_options (FILE *out)
+{
+  for (size_t i = 0; i < N_CLI_ONLY; i++)
+    {
+      const char *arg = cli_only[i].has_arg ? " NAME" : "";
+      if (cli_only[i].val < OPT_PROFILE)
+        fprintf (out, "-%c%s\n", cli_only[i].val, arg);
+      fprintf (out, "--%s%s\n", cli_only[i].name, arg);
+    }
+  for (const struct sbx_setting *s = sbx_settings; s->name; s++)
+    {
+      /* The one setting with a short form (see the getopt string).  */
+      if (strcmp (s->name, "publish") == 0)
+        fprintf (out, "-p %s\n", s->arg_name);
+      fprintf (out, "--%s%s%s\n", s->name, s->has_arg ? " " : "", s->has_arg ? s->arg_name : "");
+    }
+}
+
 struct pending
 {
   const struct sbx_setting *set;

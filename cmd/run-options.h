@@ -3,6 +3,8 @@
 #ifndef SBX_CMD_RUN_OPTIONS_H
 #define SBX_CMD_RUN_OPTIONS_H
 
+#include <stdio.h>
+
 #include "../core/spec.h"
 
 enum sbx_run_action
@@ -22,5 +24,9 @@ struct sbx_run_options
    fields; program argv points into argv.  */
 int sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_options *opts,
                    sbx_error_t *err);
+
+/* Every option run takes, one a line: `--bind SRC[:DST]`, `-q`; what
+   `sbx help --list-options` prints for the tests and the completions.  */
+void sbx_run_list_options (FILE *out);
 
 #endif

@@ -22,6 +22,7 @@ struct job
   const char *dir; /* the sandbox's state directory */
   const char *name;
   char *lower;
+  bool json;
 };
 
 static int
@@ -37,7 +38,7 @@ diff_inside (void *arg)
       fprintf (stderr, "sbx: diff %s: open `%s`: %s\n", j->name, upper, strerror (errno));
       return -1;
     }
-  r = sbx_diff_print (fd, j->lower, stdout);
+  r = sbx_diff_print (fd, j->lower, j->json, stdout);
   if (r < 0)
     fprintf (stderr, "sbx: diff %s: %s\n", j->name, strerror (-r));
   return r;
@@ -61,13 +62,14 @@ rm_inside (void *arg)
 }
 
 static int
-with_sandbox (const char *verb, const char *name, bool refuse_running, int (*fn) (void *))
+with_sandbox (const char *verb, const char *name, bool refuse_running, bool json,
+              int (*fn) (void *))
 {
   struct sbx_spec spec;
   cleanup_free char *dir = NULL;
   sbx_error_t err = NULL;
   bool running = false;
-  struct job j = { NULL, name, NULL };
+  struct job j = { NULL, name, NULL, json };
   int code = 0, r;
 
   sbx_spec_init (&spec);
@@ -100,12 +102,28 @@ fail:
 int
 sbx_cmd_diff (int argc, char **argv)
 {
-  if (argc != 2 || argv[1][0] == '-')
+  const char *name = NULL;
+  bool json = false;
+
+  /* --json before or after the name.  */
+  for (int i = 1; i < argc; i++)
     {
-      fprintf (stderr, "sbx: usage: sbx diff NAME (a sandbox run with --name NAME)\n");
+      if (strcmp (argv[i], "--json") == 0)
+        json = true;
+      else if (argv[i][0] == '-' || name != NULL)
+        {
+          name = NULL;
+          break;
+        }
+      else
+        name = argv[i];
+    }
+  if (name == NULL)
+    {
+      fprintf (stderr, "sbx: usage: sbx diff [--json] NAME (a sandbox run with --name NAME)\n");
       return SBX_EXIT_FAILURE;
     }
-  return with_sandbox ("diff", argv[1], false, diff_inside);
+  return with_sandbox ("diff", name, false, json, diff_inside);
 }
 
 int
@@ -119,7 +137,7 @@ sbx_cmd_rm (int argc, char **argv)
     }
   for (int i = 1; i < argc; i++)
     {
-      int r = with_sandbox ("rm", argv[i], true, rm_inside);
+      int r = with_sandbox ("rm", argv[i], true, false, rm_inside);
       if (r != 0 && code == 0)
         code = r;
     }

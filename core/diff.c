@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -137,18 +138,37 @@ by_path (const void *a, const void *b)
 }
 
 int
-sbx_diff_print (int upperfd, const char *lower, FILE *out)
+sbx_diff_print (int upperfd, const char *lower, bool json, FILE *out)
 {
   struct changes c = { NULL, 0, lower };
+  json_object *arr = json ? json_object_new_array () : NULL;
   int r = walk (&c, upperfd, "");
 
   qsort (c.v, c.n, sizeof *c.v, by_path);
   for (size_t i = 0; i < c.n; i++)
     {
-      fprintf (out, "%s\n", c.v[i]);
+      if (json)
+        {
+          /* Each change is "K /path": the kind, a space, the path.  */
+          json_object *o = json_object_new_object ();
+          json_object_object_add (o, "kind", json_object_new_string_len (c.v[i], 1));
+          json_object_object_add (o, "path", json_object_new_string (c.v[i] + 2));
+          json_object_array_add (arr, o);
+        }
+      else
+        fprintf (out, "%s\n", c.v[i]);
       free (c.v[i]);
     }
   free (c.v);
+  if (json)
+    {
+      /* Printed even after a failed walk: what was found, then the error.  */
+      fprintf (out, "%s\n",
+               json_object_to_json_string_ext (arr, JSON_C_TO_STRING_PRETTY
+                                                        | JSON_C_TO_STRING_SPACED
+                                                        | JSON_C_TO_STRING_NOSLASHESCAPE));
+      json_object_put (arr);
+    }
   fflush (out);
   return r;
 }

@@ -4,10 +4,13 @@
 #ifndef SBX_DIFF_H
 #define SBX_DIFF_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Walk the upper layer `upperfd` against the lower layer at the path
-   `lower` and print the changes, sorted by path.  0 or -errno.  */
-int sbx_diff_print (int upperfd, const char *lower, FILE *out);
+   `lower` and print the changes, sorted by path: one "K /path" a line,
+   or with `json` an array of {"kind": "K", "path": "/path"}.  0 or
+   -errno.  */
+int sbx_diff_print (int upperfd, const char *lower, bool json, FILE *out);
 
 #endif

@@ -54,8 +54,9 @@ int sbx_seccomp_query (const struct sbx_seccomp *sc, uint64_t caps_keep, const c
                        enum sbx_seccomp_verdict *out, sbx_error_t *err);
 
 /* The effective policy in words (sbx seccomp show).  */
-int sbx_seccomp_describe (const struct sbx_seccomp *sc, uint64_t caps_keep, FILE *out,
+int sbx_seccomp_describe (const struct sbx_seccomp *sc, uint64_t caps_keep, bool json, FILE *out,
                           sbx_error_t *err);
-void sbx_seccomp_describe_groups (FILE *out);
+/* The groups and their members (sbx seccomp groups), as text or JSON.  */
+void sbx_seccomp_describe_groups (bool json, FILE *out);
 
 #endif

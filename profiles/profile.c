@@ -3,6 +3,7 @@
 #include "profile.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,10 +41,68 @@ try_dir (const char *dir, const char *name)
   return NULL;
 }
 
+/* The directories searched, `:`-separated.  */
+static char *
+search_path (void)
+{
+  const char *env = getenv ("SBX_PROFILE_PATH");
+  cleanup_free char *own = NULL, *user = NULL;
+
+  if (env && *env)
+    return xstrdup (env);
+  own = sbx_own_dir (SBX_OWN_CONFIG);
+  user = own ? xasprintf ("%s/profiles", own) : NULL;
+  return xasprintf ("%s%s%s:%s", user ? user : "", user ? ":" : "", SBX_SYSCONF_PROFILES,
+                    SBX_DATA_PROFILES);
+}
+
+static int
+by_string (const void *a, const void *b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
+void
+sbx_profile_list (FILE *out)
+{
+  cleanup_free char *searched = search_path ();
+  char **names = NULL;
+  size_t n = 0;
+
+  for (char *dir = strtok (searched, ":"); dir; dir = strtok (NULL, ":"))
+    {
+      DIR *d = opendir (dir);
+      struct dirent *de;
+      if (d == NULL)
+        continue;
+      while ((de = readdir (d)) != NULL)
+        {
+          size_t len = strlen (de->d_name);
+          if (len <= 8 || strcmp (de->d_name + len - 8, ".profile") != 0)
+            continue;
+          names = xrealloc (names, (n + 1) * sizeof *names);
+          names[n] = strndup (de->d_name, len - 8);
+          if (valid_name (names[n]))
+            n++;
+          else
+            free (names[n]);
+        }
+      closedir (d);
+    }
+  qsort (names, n, sizeof *names, by_string);
+  for (size_t i = 0; i < n; i++)
+    {
+      /* A name in two directories is one profile: the first found.  */
+      if (i == 0 || strcmp (names[i], names[i - 1]) != 0)
+        fprintf (out, "%s\n", names[i]);
+      free (names[i]);
+    }
+  free (names);
+}
+
 char *
 sbx_profile_find (const char *name, sbx_error_t *err)
 {
-  const char *env = getenv ("SBX_PROFILE_PATH");
   cleanup_free char *searched = NULL;
   char *found;
 
@@ -64,15 +123,7 @@ sbx_profile_find (const char *name, sbx_error_t *err)
                       name);
       return NULL;
     }
-  if (env && *env)
-    searched = xstrdup (env);
-  else
-    {
-      cleanup_free char *own = sbx_own_dir (SBX_OWN_CONFIG);
-      cleanup_free char *user = own ? xasprintf ("%s/profiles", own) : NULL;
-      searched = xasprintf ("%s%s%s:%s", user ? user : "", user ? ":" : "", SBX_SYSCONF_PROFILES,
-                            SBX_DATA_PROFILES);
-    }
+  searched = search_path ();
   for (char *dir = searched, *next; dir && *dir; dir = next)
     {
       next = strchr (dir, ':');

@@ -13,12 +13,18 @@
 #ifndef SBX_PROFILE_H
 #define SBX_PROFILE_H
 
+#include <stdio.h>
+
 #include "../core/spec.h"
 
 /* Find NAME (a name, or a path when it contains '/') on the profile
    search path: $SBX_PROFILE_PATH, else $XDG_CONFIG_HOME/sbx/profiles
    (~/.config/sbx/profiles), SYSCONFDIR/sbx/profiles, DATADIR/sbx/profiles.  */
 char *sbx_profile_find (const char *name, sbx_error_t *err);
+
+/* Print the name of every profile on the search path, sorted, once each
+   (for the shell completions).  */
+void sbx_profile_list (FILE *out);
 
 /* Parse `text` read from `file` and apply it to the spec.  */
 int sbx_profile_parse (const char *text, const char *file, struct sbx_spec *spec, sbx_error_t *err);

@@ -89,7 +89,8 @@ sbx_profile_list (FILE *out)
         }
       closedir (d);
     }
-  qsort (names, n, sizeof *names, by_string);
+  if (n > 0)
+    qsort (names, n, sizeof *names, by_string);
   for (size_t i = 0; i < n; i++)
     {
       /* A name in two directories is one profile: the first found.  */

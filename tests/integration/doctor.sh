@@ -110,16 +110,7 @@ if ! unshare -rm true 2>/dev/null; then
   skip "host-state tests" "unshare -rm does not work here"
   exit 0
 fi
-# in_fake_host SETUP ARGS...: run sbx ARGS as root of a private user+mount
-# namespace after SETUP.
-in_fake_host() {
-  local setup=$1
-  shift
-  OUT=$(timeout 120 unshare -rm sh -c "$setup
-exec \"\$0\" \"\$@\"" "$SBX" "$@" 2>"$SCRATCH/err" </dev/null)
-  RC=$?
-  ERR=$(cat "$SCRATCH/err")
-}
+# in_fake_host (tests/lib/tap.sh): sbx as root of a user+mount namespace of our own.
 
 if [ -d /etc/apparmor.d ]; then
   in_fake_host "mount -t tmpfs none /etc/apparmor.d && echo 'profile sbx {}' >/etc/apparmor.d/sbx && export SBX_DOCTOR_ROOT=$fake" doctor

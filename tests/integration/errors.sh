@@ -37,15 +37,7 @@ is "$(cat "$SCRATCH/keep")" "precious" "a failed bind leaves its source untouche
 if ! unshare -rm true 2>/dev/null; then
   skip "host-state tests" "unshare -rm does not work here"
 else
-  # in_fake_host SETUP...: run sbx as root of a private user+mount ns after SETUP.
-  in_fake_host() {
-    local setup=$1
-    shift
-    OUT=$(timeout 60 unshare -rm sh -c "$setup
-exec \"\$0\" \"\$@\"" "$SBX" "$@" 2>"$SCRATCH/err" </dev/null)
-    RC=$?
-    ERR=$(cat "$SCRATCH/err")
-  }
+  # in_fake_host (tests/lib/tap.sh): sbx as root of a user+mount namespace of our own.
   printf 'root:100000:65536\nroot:abc:10\n' >"$SCRATCH/subuid-bad"
   in_fake_host "mount --bind $SCRATCH/subuid-bad /etc/subuid" -- true
   is "$RC" 125 "malformed /etc/subuid: exit 125"

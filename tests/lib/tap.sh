@@ -82,6 +82,20 @@ sbx_wipe() {
   return 0
 }
 
+# in_fake_host SETUP ARGS...: run sbx ARGS as root of a user+mount
+# namespace of the test's own (unshare -rm), after the shell commands
+# SETUP there (bind a fake /etc/subuid, a closed /dev/fuse...): host
+# states an unprivileged test cannot make on the host itself.  Sets OUT,
+# ERR and RC.  Needs $SCRATCH.
+in_fake_host() {
+  local setup=$1
+  shift
+  OUT=$(timeout 120 unshare -rm sh -c "$setup
+exec \"\$0\" \"\$@\"" "$SBX" "$@" 2>"$SCRATCH/fake-host.err" </dev/null)
+  RC=$?
+  ERR=$(cat "$SCRATCH/fake-host.err")
+}
+
 # Processes sbx may have left: its own, its init, its helpers.
 sbx_processes() {
   ps -u "$(id -u)" -o pid=,comm= | awk '$2 ~ /^(sbx|sbx-init|sbx-net|newuidmap|newgidmap|fuse-overlayfs)$/ { print }'

@@ -1,6 +1,15 @@
 # sbx test library for the escape probes (tests/security/sbx-probe): its
 # output turned into TAP.  Source it after tap.sh.
 
+# The probe program, in $probe: a test that cannot find it fails loudly
+# (tests/run builds it and exports SBX_PROBE), never passes or skips.
+probe=${SBX_PROBE:-}
+if [ -z "$probe" ] || [ ! -x "$probe" ]; then
+  fail "the probe program is there" "SBX_PROBE='$probe' is not an executable" \
+    "tests/run builds tests/security/sbx-probe.c and exports SBX_PROBE"
+  exit 1
+fi
+
 # probe_points LABEL [WANT_RC]: one TAP point per line the probe printed
 # in $OUT (ok, FAIL, skip), then one for its exit status ($RC), which must
 # agree with the lines (or be WANT_RC).  A probe that died, or a sandbox

@@ -12,13 +12,8 @@
 #
 # The table of claims is tests/security/README.md.
 . "$SBX_TESTS/lib/tap.sh"
+. "$SBX_TESTS/lib/probe.sh"
 
-probe=${SBX_PROBE:-}
-if [ -z "$probe" ] || [ ! -x "$probe" ]; then
-  fail "the probe program is there" "SBX_PROBE='$probe' is not an executable" \
-    "tests/run builds tests/security/sbx-probe.c and exports SBX_PROBE"
-  exit 1
-fi
 export SBX_RUN_TIMEOUT=30
 sbx_run --net slirp -- true
 if [ "$RC" != 0 ]; then

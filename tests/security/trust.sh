@@ -9,11 +9,6 @@
 . "$SBX_TESTS/lib/tap.sh"
 . "$SBX_TESTS/lib/probe.sh"
 
-probe=${SBX_PROBE:-}
-if [ -z "$probe" ] || [ ! -x "$probe" ]; then
-  fail "the probe program is there" "SBX_PROBE='$probe' is not an executable"
-  exit 1
-fi
 command -v python3 >/dev/null || { fail "python3 is there (it builds the test image)"; exit 1; }
 scratch
 # A home of the test's own, so sbx's directories are this test's alone.

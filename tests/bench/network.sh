@@ -43,21 +43,9 @@ while (($#)); do
 done
 command -v iperf3 >/dev/null || die "iperf3 is not installed (apt-get install -y iperf3)"
 [[ -x /usr/bin/python3 ]] || die "/usr/bin/python3 is needed (apt-get install -y python3)"
-[[ -n $sbx ]] || sbx=$(command -v sbx) || sbx="$(dirname "$0")/../../sbx"
-sbx=$(readlink -f -- "$sbx") && [[ -f $sbx ]] || die "no sbx binary (use --sbx PATH)"
-
-# As root, run the whole script as the unprivileged user (root would skip
-# what a user's sandbox pays for), with a copy of sbx that user can read.
-if ((EUID == 0)); then
-  id -u "$user" >/dev/null 2>&1 || die "no such user $user"
-  (($(id -u "$user") != 0)) || die "--user must be unprivileged"
-  copy=$(mktemp -d /var/tmp/sbx-bench.XXXXXX) || die "mktemp"
-  trap 'rm -rf -- "$copy"' EXIT
-  cp -- "$sbx" "$copy/sbx" && chmod 755 "$copy" "$copy/sbx"
-  script=$(<"$0")
-  (cd / && runuser -u "$user" -- bash -c "$script" network.sh --sbx "$copy/sbx" --time "$secs" --peers "$only")
-  exit $?
-fi
+. "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
+bench_find_sbx "$sbx"
+bench_as_user "$user" network.sh --time "$secs" --peers "$only"
 
 cd / || exit 2
 # Under /var/tmp: the host's /tmp and the homes are not visible in sbx.

@@ -34,33 +34,9 @@ while (($#)); do
     esac
 done
 
-if [[ -z $sbx ]]; then
-    sbx=$(command -v sbx) || sbx="$(dirname "${BASH_SOURCE[0]:-$0}")/../../sbx"
-fi
-given=$sbx
-sbx=$(readlink -f -- "$sbx") || sbx=""
-[[ -f $sbx ]] || die "no sbx binary at '$given' (use --sbx PATH)"
-
-# As root: root needs no user namespace tricks and skips the id-map helpers,
-# which would hide what is being measured; re-run this script as $user.
-if ((EUID == 0)); then
-    command -v runuser >/dev/null || die "running as root needs runuser (util-linux)"
-    uid=$(id -u -- "$user" 2>/dev/null) || die "no such user '$user' (use --user NAME)"
-    ((uid != 0)) || die "--user must be unprivileged, not root"
-    script=$(<"${BASH_SOURCE[0]}") || die "cannot read my own source"
-    if ! runuser -u "$user" -- test -r "$sbx" -a -x "$sbx"; then
-        copydir=$(mktemp -d /var/tmp/sbx-bench.XXXXXX) || die "mktemp failed"
-        trap 'rm -rf -- "$copydir"' EXIT
-        cp -- "$sbx" "$copydir/sbx" || die "cannot copy sbx"
-        chmod 755 "$copydir" "$copydir/sbx"
-        sbx=$copydir/sbx
-    fi
-    home=$(getent passwd "$user" | cut -d: -f6)
-    (cd / && runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" \
-        PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 \
-        bash -c "$script" overlay.sh --sbx "$sbx" --reps "$reps" --runs "$runs")
-    exit $?
-fi
+. "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
+bench_find_sbx "$sbx"
+bench_as_user "$user" overlay.sh --reps "$reps" --runs "$runs"
 
 cd / || exit 2
 for t in tar find dd unshare fuse-overlayfs fusermount3; do

@@ -29,20 +29,9 @@ while (($#)); do
   esac
 done
 command -v hyperfine >/dev/null || die "hyperfine is not installed (apt-get install hyperfine)"
-[[ -n $sbx ]] || sbx=$(command -v sbx) || sbx="$(dirname "$0")/../../sbx"
-sbx=$(readlink -f -- "$sbx") && [[ -f $sbx ]] || die "no sbx binary (use --sbx PATH)"
-
-# As root, run the whole script as the unprivileged user (root hides the
-# costs being measured), with a copy of sbx that user can read.
-if ((EUID == 0)); then
-  id -u "$user" >/dev/null 2>&1 || die "no such user $user"
-  copy=$(mktemp -d /var/tmp/sbx-bench.XXXXXX) || die "mktemp"
-  trap 'rm -rf -- "$copy"' EXIT
-  cp -- "$sbx" "$copy/sbx" && chmod 755 "$copy" "$copy/sbx"
-  script=$(<"$0")
-  (cd / && runuser -u "$user" -- bash -c "$script" seccomp.sh --sbx "$copy/sbx" --runs "$runs")
-  exit $?
-fi
+. "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
+bench_find_sbx "$sbx"
+bench_as_user "$user" seccomp.sh --runs "$runs"
 
 cd / || exit 2
 work=$(mktemp -d) || exit 2

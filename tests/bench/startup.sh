@@ -30,33 +30,9 @@ while (($#)); do
     esac
 done
 
-if [[ -z $sbx ]]; then
-    sbx=$(command -v sbx) || sbx="$(dirname "${BASH_SOURCE[0]:-$0}")/../../sbx"
-fi
-given=$sbx
-sbx=$(readlink -f -- "$sbx") || sbx=""
-[[ -f $sbx ]] || die "no sbx binary at '$given' (use --sbx PATH)"
-
-# As root: root skips newuidmap and has every capability, which would hide
-# exactly the cost being measured, so re-run this whole script as $user. The
-# script text goes along in `bash -c`, so it need not be readable by $user.
-if ((EUID == 0)); then
-    command -v runuser >/dev/null || die "running as root needs runuser (util-linux)"
-    uid=$(id -u -- "$user" 2>/dev/null) || die "no such user '$user' (use --user NAME)"
-    ((uid != 0)) || die "--user must be unprivileged, not root"
-    script=$(<"${BASH_SOURCE[0]}") || die "cannot read my own source"
-    if ! runuser -u "$user" -- test -r "$sbx" -a -x "$sbx"; then
-        copydir=$(mktemp -d /var/tmp/sbx-bench.XXXXXX) || die "mktemp failed"
-        trap 'rm -rf -- "$copydir"' EXIT
-        cp -- "$sbx" "$copydir/sbx" || die "cannot copy sbx"
-        chmod 755 "$copydir" "$copydir/sbx"
-        sbx=$copydir/sbx
-    fi
-    # cd /: root's cwd (/root, say) may be unreadable by $user, and sbx
-    # carries the cwd into the sandbox.
-    (cd / && runuser -u "$user" -- bash -c "$script" startup.sh --sbx "$sbx" --runs "$runs")
-    exit $?   # the EXIT trap still removes the copy
-fi
+. "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
+bench_find_sbx "$sbx"
+bench_as_user "$user" startup.sh --runs "$runs"
 
 cd / || exit 2
 work=$(mktemp -d) || die "mktemp failed"

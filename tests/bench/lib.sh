@@ -1,0 +1,47 @@
+# Shared by the benchmarks in tests/bench/ (sourced, never run): finding
+# the sbx under test, and re-running the whole benchmark as an
+# unprivileged user when started as root.  A benchmark as root would
+# measure the wrong thing: root skips newuidmap and holds every
+# capability, exactly the costs a user's sandbox pays.
+#
+#   . "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
+#   bench_find_sbx "$sbx"                 # sets sbx to an absolute path, or dies
+#   bench_as_user "$user" NAME ARGS...    # as root: re-runs, then exits
+
+# die is the benchmark's own ("NAME: message", exit 2); this one stands in
+# until the benchmark defines it.
+declare -F die >/dev/null || die() { echo "bench: $*" >&2; exit 2; }
+
+# bench_find_sbx GIVEN: the binary under test: GIVEN, else sbx on PATH, else
+# the build tree's.  Sets $sbx to its absolute path.
+bench_find_sbx() {
+  local given=$1
+  [[ -n $given ]] || given=$(command -v sbx) || given="$(dirname "${BASH_SOURCE[0]}")/../../sbx"
+  sbx=$(readlink -f -- "$given") || sbx=""
+  [[ -f $sbx ]] || die "no sbx binary at '$given' (use --sbx PATH)"
+}
+
+# bench_as_user USER NAME ARGS...: when root, run the calling benchmark's
+# text again as USER with `--sbx COPY ARGS...`, where COPY and this library
+# are copies USER can read (the clone may sit under /root), from / (sbx
+# carries the cwd into the sandbox, and root's may be closed to USER), in
+# a login-like environment; then exit with its status.  Not root: returns.
+bench_as_user() {
+  local user=$1 name=$2 uid copy home script status
+  shift 2
+  ((EUID == 0)) || return 0
+  command -v runuser >/dev/null || die "running as root needs runuser (util-linux)"
+  uid=$(id -u -- "$user" 2>/dev/null) || die "no such user '$user' (use --user NAME)"
+  ((uid != 0)) || die "--user must be unprivileged, not root"
+  script=$(<"$0") || die "cannot read my own source"
+  copy=$(mktemp -d /var/tmp/sbx-bench.XXXXXX) || die "mktemp failed"
+  cp -- "$sbx" "$copy/sbx" && cp -- "${BASH_SOURCE[0]}" "$copy/lib.sh" || die "cannot copy sbx"
+  chmod 755 "$copy" "$copy/sbx" && chmod 644 "$copy/lib.sh"
+  home=$(getent passwd "$user" | cut -d: -f6)
+  (cd / && runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" \
+    PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 SBX_BENCH_LIB="$copy/lib.sh" \
+    bash -c "$script" "$name" --sbx "$copy/sbx" "$@")
+  status=$?
+  rm -rf -- "$copy"
+  exit $status
+}

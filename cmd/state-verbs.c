@@ -26,7 +26,7 @@ struct job
 };
 
 static int
-diff_inside (void *arg)
+diff_inside (void *arg, sbx_error_t *err)
 {
   struct job *j = arg;
   cleanup_free char *upper = xasprintf ("%s/upper", j->dir);
@@ -34,18 +34,15 @@ diff_inside (void *arg)
   int r;
 
   if (fd < 0)
-    {
-      fprintf (stderr, "sbx: diff %s: open `%s`: %s\n", j->name, upper, strerror (errno));
-      return -1;
-    }
+    return sbx_error_make (err, errno, "diff %s: open `%s`", j->name, upper);
   r = sbx_diff_print (fd, j->lower, j->json, stdout);
   if (r < 0)
-    fprintf (stderr, "sbx: diff %s: %s\n", j->name, strerror (-r));
-  return r;
+    return sbx_error_make (err, -r, "diff %s", j->name);
+  return 0;
 }
 
 static int
-rm_inside (void *arg)
+rm_inside (void *arg, sbx_error_t *err)
 {
   struct job *j = arg;
   cleanup_free char *parent = xstrdup (j->dir);
@@ -57,13 +54,13 @@ rm_inside (void *arg)
   fd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   r = fd < 0 ? -errno : sbx_state_remove_tree (fd, slash + 1);
   if (r < 0)
-    fprintf (stderr, "sbx: rm %s: remove `%s`: %s\n", j->name, j->dir, strerror (-r));
-  return r;
+    return sbx_error_make (err, -r, "rm %s: remove `%s`", j->name, j->dir);
+  return 0;
 }
 
 static int
 with_sandbox (const char *verb, const char *name, bool refuse_running, bool json,
-              int (*fn) (void *))
+              int (*fn) (void *, sbx_error_t *))
 {
   struct sbx_spec spec;
   cleanup_free char *dir = NULL;
@@ -88,9 +85,8 @@ with_sandbox (const char *verb, const char *name, bool refuse_running, bool json
   free (j.lower);
   if (r < 0)
     goto fail;
-  code = r == 0 ? 0 : SBX_EXIT_FAILURE;
   sbx_spec_free (&spec);
-  return code;
+  return 0;
 
 fail:
   code = sbx_cmd_report (err);

@@ -337,7 +337,7 @@ path_is_safe (const char *p)
 }
 
 static int
-unpack_inside (void *arg)
+unpack_inside (void *arg, sbx_error_t *err)
 {
   struct unpack *u = arg;
   struct archive *a = archive_read_new ();
@@ -454,7 +454,7 @@ out:
           sbx_state_remove_tree (fd, slash + 1);
           close (fd);
         }
-      fprintf (stderr, "%s\n", u->msg);
+      sbx_error_make (err, 0, "%s", u->msg);
     }
   return ret;
 }
@@ -504,19 +504,16 @@ unpack_layer (const char *dir, const char *digest, const struct sbx_user *user, 
   u.blob = blob;
   u.tmp = tmp;
   u.final = final;
-  /* The unpacking prints its one-line reason on stderr, prefixed below
-     by the caller's error line.  */
   {
     /* The mapping of sandboxes of images: the caller is root inside.  */
     struct sbx_ids root = { .uid = 0, .gid = 0 };
     r = sbx_userns_call (user, &root, unpack_inside, &u, err);
   }
-  if (r != 0)
-    return r < 0 ? -1
-                 : sbx_error_make (err, 0,
-                                   "image `%s`: layer %s could not be unpacked (see above); "
-                                   "nothing of it was kept",
-                                   dir, digest);
+  if (r < 0)
+    return sbx_error_prefix (err,
+                             "image `%s`: layer %s could not be unpacked (nothing of it was "
+                             "kept)",
+                             dir, digest);
   *out = steal_pointer (&final);
   return 0;
 }

@@ -70,7 +70,12 @@ sbx_sync_expect (int sock, enum sbx_sync_type type, sbx_error_t *err)
   if (r == 0)
     return sbx_error_make (err, 0, "the other side of sbx went away during setup");
   if (m.type == SBX_SYNC_ERROR)
-    return sbx_error_make_exit (err, m.exit_code, 0, "%s", m.text);
+    {
+      /* The errno too: the parent may explain it (EACCES on a device...).  */
+      sbx_error_make_exit (err, m.exit_code, 0, "%s", m.text);
+      (*err)->status = m.err_no;
+      return -1;
+    }
   if (m.type != type)
     return sbx_error_make (err, EPROTO, "unexpected message %u on the sync socket", m.type);
   return 0;

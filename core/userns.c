@@ -15,6 +15,7 @@
 
 #include "helpers.h"
 #include "log.h"
+#include "sync.h"
 #include "util.h"
 
 #define SUBUID_FILE "/etc/subuid"
@@ -272,12 +273,13 @@ sbx_userns_clone_error (int errno_, sbx_error_t *err)
 }
 
 int
-sbx_userns_call (const struct sbx_user *user, const struct sbx_ids *want, int (*fn) (void *arg),
-                 void *arg, sbx_error_t *err)
+sbx_userns_call (const struct sbx_user *user, const struct sbx_ids *want,
+                 int (*fn) (void *arg, sbx_error_t *err), void *arg, sbx_error_t *err)
 {
   struct sbx_ids ids = want ? *want : (struct sbx_ids){ .uid = user->uid, .gid = user->gid };
   struct sbx_userns_plan plan;
-  int go[2], status;
+  int go[2], sync[2], status, r;
+  struct sbx_sync_msg m;
   pid_t pid;
   char c = 0;
 
@@ -288,26 +290,46 @@ sbx_userns_call (const struct sbx_user *user, const struct sbx_ids *want, int (*
       sbx_userns_plan_free (&plan);
       return sbx_error_make (err, errno, "pipe");
     }
-  /* Fork-like: the child continues here with fn and arg.  */
-  pid = syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
-  if (pid < 0)
+  /* fn's error comes back over this, as the sandbox's child's does.  */
+  if (sbx_sync_socketpair (sync, err) < 0)
     {
       close (go[0]);
       close (go[1]);
       sbx_userns_plan_free (&plan);
-      return sbx_userns_clone_error (errno, err);
+      return -1;
+    }
+  /* Fork-like: the child continues here with fn and arg.  */
+  pid = syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      int e = errno;
+      close (go[0]);
+      close (go[1]);
+      close (sync[0]);
+      close (sync[1]);
+      sbx_userns_plan_free (&plan);
+      return sbx_userns_clone_error (e, err);
     }
   if (pid == 0)
     {
+      sbx_error_t e = NULL;
       close (go[1]);
+      close (sync[0]);
       if (read (go[0], &c, 1) != 1 || c != 'g')
         _exit (SBX_EXIT_FAILURE);
-      _exit (fn (arg) < 0 ? 1 : 0);
+      if (fn (arg, &e) == 0)
+        _exit (0);
+      if (e == NULL)
+        sbx_error_make (&e, 0, "failed without saying why (a bug in sbx: please report it)");
+      sbx_sync_send_error (sync[1], e);
+      _exit (e->exit_code);
     }
   close (go[0]);
+  close (sync[1]);
   if (sbx_userns_write_maps (pid, &plan, user, err) < 0)
     {
       close (go[1]);
+      close (sync[0]);
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
       sbx_userns_plan_free (&plan);
@@ -317,8 +339,23 @@ sbx_userns_call (const struct sbx_user *user, const struct sbx_ids *want, int (*
     c = 0;
   close (go[1]);
   sbx_userns_plan_free (&plan);
+  /* An error message, or EOF when the child is done.  */
+  r = sbx_sync_recv (sync[0], &m, NULL);
+  close (sync[0]);
   while (waitpid (pid, &status, 0) < 0)
     if (errno != EINTR)
       return sbx_error_make (err, errno, "wait");
-  return WIFEXITED (status) && WEXITSTATUS (status) == 0 ? 0 : 1;
+  if (r > 0 && m.type == SBX_SYNC_ERROR)
+    {
+      sbx_error_make_exit (err, m.exit_code, 0, "%s", m.text);
+      (*err)->status = m.err_no;
+      return -1;
+    }
+  if (WIFSIGNALED (status))
+    return sbx_error_make (err, 0, "the process in the user namespace died of signal %d",
+                           WTERMSIG (status));
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return sbx_error_make (err, 0, "the process in the user namespace failed (exit %d)",
+                           WEXITSTATUS (status));
+  return 0;
 }

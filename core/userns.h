@@ -42,10 +42,12 @@ int sbx_userns_clone_error (int errno_, sbx_error_t *err);
    caller's subordinate ids mapped as a sandbox with `ids` (NULL: the
    caller's own ids inside) would have them: the way to read or
    remove files of those ids, which the caller itself may not.  The
-   child's stdout and stderr are the caller's.  Returns fn's result, or -1
-   with err set when the namespace could not be made.  */
-int sbx_userns_call (const struct sbx_user *user, const struct sbx_ids *ids, int (*fn) (void *arg),
-                     void *arg, sbx_error_t *err);
+   child's stdout is the caller's; fn reports a failure by filling its
+   error, which comes back here over a socket as one (errno, exit code,
+   message): 0, or -1 with err set (fn's error, or why the namespace
+   could not be made).  */
+int sbx_userns_call (const struct sbx_user *user, const struct sbx_ids *ids,
+                     int (*fn) (void *arg, sbx_error_t *err), void *arg, sbx_error_t *err);
 
 /* Ubuntu's AppArmor setting that leaves new user namespaces without
    capabilities: a mount EPERM inside is then explained by it.  */

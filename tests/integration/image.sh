@@ -76,7 +76,8 @@ is "$(ls -A "$store" 2>/dev/null | grep -c '^\.tmp')" 0 "... and nothing half-un
 python3 "$SBX_TESTS/lib/mkoci.py" "$SCRATCH/esc" --escape >/dev/null
 sbx_run --image "oci:$SCRATCH/esc:v1" -- true
 is "$RC" 125 "a layer with a ../ entry is refused"
-like "$ERR" "would land outside the layer" "... naming the entry"
+like "$ERR" "^sbx: image .*: layer sha256:[0-9a-f]+ could not be unpacked \(nothing of it was kept\): entry .*would land outside the layer$" "... naming the layer and the entry"
+is "$(printf '%s\n' "$ERR" | grep -c .)" 1 "... in exactly one line (the unpacking runs in a process of its own)"
 [ ! -e "$XDG_DATA_HOME/sbx/layers/escaped" ] && [ ! -e "$XDG_DATA_HOME/sbx/escaped" ] \
   && pass "... and nothing landed outside" || fail "... and nothing landed outside"
 is "$(ls -A "$store" 2>/dev/null | grep -c '^\.tmp')" 0 "... and nothing half-unpacked stays"

@@ -114,6 +114,27 @@ sbx_error_hint (sbx_error_t *err, const char *fmt, ...)
   return -1;
 }
 
+int
+sbx_error_about_host (sbx_error_t *err)
+{
+  static const char doctor[] = " (run `sbx doctor`)";
+  size_t n;
+
+  if (err == NULL || *err == NULL)
+    return -1;
+  n = strlen ((*err)->msg);
+  if (n >= sizeof doctor - 1 && strcmp ((*err)->msg + n - (sizeof doctor - 1), doctor) == 0)
+    return -1;
+  {
+    char *full = NULL;
+    if (asprintf (&full, "%s%s", (*err)->msg, doctor) < 0)
+      sbx_oom ();
+    free ((*err)->msg);
+    (*err)->msg = full;
+  }
+  return -1;
+}
+
 void
 sbx_error_release (sbx_error_t *err)
 {

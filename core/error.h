@@ -45,6 +45,11 @@ int sbx_error_prefix (sbx_error_t *err, const char *fmt, ...)
 /* Append a hint ("; hint") to an existing error; returns -1.  */
 int sbx_error_hint (sbx_error_t *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
+/* The error is about this host (a sysctl, /etc/subuid, a device, a
+   helper program): end it with "(run `sbx doctor`)", which checks the
+   whole host and says how to fix each thing.  Call it last; returns -1.  */
+int sbx_error_about_host (sbx_error_t *err);
+
 void sbx_error_release (sbx_error_t *err);
 
 /* Out of memory: say so and abort.  Allocation in sbx cannot fail.  */

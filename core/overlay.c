@@ -131,7 +131,7 @@ sbx_rootfs_prepare (const struct sbx_rootspec *spec, const struct sbx_ids *ids,
       else if (why && rt->kind == SBX_OVERLAY_FUSE)
         {
           *err = why;
-          return sbx_error_hint (err, "run `sbx doctor`");
+          return sbx_error_about_host (err);
         }
       else if (why)
         {

@@ -30,7 +30,7 @@ plan_one (const char *file, const char *helper, const char *name, unsigned long 
   m->file = file;
   m->prog.fd = -1;
   if (sbx_subid_lookup (file, name, host_id, &ranges, err) < 0)
-    return -1;
+    return sbx_error_about_host (err);
   m->helper = ranges.n > 0;
   sbx_idmap_build (inside_id, host_id, &ranges, SBX_IDMAP_WANT, &m->map);
   sbx_idranges_free (&ranges);
@@ -40,13 +40,16 @@ plan_one (const char *file, const char *helper, const char *name, unsigned long 
      the system's own file will do, never one on PATH, where an empty or
      relative entry would pick a file of the current directory.  */
   if (sbx_helper_open_privileged (helper, "uidmap", &m->prog, err) < 0)
-    return -1;
+    return sbx_error_about_host (err);
   if (m->prog.fd < 0)
-    return sbx_error_make (err, 0,
-                           "%s has a range for you but no `%s` is installed in %s (sbx runs it "
-                           "only from there, never from PATH); install the uidmap package "
-                           "(apt-get install uidmap)",
-                           file, helper, sbx_helper_privileged_dirs ());
+    {
+      sbx_error_make (err, 0,
+                      "%s has a range for you but no `%s` is installed in %s (sbx runs it "
+                      "only from there, never from PATH); install the uidmap package "
+                      "(apt-get install uidmap)",
+                      file, helper, sbx_helper_privileged_dirs ());
+      return sbx_error_about_host (err);
+    }
   return 0;
 }
 
@@ -152,11 +155,12 @@ finish_helper (const char *helper, pid_t child, int errfd, const struct sbx_user
       return sbx_error_make (err, errno, "wait for %s", helper);
   if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
     return 0;
-  return sbx_error_make (err, 0,
-                         "%s refused the id mapping (%s); check that %s gives %s a range "
-                         "and that %s is setuid root (apt-get install --reinstall uidmap)",
-                         helper, *out ? out : "no message", m->file,
-                         user->name ? user->name : "your uid", helper);
+  sbx_error_make (err, 0,
+                  "%s refused the id mapping (%s); check that %s gives %s a range "
+                  "and that %s is setuid root (apt-get install --reinstall uidmap)",
+                  helper, *out ? out : "no message", m->file, user->name ? user->name : "your uid",
+                  helper);
+  return sbx_error_about_host (err);
 }
 
 static int
@@ -225,8 +229,8 @@ sbx_userns_apparmor_restricted (void)
   return read_sysctl ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1;
 }
 
-int
-sbx_userns_clone_error (int errno_, sbx_error_t *err)
+static int
+clone_error (int errno_, sbx_error_t *err)
 {
   static const char *const limits[] = { "user", "mnt", "pid", "net", "ipc", "uts", "cgroup", NULL };
 
@@ -270,6 +274,13 @@ sbx_userns_clone_error (int errno_, sbx_error_t *err)
                            "cannot create the sandbox's namespaces: this kernel lacks one of "
                            "user, mount, pid, ipc, uts, cgroup or network namespaces");
   return sbx_error_make (err, errno_, "create the sandbox's namespaces");
+}
+
+int
+sbx_userns_clone_error (int errno_, sbx_error_t *err)
+{
+  clone_error (errno_, err);
+  return sbx_error_about_host (err);
 }
 
 int

@@ -42,6 +42,7 @@ else
   in_fake_host "mount --bind $SCRATCH/subuid-bad /etc/subuid" -- true
   is "$RC" 125 "malformed /etc/subuid: exit 125"
   like "$ERR" "^sbx: /etc/subuid:2: malformed line \`root:abc:10\`" "... naming file and line"
+  like "$ERR" " \(run .sbx doctor.\)$" "... and, being about the host, ending with (run \`sbx doctor\`)"
 
   : >"$SCRATCH/empty"
   in_fake_host "mount --bind $SCRATCH/empty /etc/subuid && mount --bind $SCRATCH/empty /etc/subgid" -- sh -c 'cat /proc/self/uid_map; cat /proc/self/setgroups; id -u'
@@ -97,7 +98,7 @@ else
     is "$RC:$(printf '%s' "$ERR" | grep -c 'copy-on-write')" "0:0" "... -q silences the note"
     in_fake_host "$nofuse" --overlay fuse -- true
     is "$RC" 125 "--overlay fuse asked for with /dev/fuse not usable: exit 125"
-    like "$ERR" "^sbx: open /dev/fuse \(mode 0640, owner uid 65534\) for the copy-on-write root: Permission denied; users may not open it here; as root: chmod 0666 /dev/fuse.*run .sbx doctor.$" \
+    like "$ERR" "^sbx: open /dev/fuse \(mode 0640, owner uid 65534\) for the copy-on-write root: Permission denied; users may not open it here; as root: chmod 0666 /dev/fuse.* \(run .sbx doctor.\)$" \
       "... with the real errno (EACCES, not ENOENT) and the fix for it"
     in_fake_host "$nofuse" --name keepme -- true
     is "$RC" 125 "--name with /dev/fuse not usable: refused (a named sandbox needs an overlay)"
@@ -107,6 +108,7 @@ else
     in_fake_host "echo 0 > /proc/sys/user/max_${ns}_namespaces" -- true
     is "$RC" 125 "user.max_${ns}_namespaces = 0: exit 125"
     like "$ERR" "the limit user.max_${ns}_namespaces is 0.*sysctl -w user.max_${ns}_namespaces=" "... naming the sysctl to raise"
+    like "$ERR" " \(run .sbx doctor.\)$" "... ending with (run \`sbx doctor\`)"
   done
 fi
 no_leftovers "nothing left behind after all the failures"

@@ -127,7 +127,7 @@ exec \"\$0\" -v -- true" "$SBX" 2>"$SCRATCH/err" </dev/null)
   make_fakes "$SCRATCH/plain" 0755 newuidmap newgidmap
   in_fake_host "mount --bind $SCRATCH/plain/newuidmap $uidmap_bin && mount --bind $SCRATCH/plain/newgidmap $gidmap_bin"
   refused "not setuid, no file capabilities" \
-    "^sbx: newuidmap: $uidmap_bin is not setuid root and has no file capabilities: apt-get install --reinstall uidmap$"
+    "^sbx: newuidmap: $uidmap_bin is not setuid root and has no file capabilities: apt-get install --reinstall uidmap \(run .sbx doctor.\)$"
   is "$(ran)" "" "not setuid, no file capabilities: the fake did not run"
 
   # A symlink to a setuid root file: judged as the link, never followed

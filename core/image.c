@@ -336,6 +336,95 @@ path_is_safe (const char *p)
   return true;
 }
 
+/* The data of the entry just written, block by block.  */
+static int
+copy_data (struct archive *a, struct archive *w, const char *name, struct unpack *u)
+{
+  const void *buf;
+  size_t size;
+  la_int64_t off;
+  int r;
+
+  while ((r = archive_read_data_block (a, &buf, &size, &off)) == ARCHIVE_OK)
+    if (archive_write_data_block (w, buf, size, off) < ARCHIVE_WARN)
+      {
+        snprintf (u->msg, sizeof u->msg, "entry `%s`: %s", name, archive_error_string (w));
+        return -1;
+      }
+  if (r != ARCHIVE_EOF)
+    {
+      snprintf (u->msg, sizeof u->msg, "entry `%s`: %s", name, archive_error_string (a));
+      return -1;
+    }
+  return 0;
+}
+
+/* One entry of the layer's tar: refused if it would land outside the
+   layer, a whiteout turned into what overlays read, a device node
+   skipped, anything else written with its owner, mode and times.  -1
+   with u->msg filled.  */
+static int
+unpack_entry (struct archive *a, struct archive *w, struct archive_entry *e, struct unpack *u)
+{
+  const char *name = archive_entry_pathname (e);
+  const char *base, *link = archive_entry_hardlink (e);
+  mode_t type = archive_entry_filetype (e);
+
+  while (name && name[0] == '.' && name[1] == '/')
+    name += 2;
+  if (name == NULL || *name == '\0' || strcmp (name, ".") == 0)
+    return 0;
+  if (!path_is_safe (name) || (link && !path_is_safe (link)))
+    {
+      snprintf (u->msg, sizeof u->msg, "entry `%s` would land outside the layer", name);
+      return -1;
+    }
+  archive_entry_set_pathname (e, name);
+  base = strrchr (name, '/') ? strrchr (name, '/') + 1 : name;
+  if (strncmp (base, ".wh.", 4) == 0)
+    return whiteout (name, u);
+  /* A user namespace cannot make device nodes; the sandbox brings its
+     own /dev anyway.  */
+  if (type == AE_IFCHR || type == AE_IFBLK)
+    return 0;
+  if (archive_write_header (w, e) < ARCHIVE_WARN)
+    {
+      snprintf (u->msg, sizeof u->msg, "entry `%s`: %s", name, archive_error_string (w));
+      return -1;
+    }
+  if (archive_entry_size (e) > 0 && copy_data (a, w, name, u) < 0)
+    return -1;
+  if (archive_write_finish_entry (w) < ARCHIVE_WARN)
+    {
+      snprintf (u->msg, sizeof u->msg, "entry `%s`: %s", name, archive_error_string (w));
+      return -1;
+    }
+  return 0;
+}
+
+/* Nothing half-unpacked stays in the store.  */
+static void
+discard_tmp (const struct unpack *u)
+{
+  cleanup_free char *parent = xstrdup (u->tmp);
+  char *slash = strrchr (parent, '/');
+  int fd;
+
+  if (chdir ("/") < 0)
+    {
+      /* the removal below goes by fd */
+    }
+  *slash = '\0';
+  fd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      sbx_state_remove_tree (fd, slash + 1);
+      close (fd);
+    }
+}
+
+/* implements sbx_userns_call's fn: unpack the layer into u->tmp, then
+   rename it to u->final, in the sandboxes' mapping (root inside).  */
 static int
 unpack_inside (void *arg, sbx_error_t *err)
 {
@@ -364,69 +453,12 @@ unpack_inside (void *arg, sbx_error_t *err)
       goto out;
     }
   while ((r = archive_read_next_header (a, &e)) == ARCHIVE_OK)
-    {
-      const char *name = archive_entry_pathname (e);
-      const char *base, *link = archive_entry_hardlink (e);
-      mode_t type = archive_entry_filetype (e);
-
-      while (name && name[0] == '.' && name[1] == '/')
-        name += 2;
-      if (name == NULL || *name == '\0' || strcmp (name, ".") == 0)
-        continue;
-      if (!path_is_safe (name) || (link && !path_is_safe (link)))
-        {
-          snprintf (u->msg, sizeof u->msg, "entry `%s` would land outside the layer", name);
-          goto out;
-        }
-      archive_entry_set_pathname (e, name);
-      base = strrchr (name, '/') ? strrchr (name, '/') + 1 : name;
-      if (strncmp (base, ".wh.", 4) == 0)
-        {
-          if (whiteout (name, u) < 0)
-            goto out;
-          continue;
-        }
-      /* A user namespace cannot make device nodes; the sandbox brings its
-         own /dev anyway.  */
-      if (type == AE_IFCHR || type == AE_IFBLK)
-        continue;
-      r = archive_write_header (w, e);
-      if (r < ARCHIVE_WARN)
-        {
-          snprintf (u->msg, sizeof u->msg, "entry `%s`: %s", name, archive_error_string (w));
-          goto out;
-        }
-      if (archive_entry_size (e) > 0)
-        {
-          const void *buf;
-          size_t size;
-          la_int64_t off;
-          while ((r = archive_read_data_block (a, &buf, &size, &off)) == ARCHIVE_OK)
-            if (archive_write_data_block (w, buf, size, off) < ARCHIVE_WARN)
-              {
-                snprintf (u->msg, sizeof u->msg, "entry `%s`: %s", name, archive_error_string (w));
-                goto out;
-              }
-          if (r != ARCHIVE_EOF)
-            {
-              snprintf (u->msg, sizeof u->msg, "entry `%s`: %s", name, archive_error_string (a));
-              goto out;
-            }
-        }
-      if (archive_write_finish_entry (w) < ARCHIVE_WARN)
-        {
-          snprintf (u->msg, sizeof u->msg, "entry `%s`: %s", name, archive_error_string (w));
-          goto out;
-        }
-    }
-  if (r != ARCHIVE_EOF)
-    {
-      snprintf (u->msg, sizeof u->msg, "%s", archive_error_string (a));
+    if (unpack_entry (a, w, e, u) < 0)
       goto out;
-    }
-  if (archive_write_close (w) != ARCHIVE_OK)
+  if (r != ARCHIVE_EOF || archive_write_close (w) != ARCHIVE_OK)
     {
-      snprintf (u->msg, sizeof u->msg, "%s", archive_error_string (w));
+      snprintf (u->msg, sizeof u->msg, "%s",
+                r != ARCHIVE_EOF ? archive_error_string (a) : archive_error_string (w));
       goto out;
     }
   if (chdir ("/") < 0 || rename (u->tmp, u->final) < 0)
@@ -440,20 +472,7 @@ out:
   archive_write_free (w);
   if (ret < 0)
     {
-      /* Nothing half-unpacked stays in the store.  */
-      cleanup_free char *parent = xstrdup (u->tmp);
-      char *slash = strrchr (parent, '/');
-      int fd;
-      if (chdir ("/") < 0)
-        {
-        }
-      *slash = '\0';
-      fd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd >= 0)
-        {
-          sbx_state_remove_tree (fd, slash + 1);
-          close (fd);
-        }
+      discard_tmp (u);
       sbx_error_make (err, 0, "%s", u->msg);
     }
   return ret;

@@ -131,6 +131,53 @@ join_rest (const char *target, const char *rest)
   return xasprintf ("%s/%s", target, rest);
 }
 
+/* One component below `dirfd`, never followed (O_PATH | O_NOFOLLOW);
+   made first when missing and the caller asked for mount points (a
+   directory, or a file for the last component).  */
+static int
+open_component (int dirfd, const char *name, bool last, int flags, const char *path,
+                sbx_error_t *err)
+{
+  int fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+  if (fd < 0 && errno == ENOENT && (flags & (SBX_OPEN_CREATE_DIR | SBX_OPEN_CREATE_FILE)))
+    {
+      int r;
+      if (last && (flags & SBX_OPEN_CREATE_FILE))
+        {
+          /* O_PATH parent: mknodat needs a real dirfd, reopen it.  */
+          cleanup_close int dir = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+          r = dir < 0 ? -1 : mknodat (dir, name, S_IFREG | 0644, 0);
+        }
+      else
+        r = mkdirat (dirfd, name, 0755);
+      if (r < 0 && errno != EEXIST)
+        return sbx_error_make (err, errno, "cannot create mount point `%s` (component `%s`)", path,
+                               name);
+      fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    }
+  if (fd < 0)
+    return sbx_error_make (err, errno, "open `%s` (component `%s`)", path, name);
+  return fd;
+}
+
+/* The target of the symlink open (O_PATH) on `fd`, which is closed, into
+   target[PATH_MAX]; counts the links followed against MAX_SYMLINKS.  */
+static int
+read_link (int fd, char *target, int *links, const char *path, sbx_error_t *err)
+{
+  ssize_t n = readlinkat (fd, "", target, PATH_MAX - 1);
+  int saved = errno;
+
+  close (fd);
+  if (n < 0)
+    return sbx_error_make (err, saved, "readlink in `%s`", path);
+  target[n] = '\0';
+  if (++*links > MAX_SYMLINKS)
+    return sbx_error_make (err, ELOOP, "open `%s`", path);
+  return 0;
+}
+
 int
 sbx_path_open_in_root (int rootfd, const char *path, int flags, sbx_error_t *err)
 {
@@ -192,32 +239,9 @@ sbx_path_open_in_root (int rootfd, const char *path, int flags, sbx_error_t *err
           goto out;
         }
 
-      fd = openat (w.fds[w.depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 && errno == ENOENT && (flags & (SBX_OPEN_CREATE_DIR | SBX_OPEN_CREATE_FILE)))
-        {
-          int r;
-          if (last && (flags & SBX_OPEN_CREATE_FILE))
-            {
-              /* O_PATH parent: mknodat needs a real dirfd, reopen it.  */
-              cleanup_close int dir
-                  = openat (w.fds[w.depth], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-              r = dir < 0 ? -1 : mknodat (dir, name, S_IFREG | 0644, 0);
-            }
-          else
-            r = mkdirat (w.fds[w.depth], name, 0755);
-          if (r < 0 && errno != EEXIST)
-            {
-              sbx_error_make (err, errno, "cannot create mount point `%s` (component `%s`)", path,
-                              name);
-              goto out;
-            }
-          fd = openat (w.fds[w.depth], name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        }
+      fd = open_component (w.fds[w.depth], name, last, flags, path, err);
       if (fd < 0)
-        {
-          sbx_error_make (err, errno, "open `%s` (component `%s`)", path, name);
-          goto out;
-        }
+        goto out;
       if (fstat (fd, &st) < 0)
         {
           sbx_error_make (err, errno, "stat `%s`", path);
@@ -226,21 +250,12 @@ sbx_path_open_in_root (int rootfd, const char *path, int flags, sbx_error_t *err
         }
       if (S_ISLNK (st.st_mode))
         {
+          /* Read as the sandbox will see it: the rest of the walk goes on
+             from the link's target.  */
           char target[PATH_MAX];
-          ssize_t n = readlinkat (fd, "", target, sizeof target - 1);
           char *next;
-          close (fd);
-          if (n < 0)
-            {
-              sbx_error_make (err, errno, "readlink in `%s`", path);
-              goto out;
-            }
-          target[n] = '\0';
-          if (++links > MAX_SYMLINKS)
-            {
-              sbx_error_make (err, ELOOP, "open `%s`", path);
-              goto out;
-            }
+          if (read_link (fd, target, &links, path, err) < 0)
+            goto out;
           if (target[0] == '/')
             walk_reset (&w); /* absolute: the sandbox's own root */
           next = join_rest (target, cur);

@@ -413,37 +413,6 @@ child_mark (const char *what)
   sbx_log_debug ("%s (t=%.2f)", what, fmod (t.tv_sec, 1000) * 1e3 + t.tv_nsec / 1e6);
 }
 
-/* fuse-overlayfs forked into the background and was reparented to us:
-   find it in our own /proc, to notice if it dies.  */
-static pid_t
-find_overlay_daemon (void)
-{
-  DIR *d = opendir ("/proc");
-  struct dirent *de;
-  pid_t found = -1;
-
-  if (d == NULL)
-    return -1;
-  while ((de = readdir (d)) != NULL && found < 0)
-    {
-      char path[64], comm[32] = "";
-      int fd, n;
-      pid_t pid = atoi (de->d_name);
-      if (pid <= 1)
-        continue;
-      snprintf (path, sizeof path, "/proc/%d/comm", (int)pid);
-      fd = open (path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        continue;
-      n = read (fd, comm, sizeof comm - 1);
-      close (fd);
-      if (n > 0 && strncmp (comm, "fuse-overlayfs", 14) == 0)
-        found = pid;
-    }
-  closedir (d);
-  return found;
-}
-
 void
 sbx_child_run (struct sbx_launch *l)
 {
@@ -491,7 +460,8 @@ sbx_child_run (struct sbx_launch *l)
   child_mark ("child: network ready");
   if (setup_filesystem (l, &err) < 0)
     fail (sock, &err);
-  overlay_daemon = find_overlay_daemon ();
+  overlay_daemon
+      = l->rootfs.backend && l->rootfs.backend->daemon ? l->rootfs.backend->daemon () : 0;
   child_mark ("child: root built and entered");
   if (sethostname (spec->uts.hostname, strlen (spec->uts.hostname)) < 0)
     {

@@ -234,15 +234,16 @@ apply_ops (int rootfd, struct sbx_mount_plan *plan, bool lower, sbx_error_t *err
 }
 
 /* Build the root below /tmp/.sbx-root (in our private mount namespace;
-   the host's /tmp is not touched) and return it, attached.  */
+   the host's /tmp is not touched) with the overlay backend, and return
+   it, attached.  */
 static int
-make_root (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt, bool *read_only, bool *fuse,
-           sbx_error_t *err)
+make_root (struct sbx_mount_plan *plan, struct sbx_rootfs_rt *rt, sbx_error_t *err)
 {
   static const char *const stage_opts[] = { "mode=0700", NULL };
   static const char *const root_opts[] = { "mode=0755", NULL };
   cleanup_close int stage = -1, lowerfd = -1;
-  enum sbx_overlay_kind kind = rt->kind;
+  const struct sbx_overlay_backend *be;
+  bool assemble;
   int rootfd;
 
   /* A staging tmpfs over /tmp holds the lower tree and the mount point
@@ -253,14 +254,11 @@ make_root (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt, bool *re
   if (mkdir ("/tmp/.sbx-root", 0755) < 0 || mkdir ("/tmp/.sbx-lower", 0755) < 0)
     return sbx_error_make (err, errno, "make the new root");
 
-  if (kind == SBX_OVERLAY_AUTO)
-    kind = sbx_overlay_kernel_works (rt, "/tmp/.sbx-probe") ? SBX_OVERLAY_KERNEL : SBX_OVERLAY_FUSE;
-  *read_only = kind == SBX_OVERLAY_NONE;
-  *fuse = kind == SBX_OVERLAY_FUSE;
-
-  /* The lower layer: the host's tree assembled on a tmpfs, or --rootfs,
-     or an image's layers.  */
-  if (rt->lower_dir == NULL && rt->n_image_layers == 0 && kind != SBX_OVERLAY_KERNEL)
+  be = sbx_overlay_choose (rt, "/tmp/.sbx-probe");
+  /* The lower layer: the host's tree assembled on a tmpfs, unless
+     --rootfs or an image gives it.  */
+  assemble = be->needs_tree && rt->lower_dir == NULL && rt->n_image_layers == 0;
+  if (assemble)
     {
       lowerfd = sbx_mnt_new_fs ("tmpfs", root_opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
       if (lowerfd < 0 || sbx_mnt_attach_path (lowerfd, "/tmp/.sbx-lower", err) < 0)
@@ -268,57 +266,8 @@ make_root (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt, bool *re
       if (apply_ops (lowerfd, plan, true, err) < 0)
         return -1;
     }
-
-  switch (kind)
-    {
-    case SBX_OVERLAY_NONE:
-      if (rt->lower_dir)
-        {
-          cleanup_close int tree = sbx_mnt_clone (AT_FDCWD, rt->lower_dir, true, err);
-          if (tree < 0 || sbx_mnt_attach_path (tree, "/tmp/.sbx-root", err) < 0)
-            return sbx_error_prefix (err, "--rootfs %s", rt->lower_name);
-        }
-      else
-        {
-          cleanup_close int tree = sbx_mnt_clone (lowerfd, "", true, err);
-          if (tree < 0 || sbx_mnt_attach_path (tree, "/tmp/.sbx-root", err) < 0)
-            return sbx_error_prefix (err, "make the new root");
-        }
-      break;
-
-    case SBX_OVERLAY_FUSE:
-      if (sbx_overlay_fuse.mount_tree (rt, rt->lower_dir ? rt->lower_dir : "/tmp/.sbx-lower",
-                                       rt->state.upper, rt->state.work, "/tmp/.sbx-root", err)
-          < 0)
-        return -1;
-      break;
-
-    default: /* kernel */
-      if (rt->n_image_layers > 0)
-        {
-          cleanup_free char *lowers = NULL;
-          size_t len = 0, cap = 1;
-          for (size_t i = 0; i < rt->n_image_layers; i++)
-            cap += strlen (rt->image_layers[i]) + 1;
-          lowers = xmalloc0 (cap);
-          for (size_t i = rt->n_image_layers; i-- > 0;)
-            len += sprintf (lowers + len, "%s%s", len ? ":" : "", rt->image_layers[i]);
-          if (sbx_overlay_kernel.mount_tree (rt, lowers, rt->state.upper, rt->state.work,
-                                             "/tmp/.sbx-root", err)
-              < 0)
-            return sbx_error_prefix (err, "--overlay kernel");
-        }
-      else if (rt->lower_dir)
-        {
-          if (sbx_overlay_kernel.mount_tree (rt, rt->lower_dir, rt->state.upper, rt->state.work,
-                                             "/tmp/.sbx-root", err)
-              < 0)
-            return sbx_error_prefix (err, "--overlay kernel");
-        }
-      else
-        return sbx_error_make (err, 0, "--overlay kernel needs --rootfs or --image");
-      break;
-    }
+  if (be->mount_tree (rt, assemble ? "/tmp/.sbx-lower" : NULL, "/tmp/.sbx-root", err) < 0)
+    return -1;
   rootfd = open ("/tmp/.sbx-root", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return sbx_error_make (err, errno, "open the new root");
@@ -333,17 +282,16 @@ make_root (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rt, bool *re
 }
 
 int
-sbx_mounts_enter (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rootfs, sbx_error_t *err)
+sbx_mounts_enter (struct sbx_mount_plan *plan, struct sbx_rootfs_rt *rootfs, sbx_error_t *err)
 {
   cleanup_close int rootfd = -1;
-  bool read_only = false, fuse = false;
 
-  rootfd = make_root (plan, rootfs, &read_only, &fuse, err);
+  rootfd = make_root (plan, rootfs, err);
   if (rootfd < 0)
     return -1;
   if (apply_ops (rootfd, plan, false, err) < 0)
     return -1;
-  if (fuse && sbx_overlay_fuse_keep (rootfd, err) < 0)
+  if (rootfs->backend->keep && rootfs->backend->keep (rootfd, err) < 0)
     return -1;
 
   if (fchdir (rootfd) < 0)
@@ -359,7 +307,7 @@ sbx_mounts_enter (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rootf
     return sbx_error_make (err, errno, "chdir /");
 
   /* Without an overlay the root is the lower layer: read-only.  */
-  if (read_only)
+  if (!rootfs->backend->writable)
     {
       cleanup_close int top = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (top < 0 || sbx_mnt_set_flags (top, SBX_MNT_RDONLY, false, err) < 0)

@@ -60,7 +60,6 @@ struct sbx_rootfs_rt;
    lower layer (the plan's `lower` operations on a tmpfs, or --rootfs) or,
    without an overlay, that lower layer read-only.  The caller is in its
    own mount namespace with private propagation.  */
-int sbx_mounts_enter (struct sbx_mount_plan *plan, const struct sbx_rootfs_rt *rootfs,
-                      sbx_error_t *err);
+int sbx_mounts_enter (struct sbx_mount_plan *plan, struct sbx_rootfs_rt *rootfs, sbx_error_t *err);
 
 #endif

@@ -1,29 +1,21 @@
-/* sbx: copy-on-write root; see overlay.h.  */
+/* sbx: the copy-on-write root: resolving it in the parent, choosing the
+   backend, and what the backends share; see overlay.h.  The backends are
+   overlay-fuse.c and overlay-kernel.c, and "none" below.  */
 #define _GNU_SOURCE
 #include "overlay.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "caps.h"
 #include "helpers.h"
 #include "log.h"
 #include "mountapi.h"
-#include "path.h"
-
-#define MOVE_MOUNT_T_EMPTY_PATH_ 0x00000040
+#include "overlay-backend.h"
 #include "util.h"
 
 /* Why /dev/fuse cannot be opened, and the fix for that errno.  */
@@ -194,120 +186,13 @@ sbx_rootfs_release (struct sbx_rootfs_rt *rt)
   rt->state.dirfd = rt->state.lock = -1;
 }
 
-static void
-keep_caps_across_exec (void)
-{
-  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-  struct __user_cap_data_struct data[2];
-  int last = sbx_caps_last ();
-
-  if (syscall (SYS_capget, &hdr, data) < 0)
-    return;
-  data[0].inheritable = data[0].permitted;
-  data[1].inheritable = data[1].permitted;
-  if (syscall (SYS_capset, &hdr, data) < 0)
-    return;
-  for (int c = 0; c <= last; c++)
-    prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
-}
-
-/* Attach a copy of `src` (a path) at `dir`/`name`, made first.  */
-static int
-bind_into (const char *dir, const char *name, const char *src, bool recursive, unsigned flags,
-           bool file, sbx_error_t *err)
-{
-  cleanup_free char *dst = xasprintf ("%s/%s", dir, name);
-  cleanup_close int tree = -1;
-
-  if (file)
-    {
-      cleanup_close int fd = open (dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-      if (fd < 0)
-        return sbx_error_make (err, errno, "create `%s`", dst);
-    }
-  else if (mkdir (dst, 0755) < 0 && errno != EEXIST)
-    return sbx_error_make (err, errno, "mkdir `%s`", dst);
-  tree = sbx_mnt_clone (AT_FDCWD, src, recursive, err);
-  if (tree < 0 || (flags && sbx_mnt_set_flags (tree, flags, recursive, err) < 0)
-      || sbx_mnt_attach_path (tree, dst, err) < 0)
-    return -1;
-  return 0;
-}
-
-/* The daemon's own root: the host's programs and libraries (to exec
-   fuse-overlayfs), /dev/fuse and /dev/null, a /proc, and the three layers
-   under plain paths.  Not the sandbox's root: pivot_root moves every
-   process whose root is the old root to the new one, and a daemon whose
-   root is its own mount waits on itself for every path it resolves
-   (fuse-overlayfs uses /proc/self/fd/N paths) and hangs the sandbox.  */
-static int
-make_daemon_root (const char *root, const char *lower, char *const *layers, size_t n_layers,
-                  const char *state, sbx_error_t *err)
-{
-  static const char *const progs[]
-      = { "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL };
-  static const char *const opts[] = { "mode=0755", NULL };
-  cleanup_close int fs = sbx_mnt_new_fs ("tmpfs", opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
-  cleanup_close int proc = -1;
-  cleanup_free char *dev = xasprintf ("%s/dev", root);
-  cleanup_free char *procdir = xasprintf ("%s/proc", root);
-  cleanup_free char *merged = xasprintf ("%s/merged", root);
-  const unsigned ro = SBX_MNT_RDONLY | SBX_MNT_NOSUID | SBX_MNT_NODEV;
-
-  if (fs < 0 || mkdir (root, 0700) < 0 || sbx_mnt_attach_path (fs, root, err) < 0)
-    return sbx_error_prefix (err, "make fuse-overlayfs' root");
-  for (const char *const *p = progs; *p; p++)
-    {
-      cleanup_free char *src = xasprintf ("/%s", *p);
-      struct stat st;
-      if (lstat (src, &st) < 0)
-        continue;
-      if (S_ISLNK (st.st_mode))
-        {
-          char target[PATH_MAX];
-          ssize_t n = readlink (src, target, sizeof target - 1);
-          cleanup_free char *dst = xasprintf ("%s/%s", root, *p);
-          if (n > 0)
-            {
-              target[n] = '\0';
-              if (symlink (target, dst) < 0)
-                return sbx_error_make (err, errno, "symlink `%s`", dst);
-            }
-        }
-      else if (S_ISDIR (st.st_mode) && bind_into (root, *p, src, true, ro, false, err) < 0)
-        return -1;
-    }
-  if (mkdir (dev, 0755) < 0
-      || bind_into (dev, "fuse", "/dev/fuse", false, SBX_MNT_NOSUID | SBX_MNT_NOEXEC, true, err) < 0
-      || bind_into (dev, "null", "/dev/null", false, SBX_MNT_NOSUID | SBX_MNT_NOEXEC, true, err)
-             < 0)
-    return sbx_error_prefix (err, "make fuse-overlayfs' /dev");
-  proc = sbx_mnt_new_fs ("proc", NULL, SBX_MNT_NOSUID | SBX_MNT_NODEV | SBX_MNT_NOEXEC, err);
-  if (proc < 0 || mkdir (procdir, 0755) < 0 || sbx_mnt_attach_path (proc, procdir, err) < 0)
-    return sbx_error_prefix (err, "make fuse-overlayfs' /proc");
-  /* upper and work on one mount: a copy-up renames from one to the other.  */
-  if (bind_into (root, "state", state, false, SBX_MNT_NOSUID | SBX_MNT_NODEV, false, err) < 0)
-    return sbx_error_prefix (err, "give fuse-overlayfs its layers");
-  if (n_layers == 0 && bind_into (root, "lower", lower, true, SBX_MNT_RDONLY, false, err) < 0)
-    return sbx_error_prefix (err, "give fuse-overlayfs its layers");
-  for (size_t i = 0; i < n_layers; i++)
-    {
-      cleanup_free char *name = xasprintf ("lower%zu", i);
-      if (bind_into (root, name, layers[i], false, SBX_MNT_RDONLY, false, err) < 0)
-        return sbx_error_prefix (err, "give fuse-overlayfs its layers");
-    }
-  if (mkdir (merged, 0755) < 0)
-    return sbx_error_make (err, errno, "mkdir `%s`", merged);
-  return 0;
-}
-
 /* Whether the owner of `dir` is one the sandbox's user namespace does not
    map (it shows as the overflow uid): a --rootfs tree that debootstrap
    run as root left, say.  Nothing in such a tree could be changed inside,
    not even as uid 0, so fuse-overlayfs shows it as the program's own, as
    it does the host's tree, and the kernel's overlay is not used for it.  */
-static bool
-owner_unmapped (const char *dir)
+bool
+sbx_overlay_owner_unmapped (const char *dir)
 {
   struct stat st;
   char buf[32] = "";
@@ -319,163 +204,68 @@ owner_unmapped (const char *dir)
   return stat (dir, &st) == 0 && st.st_uid == overflow;
 }
 
-/* fuse-overlayfs, started from the child inside the sandbox's user and
-   mount namespaces: it mounts there, and its files get the namespace's
-   ids.  It forks into the background once the mount is up, reparented to
-   the sandbox's init, and dies with the sandbox's PID namespace.  */
-static int
-fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *upper,
-                 const char *work, const char *target, sbx_error_t *err)
+char *
+sbx_overlay_lowers (size_t n, char *(*name) (size_t i, const void *ctx), const void *ctx)
 {
-  static const char droot[] = "/tmp/.sbx-fuse";
-  /* Over the host's tree, every file shows as the program's own, so that
-     it can write anywhere (into the upper layer): the host's files belong
-     to ids the sandbox does not map, and would refuse it.  Reading still
-     takes the daemon's rights on the host, so /etc/shadow stays closed.
-     A --rootfs tree keeps its owners.  */
-  cleanup_free char *lowers = NULL;
-  cleanup_free char *opts
-      = rt->n_image_layers > 0 ? NULL
-        : rt->lower_dir && !owner_unmapped (rt->lower_dir)
-            ? xstrdup ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work")
-            : xasprintf ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work,"
-                         "squash_to_uid=%u,squash_to_gid=%u",
-                         (unsigned)rt->uid, (unsigned)rt->gid);
-  char *argv[] = { rt->fuse_bin, "-o", opts, "/merged", NULL };
-  char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
-  cleanup_free char *merged = xasprintf ("%s/merged", droot);
-  char out[1024];
-  int pipefd[2], status;
-  pid_t pid;
+  char *out = xstrdup ("");
 
-  /* An image's layers, the top one first as overlays want them; they
-     keep their owners (unpacked in the sandbox's own mapping).  */
-  if (rt->n_image_layers > 0)
+  for (size_t i = n; i-- > 0;)
     {
-      size_t at = 0;
-      lowers = xmalloc0 (rt->n_image_layers * 16 + 64);
-      for (size_t i = rt->n_image_layers; i-- > 0;)
-        at += sprintf (lowers + at, "%s/lower%zu", at ? ":" : "", i);
-      opts = xasprintf ("lowerdir=%s,upperdir=/state/upper,workdir=/state/work", lowers);
-      argv[2] = opts;
+      cleanup_free char *one = name (i, ctx);
+      char *next = xasprintf ("%s%s%s", out, *out ? ":" : "", one);
+      free (out);
+      out = next;
     }
-  if (make_daemon_root (droot, lower, rt->image_layers, rt->n_image_layers, rt->state.dir, err) < 0)
-    return -1;
-  if (pipe2 (pipefd, O_CLOEXEC) < 0)
-    return sbx_error_make (err, errno, "pipe");
-  pid = fork ();
-  if (pid < 0)
-    return sbx_error_make (err, errno, "fork fuse-overlayfs");
-  if (pid == 0)
+  return out;
+}
+
+/* implements sbx_overlay_backend.mount_tree for "none": the lower layer
+   itself, made read-only once the root is entered.  */
+static int
+none_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *target,
+                 sbx_error_t *err)
+{
+  cleanup_close int tree
+      = sbx_mnt_clone (AT_FDCWD, rt->lower_dir ? rt->lower_dir : lower, true, err);
+
+  if (tree < 0 || sbx_mnt_attach_path (tree, target, err) < 0)
     {
-      dup2 (pipefd[1], STDOUT_FILENO);
-      dup2 (pipefd[1], STDERR_FILENO);
-      if (chdir (droot) < 0 || chroot (".") < 0 || chdir ("/") < 0)
-        {
-          dprintf (STDERR_FILENO, "enter its root: %s", strerror (errno));
-          _exit (127);
-        }
-      /* The daemon needs our capabilities in the user namespace (to
-         mount, and to give files their owners) but runs as our uid, not
-         0, which execve would strip them from: carry them across as
-         ambient capabilities.  */
-      keep_caps_across_exec ();
-      execve (rt->fuse_bin, argv, envp);
-      dprintf (STDERR_FILENO, "exec %s: %s", rt->fuse_bin, strerror (errno));
-      _exit (127);
+      if (rt->lower_dir)
+        return sbx_error_prefix (err, "--rootfs %s", rt->lower_name);
+      return sbx_error_prefix (err, "make the new root");
     }
-  close (pipefd[1]);
-  /* The daemon keeps no copy of the pipe once it runs in the background
-     (libfuse points its stdio at /dev/null), so EOF comes with the exit.  */
-  sbx_read_message (pipefd[0], out, sizeof out);
-  close (pipefd[0]);
-  while (waitpid (pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return sbx_error_make (err, errno, "wait for fuse-overlayfs");
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    return sbx_error_make (err, 0, "fuse-overlayfs could not mount the copy-on-write root (%s)",
-                           *out ? out : "no message");
-  /* Out of the daemon's root, to where the sandbox's root is built.  */
-  if (syscall (SYS_move_mount, AT_FDCWD, merged, AT_FDCWD, target, 0) < 0)
-    return sbx_error_make (err, errno, "move the copy-on-write root into place");
   return 0;
 }
 
-static int
-kernel_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *upper,
-                   const char *work, const char *target, sbx_error_t *err)
+const struct sbx_overlay_backend sbx_overlay_none = {
+  .name = "none",
+  .writable = false,
+  .needs_tree = true,
+  .mount_tree = none_mount_tree,
+  .keep = NULL,
+  .daemon = NULL,
+};
+
+const struct sbx_overlay_backend *
+sbx_overlay_choose (struct sbx_rootfs_rt *rt, const char *scratch)
 {
-  cleanup_free char *l = xasprintf ("lowerdir=%s", lower);
-  cleanup_free char *u = xasprintf ("upperdir=%s", upper);
-  cleanup_free char *w = xasprintf ("workdir=%s", work);
-  /* userxattr: an unprivileged overlay keeps its whiteouts and opaque
-     marks in user.* xattrs (Linux 5.11).  */
-  const char *const opts[] = { l, u, w, "userxattr", NULL };
-  cleanup_close int mfd = -1;
-
-  if (rt && rt->lower_dir && owner_unmapped (rt->lower_dir))
-    return sbx_error_make (err, 0,
-                           "--rootfs %s belongs to an owner the sandbox does not map (root's, "
-                           "as debootstrap run as root leaves it): nothing in it could be "
-                           "changed through the kernel's overlay; use --overlay fuse, which "
-                           "shows the tree as the program's, or make the tree yours",
-                           rt->lower_name);
-  mfd = sbx_mnt_new_fs ("overlay", opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
-  if (mfd < 0)
-    return sbx_error_hint (err, "the kernel's overlayfs is not usable here (it needs Linux 5.11 "
-                                "in a user namespace, and refuses some lower layers); use "
-                                "--overlay fuse");
-  return sbx_mnt_attach_path (mfd, target, err);
-}
-
-int
-sbx_overlay_fuse_keep (int rootfd, sbx_error_t *err)
-{
-  static const char *const cover_opts[] = { "mode=0000", NULL };
-  cleanup_close int dir
-      = sbx_path_open_in_root (rootfd, "/run/.sbx-fuse", SBX_OPEN_CREATE_DIR, err);
-  cleanup_close int cover = -1;
-
-  if (dir < 0)
-    return sbx_error_prefix (err, "keep fuse-overlayfs' root");
-  if (syscall (SYS_move_mount, AT_FDCWD, "/tmp/.sbx-fuse", dir, "", MOVE_MOUNT_T_EMPTY_PATH_) < 0)
-    return sbx_error_make (err, errno, "keep fuse-overlayfs' root");
-  /* The daemon's root holds the layers; the program has no use for it.  */
-  cover = sbx_mnt_new_fs ("tmpfs", cover_opts,
-                          SBX_MNT_RDONLY | SBX_MNT_NOSUID | SBX_MNT_NODEV | SBX_MNT_NOEXEC, err);
-  if (cover < 0 || sbx_mnt_attach (cover, dir, "/run/.sbx-fuse", err) < 0)
-    return sbx_error_prefix (err, "hide fuse-overlayfs' root");
-  return 0;
-}
-
-const struct sbx_overlay_backend sbx_overlay_fuse = { "fuse-overlayfs", fuse_mount_tree };
-const struct sbx_overlay_backend sbx_overlay_kernel = { "kernel overlayfs", kernel_mount_tree };
-
-bool
-sbx_overlay_kernel_works (const struct sbx_rootfs_rt *rt, const char *scratch)
-{
-  /* Tried with the real layers: the kernel may take a tmpfs pair and
-     still refuse the upper's filesystem or a lower's.  */
-  const char *lower = rt->lower_dir            ? rt->lower_dir
-                      : rt->n_image_layers > 0 ? rt->image_layers[rt->n_image_layers - 1]
-                                               : "/usr";
-  cleanup_free char *u = xasprintf ("%s/.probe-u", rt->state.upper);
-  cleanup_free char *w = xasprintf ("%s/.probe-w", rt->state.work);
-  cleanup_free char *m = xasprintf ("%s/m", scratch);
-  sbx_error_t err = NULL;
-  bool ok;
-
-  if (rt->lower_dir && owner_unmapped (rt->lower_dir))
-    return false;
-  mkdir (scratch, 0700);
-  mkdir (m, 0700);
-  mkdir (u, 0700);
-  mkdir (w, 0700);
-  ok = kernel_mount_tree (NULL, lower, u, w, m, &err) == 0;
-  sbx_error_release (&err);
-  if (ok)
-    umount2 (m, MNT_DETACH);
-  sbx_state_remove_tree (AT_FDCWD, u);
-  sbx_state_remove_tree (AT_FDCWD, w);
-  return ok;
+  if (rt->backend == NULL)
+    switch (rt->kind)
+      {
+      case SBX_OVERLAY_NONE:
+        rt->backend = &sbx_overlay_none;
+        break;
+      case SBX_OVERLAY_KERNEL:
+        rt->backend = &sbx_overlay_kernel;
+        break;
+      case SBX_OVERLAY_AUTO:
+        /* Only here, in the sandbox's user namespace, can the kernel's
+           overlay be tried over the real layers.  */
+        rt->backend
+            = sbx_overlay_kernel_works (rt, scratch) ? &sbx_overlay_kernel : &sbx_overlay_fuse;
+        break;
+      default:
+        rt->backend = &sbx_overlay_fuse;
+      }
+  return rt->backend;
 }

@@ -1,10 +1,11 @@
 /* sbx: the copy-on-write root.  The lower layer is the host's tree (as
-   layout.c assembles it, without /proc, /dev, /tmp, /run, /home) or a
-   --rootfs directory; the upper and work dirs come from state.c.  Two
-   backends behind one small table: fuse-overlayfs (the default, works for
-   every lower) and the kernel's overlayfs in the user namespace (one
-   mount per top-level directory of the host, since the kernel refuses a
-   lower with locked submounts such as /).  */
+   layout.c assembles it, without /proc, /dev, /tmp, /run, /home), a
+   --rootfs directory or an image's layers; the upper and work dirs come
+   from state.c.  Three backends behind one table, chosen once:
+   fuse-overlayfs (the default, works for every lower; overlay-fuse.c),
+   the kernel's overlayfs in the user namespace (for --rootfs and images:
+   the kernel refuses the host's / with its locked submounts;
+   overlay-kernel.c), and none (the lower layer read-only).  */
 #ifndef SBX_OVERLAY_H
 #define SBX_OVERLAY_H
 
@@ -13,6 +14,8 @@
 #include "error.h"
 #include "spec.h"
 #include "state.h"
+
+struct sbx_overlay_backend;
 
 /* Resolved by the parent, used by the child.  */
 struct sbx_rootfs_rt
@@ -27,6 +30,7 @@ struct sbx_rootfs_rt
   char *data_dir;         /* for the clean-up of stale ephemeral state */
   uid_t uid;              /* the program's ids inside, for ownership */
   gid_t gid;
+  const struct sbx_overlay_backend *backend; /* chosen once, in the child */
 };
 
 /* Parent: find the tools, make and lock the state directory.  */
@@ -41,25 +45,30 @@ void sbx_rootfs_release (struct sbx_rootfs_rt *rt);
    store or a state directory that lies below /tmp.  */
 int sbx_rootfs_pin (struct sbx_rootfs_rt *rt, sbx_error_t *err);
 
+/* A backend of the copy-on-write root, chosen once (sbx_overlay_choose)
+   and used through this table only.  */
 struct sbx_overlay_backend
 {
   const char *name;
-  /* Mount the overlay of `lower` (a path) on `target` (a path).  */
-  int (*mount_tree) (const struct sbx_rootfs_rt *rt, const char *lower, const char *upper,
-                     const char *work, const char *target, sbx_error_t *err);
+  bool writable;   /* false: the lower layer itself, read-only (none) */
+  bool needs_tree; /* without --rootfs or an image: the host's tree, assembled */
+  /* Child: mount the root of rt's layers on `target`; `lower` is the
+     host's assembled tree (a path) when neither --rootfs nor an image
+     gives the layers.  */
+  int (*mount_tree) (const struct sbx_rootfs_rt *rt, const char *lower, const char *target,
+                     sbx_error_t *err);
+  /* Child, the new root built, before pivot_root: keep what serves the
+     root reachable; NULL when nothing does.  */
+  int (*keep) (int rootfd, sbx_error_t *err);
+  /* Child, the root mounted: the process that serves it, whose death
+     ends the sandbox; NULL (or 0) when none does.  */
+  pid_t (*daemon) (void);
 };
 
-extern const struct sbx_overlay_backend sbx_overlay_fuse;
-extern const struct sbx_overlay_backend sbx_overlay_kernel;
-
-/* Child, fuse backend, before pivot_root: the daemon's root must stay
-   attached in the sandbox's mount tree, or the lazy detach of the old
-   root takes its lower layer's submounts away from it.  It goes under
-   the new root's /run, covered by an empty read-only tmpfs.  */
-int sbx_overlay_fuse_keep (int rootfd, sbx_error_t *err);
-
-/* Child: whether the kernel's overlayfs works in this user namespace
-   over these layers, tried with a mount point below `scratch`.  */
-bool sbx_overlay_kernel_works (const struct sbx_rootfs_rt *rt, const char *scratch);
+/* Child: the backend, chosen once and kept in rt->backend; --overlay
+   auto tries the kernel's overlay over the real layers, with a mount
+   point below `scratch`, and falls back to fuse-overlayfs.  */
+const struct sbx_overlay_backend *sbx_overlay_choose (struct sbx_rootfs_rt *rt,
+                                                      const char *scratch);
 
 #endif

@@ -126,6 +126,46 @@ open_target (int rootfd, const struct sbx_mop *op, bool file, sbx_error_t *err)
   return fd;
 }
 
+/* SBX_MOP_FILE: a file sbx writes for the sandbox, never through a
+   symlink planted at its place.  */
+static int
+apply_file (int rootfd, const struct sbx_mop *op, sbx_error_t *err)
+{
+  cleanup_free char *name = NULL;
+  cleanup_close int parent = open_parent (rootfd, op->dst, &name, err);
+  cleanup_close int dir = -1, fd = -1;
+
+  if (parent < 0)
+    return -1;
+  dir = openat (parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  fd = dir < 0 ? -1
+               : openat (dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0 || sbx_write_all (fd, op->src, strlen (op->src)) < 0)
+    return sbx_error_make (err, errno, "write `%s`", op->dst);
+  return 0;
+}
+
+/* SBX_MOP_BIND_INSIDE: a file or tree already in the new root, bound at
+   another place of it (or over itself), both resolved inside the root.  */
+static int
+apply_bind_inside (int rootfd, const struct sbx_mop *op, sbx_error_t *err)
+{
+  cleanup_close int src = sbx_path_open_in_root (rootfd, op->src, 0, err);
+  cleanup_close int mfd = -1, target = -1;
+  struct stat st;
+
+  if (src < 0 || fstat (src, &st) < 0)
+    return -1;
+  mfd = sbx_mnt_clone (src, "", false, err);
+  if (mfd < 0 || sbx_mnt_set_flags (mfd, op->flags, false, err) < 0)
+    return -1;
+  target = sbx_path_open_in_root (
+      rootfd, op->dst, S_ISDIR (st.st_mode) ? SBX_OPEN_CREATE_DIR : SBX_OPEN_CREATE_FILE, err);
+  if (target < 0)
+    return -1;
+  return sbx_mnt_attach (mfd, target, op->dst, err);
+}
+
 static int
 apply_one (int rootfd, struct sbx_mop *op, sbx_error_t *err)
 {
@@ -168,37 +208,10 @@ apply_one (int rootfd, struct sbx_mop *op, sbx_error_t *err)
       return target < 0 ? -1 : 0;
 
     case SBX_MOP_FILE:
-      {
-        cleanup_free char *name = NULL;
-        cleanup_close int parent = open_parent (rootfd, op->dst, &name, err);
-        cleanup_close int dir = -1, fd = -1;
-        if (parent < 0)
-          return -1;
-        dir = openat (parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        fd = dir < 0
-                 ? -1
-                 : openat (dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 || sbx_write_all (fd, op->src, strlen (op->src)) < 0)
-          return sbx_error_make (err, errno, "write `%s`", op->dst);
-        return 0;
-      }
+      return apply_file (rootfd, op, err);
 
     case SBX_MOP_BIND_INSIDE:
-      {
-        cleanup_close int src = sbx_path_open_in_root (rootfd, op->src, 0, err);
-        struct stat st;
-        if (src < 0 || fstat (src, &st) < 0)
-          return -1;
-        mfd = sbx_mnt_clone (src, "", false, err);
-        if (mfd < 0 || sbx_mnt_set_flags (mfd, op->flags, false, err) < 0)
-          return -1;
-        target = sbx_path_open_in_root (
-            rootfd, op->dst, S_ISDIR (st.st_mode) ? SBX_OPEN_CREATE_DIR : SBX_OPEN_CREATE_FILE,
-            err);
-        if (target < 0)
-          return -1;
-        return sbx_mnt_attach (mfd, target, op->dst, err);
-      }
+      return apply_bind_inside (rootfd, op, err);
 
     case SBX_MOP_RO_SELF:
       target = sbx_path_open_in_root (rootfd, op->dst, 0, err);

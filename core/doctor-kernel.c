@@ -79,50 +79,52 @@ append (char **list, const char *item)
   *list = n;
 }
 
-void
-sbx_doctor_check_kernel (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
+/* What every sandbox needs: false when something of it is missing.  */
+static bool
+kernel_needed (const struct utsname *u, char **have, char **lack)
 {
-  struct utsname u;
   unsigned major = 0, minor = 0;
-  cleanup_free char *have = NULL, *lack = NULL;
-  bool fatal = false;
-  unsigned act = SECCOMP_RET_USER_NOTIF;
-  const char *landlock_fix = NULL;
   struct stat st;
-  int pidfd;
-  long abi;
+  bool ok = true;
 
-  (void)c;
-  uname (&u);
-  sscanf (u.release, "%u.%u", &major, &minor);
+  sscanf (u->release, "%u.%u", &major, &minor);
   if (major < 5 || (major == 5 && minor < 12))
     {
-      fatal = true;
-      append (&lack, "Linux 5.12 or later");
+      ok = false;
+      append (lack, "Linux 5.12 or later");
     }
-
   if (stat ("/proc/self/ns/user", &st) == 0)
-    append (&have, "user namespaces");
+    append (have, "user namespaces");
   else
     {
-      fatal = true;
-      append (&lack, "user namespaces (CONFIG_USER_NS)");
+      ok = false;
+      append (lack, "user namespaces (CONFIG_USER_NS)");
     }
-
   if (has_syscall (SYS_fsopen, 0, 0, 0, 0, 0) && has_syscall (SYS_open_tree, -1, 0, 0, 0, 0)
       && has_syscall (SYS_move_mount, -1, 0, -1, 0, 0)
       && has_syscall (SYS_mount_setattr, -1, 0, 0, 0, 0))
-    append (&have, "new mount API");
+    append (have, "new mount API");
   else
     {
-      fatal = true;
-      append (&lack, "the new mount API (fsopen/open_tree/move_mount/mount_setattr)");
+      ok = false;
+      append (lack, "the new mount API (fsopen/open_tree/move_mount/mount_setattr)");
     }
+  return ok;
+}
+
+/* What some options need (--seccomp-log, --net slirp's lock-down); the
+   fix for a Landlock built in but not enabled, or NULL.  */
+static const char *
+kernel_optional (char **have, char **lack)
+{
+  unsigned act = SECCOMP_RET_USER_NOTIF;
+  int pidfd;
+  long abi;
 
   if (syscall (SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &act) == 0)
-    append (&have, "seccomp user notification");
+    append (have, "seccomp user notification");
   else
-    append (&lack, "seccomp user notification");
+    append (lack, "seccomp user notification");
 
   pidfd = syscall (SYS_pidfd_open, getpid (), 0);
   if (pidfd >= 0)
@@ -131,31 +133,45 @@ sbx_doctor_check_kernel (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
       if (fd >= 0)
         {
           close (fd);
-          append (&have, "pidfd");
+          append (have, "pidfd");
         }
       else
-        append (&lack, "pidfd_getfd");
+        append (lack, "pidfd_getfd");
       close (pidfd);
     }
   else
-    append (&lack, "pidfd_open");
+    append (lack, "pidfd_open");
 
   abi = syscall (SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_VERSION_FLAG);
   if (abi > 0)
     {
       cleanup_free char *s = xasprintf ("Landlock ABI %ld", abi);
-      append (&have, s);
+      append (have, s);
     }
   else if (errno == EOPNOTSUPP)
     {
-      append (&lack, "Landlock (built in, but not enabled at boot)");
-      landlock_fix = "add landlock to the kernel's lsm= boot parameter (e.g. in "
-                     "GRUB_CMDLINE_LINUX in /etc/default/grub: lsm=landlock,lockdown,yama,"
-                     "integrity,apparmor), then update-grub and reboot";
+      append (lack, "Landlock (built in, but not enabled at boot)");
+      return "add landlock to the kernel's lsm= boot parameter (e.g. in "
+             "GRUB_CMDLINE_LINUX in /etc/default/grub: lsm=landlock,lockdown,yama,"
+             "integrity,apparmor), then update-grub and reboot";
     }
   else
-    append (&lack, "Landlock");
+    append (lack, "Landlock");
+  return NULL;
+}
 
+void
+sbx_doctor_check_kernel (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
+{
+  struct utsname u;
+  cleanup_free char *have = NULL, *lack = NULL;
+  const char *landlock_fix;
+  bool fatal;
+
+  (void)c;
+  uname (&u);
+  fatal = !kernel_needed (&u, &have, &lack);
+  landlock_fix = kernel_optional (&have, &lack);
   if (lack == NULL)
     {
       sbx_doctor_ok (r, "kernel %s: %s", u.release, have);

@@ -1,5 +1,6 @@
-/* sbx unit test: fuzz the egress frame path (netstack/egress.c), the code
- * that reads every frame the sandbox sends before libslirp does.
+/* sbx unit test: fuzz the egress frame path (netstack/egress.c, frame.c
+ * and reply.c), the code that reads every frame the sandbox sends before
+ * libslirp does.
  *
  * As a unit test (make check) it is a deterministic run: a fixed-seed
  * PRNG mutates a set of valid frames (bit flips, random and boundary
@@ -16,7 +17,8 @@
  * same checks, for open-ended runs:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DSBX_LIBFUZZER -I. \
- *     tests/unit/test-egress-fuzz.c netstack/egress.c core/error.c core/util.c \
+ *     tests/unit/test-egress-fuzz.c netstack/egress.c netstack/frame.c \
+ *     netstack/reply.c core/error.c core/util.c \
  *     -o egress-fuzz
  *   ./egress-fuzz -max_len=2048 -max_total_time=600 CORPUS_DIR
  */

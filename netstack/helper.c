@@ -19,6 +19,7 @@
 
 #include "../core/log.h"
 #include "../core/util.h"
+#include "frame.h"
 #include "lockdown.h"
 #include "portfwd.h"
 #include "tap.h"
@@ -244,42 +245,6 @@ host_guard_init (struct helper *h)
   h->guarded = true;
 }
 
-/* The addresses and ports of a UDP frame (IPv4, or IPv6 without
-   extension headers); false for anything else.  */
-static bool
-udp_frame (const uint8_t *f, size_t len, uint8_t src[16], uint8_t dst[16], uint16_t *sport,
-           uint16_t *dport)
-{
-  size_t off;
-  int proto;
-
-  if (len < 14)
-    return false;
-  memset (src, 0, 16);
-  memset (dst, 0, 16);
-  if (f[12] == 0x08 && f[13] == 0x00 && len >= 14 + 20)
-    {
-      off = 14 + (f[14] & 0x0f) * 4;
-      proto = f[14 + 9];
-      memcpy (src, f + 14 + 12, 4);
-      memcpy (dst, f + 14 + 16, 4);
-    }
-  else if (f[12] == 0x86 && f[13] == 0xdd && len >= 14 + 40)
-    {
-      off = 14 + 40;
-      proto = f[14 + 6];
-      memcpy (src, f + 14 + 8, 16);
-      memcpy (dst, f + 14 + 24, 16);
-    }
-  else
-    return false;
-  if (proto != IPPROTO_UDP || len < off + 8)
-    return false;
-  *sport = (uint16_t)(f[off] << 8 | f[off + 1]);
-  *dport = (uint16_t)(f[off + 2] << 8 | f[off + 3]);
-  return true;
-}
-
 static bool
 published_udp (const struct helper *h, uint16_t port)
 {
@@ -295,21 +260,20 @@ published_udp (const struct helper *h, uint16_t port)
 static void
 note_published_udp (struct helper *h, const uint8_t *f, size_t len)
 {
-  uint8_t src[16], dst[16];
-  uint16_t sport, dport;
+  struct sbx_frame p;
   struct udp_peer *slot;
 
-  if (!h->guarded || !udp_frame (f, len, src, dst, &sport, &dport) || !published_udp (h, dport))
+  if (!h->guarded || !sbx_frame_udp (f, len, &p) || !published_udp (h, p.dport))
     return;
   for (size_t i = 0; i < UDP_PEERS; i++)
-    if (h->peers[i].port == sport && memcmp (h->peers[i].addr, src, 16) == 0)
+    if (h->peers[i].port == p.sport && memcmp (h->peers[i].addr, p.src, 16) == 0)
       {
         h->peers[i].seen = now_ns ();
         return;
       }
   slot = &h->peers[h->next_peer++ % UDP_PEERS];
-  memcpy (slot->addr, src, 16);
-  slot->port = sport;
+  memcpy (slot->addr, p.src, 16);
+  slot->port = p.sport;
   slot->seen = now_ns ();
 }
 
@@ -318,14 +282,13 @@ note_published_udp (struct helper *h, const uint8_t *f, size_t len)
 static bool
 answers_published_udp (const struct helper *h, const uint8_t *f, size_t len)
 {
-  uint8_t src[16], dst[16];
-  uint16_t sport, dport;
+  struct sbx_frame p;
   int64_t now = now_ns ();
 
-  if (!udp_frame (f, len, src, dst, &sport, &dport) || !published_udp (h, sport))
+  if (!sbx_frame_udp (f, len, &p) || !published_udp (h, p.sport))
     return false;
   for (size_t i = 0; i < UDP_PEERS; i++)
-    if (h->peers[i].port == dport && memcmp (h->peers[i].addr, dst, 16) == 0
+    if (h->peers[i].port == p.dport && memcmp (h->peers[i].addr, p.dst, 16) == 0
         && now - h->peers[i].seen < UDP_PEER_NS)
       return true;
   return false;

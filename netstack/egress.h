@@ -19,8 +19,9 @@
  * no rule, or when no rule matches, the frame passes (append deny:all for
  * an allow list).
  *
- * This file parses untrusted frames: it never reads past `len`, and it is
- * fuzzed (tests/unit/test-egress-fuzz).  */
+ * The frames are untrusted: they are read by one parser (frame.h), which
+ * never reads past `len` and is fuzzed (tests/unit/test-egress-fuzz), and
+ * the replies are built by reply.h.  */
 #ifndef SBX_NET_EGRESS_H
 #define SBX_NET_EGRESS_H
 

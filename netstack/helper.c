@@ -19,6 +19,7 @@
 
 #include "../core/log.h"
 #include "../core/util.h"
+#include "frame.h"
 #include "lockdown.h"
 #include "portfwd.h"
 #include "tap.h"
@@ -40,6 +41,16 @@ struct timer
   struct timer *next;
 };
 
+/* Where fill_poll puts the helper's own fds in the poll set: one entry
+   per published port from POLL_LISTENERS on.  */
+enum
+{
+  POLL_SIGNAL,
+  POLL_TAP,
+  POLL_INIT,
+  POLL_LISTENERS,
+};
+
 struct helper
 {
   const struct sbx_net_helper_cfg *cfg;
@@ -47,7 +58,12 @@ struct helper
   struct timer *timers;
   struct pollfd fds[MAX_POLL];
   size_t nfds;
+  size_t pf_base, pf_n; /* the spliced connections' place in fds */
   struct sbx_portfwd pf;
+  int sigfd;      /* SIGTERM and SIGINT: the sandbox ended */
+  bool tap_input; /* frames from the tap went to libslirp last round */
+  bool draining;  /* see start_draining */
+  int64_t drain_deadline;
   uint64_t refused, refused_unlogged;
   /* See host_guard_init.  */
   struct sbx_egress guard;
@@ -244,42 +260,6 @@ host_guard_init (struct helper *h)
   h->guarded = true;
 }
 
-/* The addresses and ports of a UDP frame (IPv4, or IPv6 without
-   extension headers); false for anything else.  */
-static bool
-udp_frame (const uint8_t *f, size_t len, uint8_t src[16], uint8_t dst[16], uint16_t *sport,
-           uint16_t *dport)
-{
-  size_t off;
-  int proto;
-
-  if (len < 14)
-    return false;
-  memset (src, 0, 16);
-  memset (dst, 0, 16);
-  if (f[12] == 0x08 && f[13] == 0x00 && len >= 14 + 20)
-    {
-      off = 14 + (f[14] & 0x0f) * 4;
-      proto = f[14 + 9];
-      memcpy (src, f + 14 + 12, 4);
-      memcpy (dst, f + 14 + 16, 4);
-    }
-  else if (f[12] == 0x86 && f[13] == 0xdd && len >= 14 + 40)
-    {
-      off = 14 + 40;
-      proto = f[14 + 6];
-      memcpy (src, f + 14 + 8, 16);
-      memcpy (dst, f + 14 + 24, 16);
-    }
-  else
-    return false;
-  if (proto != IPPROTO_UDP || len < off + 8)
-    return false;
-  *sport = (uint16_t)(f[off] << 8 | f[off + 1]);
-  *dport = (uint16_t)(f[off + 2] << 8 | f[off + 3]);
-  return true;
-}
-
 static bool
 published_udp (const struct helper *h, uint16_t port)
 {
@@ -295,21 +275,20 @@ published_udp (const struct helper *h, uint16_t port)
 static void
 note_published_udp (struct helper *h, const uint8_t *f, size_t len)
 {
-  uint8_t src[16], dst[16];
-  uint16_t sport, dport;
+  struct sbx_frame p;
   struct udp_peer *slot;
 
-  if (!h->guarded || !udp_frame (f, len, src, dst, &sport, &dport) || !published_udp (h, dport))
+  if (!h->guarded || !sbx_frame_udp (f, len, &p) || !published_udp (h, p.dport))
     return;
   for (size_t i = 0; i < UDP_PEERS; i++)
-    if (h->peers[i].port == sport && memcmp (h->peers[i].addr, src, 16) == 0)
+    if (h->peers[i].port == p.sport && memcmp (h->peers[i].addr, p.src, 16) == 0)
       {
         h->peers[i].seen = now_ns ();
         return;
       }
   slot = &h->peers[h->next_peer++ % UDP_PEERS];
-  memcpy (slot->addr, src, 16);
-  slot->port = sport;
+  memcpy (slot->addr, p.src, 16);
+  slot->port = p.sport;
   slot->seen = now_ns ();
 }
 
@@ -318,14 +297,13 @@ note_published_udp (struct helper *h, const uint8_t *f, size_t len)
 static bool
 answers_published_udp (const struct helper *h, const uint8_t *f, size_t len)
 {
-  uint8_t src[16], dst[16];
-  uint16_t sport, dport;
+  struct sbx_frame p;
   int64_t now = now_ns ();
 
-  if (!udp_frame (f, len, src, dst, &sport, &dport) || !published_udp (h, sport))
+  if (!sbx_frame_udp (f, len, &p) || !published_udp (h, p.sport))
     return false;
   for (size_t i = 0; i < UDP_PEERS; i++)
-    if (h->peers[i].port == dport && memcmp (h->peers[i].addr, dst, 16) == 0
+    if (h->peers[i].port == p.dport && memcmp (h->peers[i].addr, p.dst, 16) == 0
         && now - h->peers[i].seen < UDP_PEER_NS)
       return true;
   return false;
@@ -402,6 +380,86 @@ fire_timers (struct helper *h, uint32_t *timeout)
   return 0;
 }
 
+/* The virtual network: libslirp's usual 10.0.2.0/24 and fd00::/64, at
+   the addresses netstack.h names.  */
+static void
+slirp_config (struct helper *h, SlirpConfig *c)
+{
+  const struct sbx_netspec *net = h->cfg->net;
+
+  c->version = 4;
+  c->in_enabled = true;
+  inet_pton (AF_INET, "10.0.2.0", &c->vnetwork);
+  inet_pton (AF_INET, "255.255.255.0", &c->vnetmask);
+  inet_pton (AF_INET, SBX_NET_GATEWAY4, &c->vhost);
+  c->in6_enabled = !net->no_ipv6;
+  inet_pton (AF_INET6, "fd00::", &c->vprefix_addr6);
+  c->vprefix_len = 64;
+  inet_pton (AF_INET6, SBX_NET_GATEWAY6, &c->vhost6);
+  inet_pton (AF_INET, "10.0.2.15", &c->vdhcp_start);
+  inet_pton (AF_INET, SBX_NET_DNS4, &c->vnameserver);
+  inet_pton (AF_INET6, SBX_NET_DNS6, &c->vnameserver6);
+  c->if_mtu = net->mtu;
+  c->if_mru = net->mtu;
+  /* libslirp maps every address of its virtual network to the host's
+     loopback; refuse that unless asked.  */
+  host_guard_init (h);
+  c->disable_host_loopback = !net->allow_host_loopback && !h->guarded;
+  c->enable_emu = false;
+  c->disable_dhcp = true; /* the sandbox's address is set statically */
+}
+
+/* A published UDP port: libslirp listens on the host and forwards to the
+   sandbox (published TCP ports are spliced by portfwd.c instead).  */
+static int
+publish_udp (struct helper *h, const struct sbx_publish *p, sbx_error_t *err)
+{
+  union
+  {
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+  } host = { 0 }, guest = { 0 };
+  socklen_t len;
+  int flags = SLIRP_HOSTFWD_UDP;
+
+  if (p->family == AF_INET6)
+    {
+      if (h->cfg->net->no_ipv6)
+        return sbx_error_make (err, 0,
+                               "-p %s: an IPv6 host address needs IPv6 in the "
+                               "sandbox (drop --no-ipv6)",
+                               p->text);
+      host.v6.sin6_family = guest.v6.sin6_family = AF_INET6;
+      memcpy (&host.v6.sin6_addr, p->host_addr, 16);
+      host.v6.sin6_port = htons (p->host_port);
+      inet_pton (AF_INET6, SBX_NET_GUEST6, &guest.v6.sin6_addr);
+      guest.v6.sin6_port = htons (p->sandbox_port);
+      len = sizeof host.v6;
+      flags |= SLIRP_HOSTFWD_V6ONLY;
+    }
+  else
+    {
+      host.v4.sin_family = guest.v4.sin_family = AF_INET;
+      memcpy (&host.v4.sin_addr, p->host_addr, 4);
+      host.v4.sin_port = htons (p->host_port);
+      inet_pton (AF_INET, SBX_NET_GUEST4, &guest.v4.sin_addr);
+      guest.v4.sin_port = htons (p->sandbox_port);
+      len = sizeof host.v4;
+    }
+  if (slirp_add_hostxfwd (h->slirp, (struct sockaddr *)&host, len, (struct sockaddr *)&guest, len,
+                          flags)
+      < 0)
+    {
+      char where[64];
+      sbx_publish_host_string (p, where, sizeof where);
+      return sbx_error_make (err, 0,
+                             "-p %s: cannot listen on %s (UDP); another program may use "
+                             "that port",
+                             p->text, where);
+    }
+  return 0;
+}
+
 static int
 setup_slirp (struct helper *h, sbx_error_t *err)
 {
@@ -419,79 +477,13 @@ setup_slirp (struct helper *h, sbx_error_t *err)
   const struct sbx_netspec *net = h->cfg->net;
   SlirpConfig c = { 0 };
 
-  c.version = 4;
-  c.in_enabled = true;
-  inet_pton (AF_INET, "10.0.2.0", &c.vnetwork);
-  inet_pton (AF_INET, "255.255.255.0", &c.vnetmask);
-  inet_pton (AF_INET, SBX_NET_GATEWAY4, &c.vhost);
-  c.in6_enabled = !net->no_ipv6;
-  inet_pton (AF_INET6, "fd00::", &c.vprefix_addr6);
-  c.vprefix_len = 64;
-  inet_pton (AF_INET6, SBX_NET_GATEWAY6, &c.vhost6);
-  inet_pton (AF_INET, "10.0.2.15", &c.vdhcp_start);
-  inet_pton (AF_INET, SBX_NET_DNS4, &c.vnameserver);
-  inet_pton (AF_INET6, SBX_NET_DNS6, &c.vnameserver6);
-  c.if_mtu = net->mtu;
-  c.if_mru = net->mtu;
-  /* libslirp maps every address of its virtual network to the host's
-     loopback; refuse that unless asked.  */
-  host_guard_init (h);
-  c.disable_host_loopback = !net->allow_host_loopback && !h->guarded;
-  c.enable_emu = false;
-  c.disable_dhcp = true; /* the sandbox's address is set statically */
+  slirp_config (h, &c);
   h->slirp = slirp_new (&c, &cb, h);
   if (h->slirp == NULL)
     return sbx_error_make (err, 0, "libslirp could not start");
-
   for (size_t i = 0; i < net->n_ports; i++)
-    {
-      const struct sbx_publish *p = &net->ports[i];
-      union
-      {
-        struct sockaddr_in v4;
-        struct sockaddr_in6 v6;
-      } host = { 0 }, guest = { 0 };
-      socklen_t len;
-      int flags = SLIRP_HOSTFWD_UDP;
-
-      if (p->proto != IPPROTO_UDP)
-        continue;
-      if (p->family == AF_INET6)
-        {
-          if (net->no_ipv6)
-            return sbx_error_make (err, 0,
-                                   "-p %s: an IPv6 host address needs IPv6 in the "
-                                   "sandbox (drop --no-ipv6)",
-                                   p->text);
-          host.v6.sin6_family = guest.v6.sin6_family = AF_INET6;
-          memcpy (&host.v6.sin6_addr, p->host_addr, 16);
-          host.v6.sin6_port = htons (p->host_port);
-          inet_pton (AF_INET6, SBX_NET_GUEST6, &guest.v6.sin6_addr);
-          guest.v6.sin6_port = htons (p->sandbox_port);
-          len = sizeof host.v6;
-          flags |= SLIRP_HOSTFWD_V6ONLY;
-        }
-      else
-        {
-          host.v4.sin_family = guest.v4.sin_family = AF_INET;
-          memcpy (&host.v4.sin_addr, p->host_addr, 4);
-          host.v4.sin_port = htons (p->host_port);
-          inet_pton (AF_INET, SBX_NET_GUEST4, &guest.v4.sin_addr);
-          guest.v4.sin_port = htons (p->sandbox_port);
-          len = sizeof host.v4;
-        }
-      if (slirp_add_hostxfwd (h->slirp, (struct sockaddr *)&host, len, (struct sockaddr *)&guest,
-                              len, flags)
-          < 0)
-        {
-          char where[64];
-          sbx_publish_host_string (p, where, sizeof where);
-          return sbx_error_make (err, 0,
-                                 "-p %s: cannot listen on %s (UDP); another program may use "
-                                 "that port",
-                                 p->text, where);
-        }
-    }
+    if (net->ports[i].proto == IPPROTO_UDP && publish_udp (h, &net->ports[i], err) < 0)
+      return -1;
   return 0;
 }
 
@@ -503,17 +495,12 @@ report (int fd, const char *msg)
   close (fd);
 }
 
-void
-sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
+/* The helper's own process settings, before libslirp starts.  */
+static int
+helper_init (struct helper *h, sbx_error_t *err)
 {
-  struct helper h = { .cfg = cfg, .pf = { .sock = cfg->portsock } };
-  bool draining = false;
-  bool tap_input = false;
-  int64_t drain_deadline = 0;
-  const struct sbx_netspec *net = cfg->net;
-  sbx_error_t err = NULL;
+  const struct sbx_net_helper_cfg *cfg = h->cfg;
   sigset_t mask;
-  int sigfd = -1;
 
   prctl (PR_SET_NAME, "sbx-net", 0, 0, 0);
   /* A peer closing while the other side still sends is an error on that
@@ -528,13 +515,95 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
      run on after the sandbox.  Init's answers are read until none is
      left (sbx_portfwd_reply).  */
   if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-    sbx_error_make (&err, errno, "network helper: prctl(PR_SET_PDEATHSIG)");
-  else if ((sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
-    sbx_error_make (&err, errno, "network helper: signalfd");
-  else if (fcntl (cfg->portsock, F_SETFL, fcntl (cfg->portsock, F_GETFL) | O_NONBLOCK) < 0)
-    sbx_error_make (&err, errno, "network helper: make the socket to init non-blocking");
+    return sbx_error_make (err, errno, "network helper: prctl(PR_SET_PDEATHSIG)");
+  if ((h->sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+    return sbx_error_make (err, errno, "network helper: signalfd");
+  if (fcntl (cfg->portsock, F_SETFL, fcntl (cfg->portsock, F_GETFL) | O_NONBLOCK) < 0)
+    return sbx_error_make (err, errno, "network helper: make the socket to init non-blocking");
+  return 0;
+}
 
-  if (err != NULL || setup_slirp (&h, &err) < 0 || sbx_net_lockdown (&err) < 0)
+/* The poll set of one round: the fds at the POLL_* places first (dispatch
+   reads them there), then the spliced connections, then libslirp's
+   sockets.  The timers that are due fire, and `timeout` is lowered to the
+   next one.  */
+static void
+fill_poll (struct helper *h, uint32_t *timeout)
+{
+  const struct sbx_net_helper_cfg *cfg = h->cfg;
+
+  h->nfds = 0;
+  add_poll (h->sigfd, SLIRP_POLL_IN, h);
+  add_poll (cfg->tap, SLIRP_POLL_IN, h);
+  add_poll (cfg->portsock, SLIRP_POLL_IN, h);
+  for (size_t i = 0; i < cfg->net->n_ports; i++)
+    add_poll (cfg->listeners[i], cfg->listeners[i] >= 0 ? SLIRP_POLL_IN : 0, h);
+  h->pf_base = h->nfds;
+  h->pf_n = sbx_portfwd_fill (&h->pf, h->fds + h->pf_base, MAX_POLL / 2 - h->pf_base);
+  h->nfds += h->pf_n;
+  slirp_pollfds_fill (h->slirp, timeout, add_poll, h);
+  while (fire_timers (h, timeout))
+    ;
+}
+
+/* The sandbox ended: accept nothing more, but let what its programs sent
+   through published ports reach the host readers (bounded: 10 s without
+   progress).  */
+static void
+start_draining (struct helper *h)
+{
+  const struct sbx_net_helper_cfg *cfg = h->cfg;
+
+  h->draining = true;
+  h->drain_deadline = now_ns () + DRAIN_NS;
+  for (size_t i = 0; i < cfg->net->n_ports; i++)
+    if (cfg->listeners[i] >= 0)
+      {
+        close (cfg->listeners[i]);
+        ((int *)cfg->listeners)[i] = -1;
+      }
+}
+
+/* Serve what poll found ready, once libslirp has served its own sockets;
+   false when the helper is done.  */
+static bool
+dispatch (struct helper *h)
+{
+  const struct sbx_net_helper_cfg *cfg = h->cfg;
+
+  if (h->fds[POLL_SIGNAL].revents)
+    {
+      struct signalfd_siginfo si;
+      if (read (h->sigfd, &si, sizeof si) == sizeof si && !h->draining)
+        start_draining (h);
+    }
+  if (h->draining)
+    sbx_portfwd_drop_connecting (&h->pf);
+  if (h->draining && (h->pf.n_conns == 0 || now_ns () > h->drain_deadline))
+    return false;
+  if (!h->draining && (h->fds[POLL_TAP].revents & (POLLERR | POLLHUP | POLLNVAL)))
+    return false; /* the sandbox's network namespace is gone */
+  if (h->fds[POLL_TAP].revents & POLLIN)
+    {
+      read_tap (h);
+      h->tap_input = true;
+    }
+  if (h->fds[POLL_INIT].revents & POLLIN)
+    sbx_portfwd_reply (&h->pf);
+  for (size_t i = 0; i < cfg->net->n_ports; i++)
+    if (h->fds[POLL_LISTENERS + i].revents & POLLIN)
+      accept_published (h, i);
+  sbx_portfwd_pump (&h->pf, h->fds + h->pf_base, h->pf_n);
+  return true;
+}
+
+void
+sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
+{
+  struct helper h = { .cfg = cfg, .pf = { .sock = cfg->portsock }, .sigfd = -1 };
+  sbx_error_t err = NULL;
+
+  if (helper_init (&h, &err) < 0 || setup_slirp (&h, &err) < 0 || sbx_net_lockdown (&err) < 0)
     {
       report (cfg->status, err->msg);
       _exit (SBX_EXIT_FAILURE);
@@ -544,21 +613,9 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
   for (;;)
     {
       uint32_t timeout = UINT32_MAX;
-      size_t base, npf;
       int r;
 
-      h.nfds = 0;
-      add_poll (sigfd, SLIRP_POLL_IN, &h);
-      add_poll (cfg->tap, SLIRP_POLL_IN, &h);
-      add_poll (cfg->portsock, SLIRP_POLL_IN, &h);
-      for (size_t i = 0; i < net->n_ports; i++)
-        add_poll (cfg->listeners[i], cfg->listeners[i] >= 0 ? SLIRP_POLL_IN : 0, &h);
-      base = h.nfds;
-      npf = sbx_portfwd_fill (&h.pf, h.fds + base, MAX_POLL / 2 - base);
-      h.nfds += npf;
-      slirp_pollfds_fill (h.slirp, &timeout, add_poll, &h);
-      while (fire_timers (&h, &timeout))
-        ;
+      fill_poll (&h, &timeout);
       /* Frames from the sandbox were just given to libslirp: among them
          may be the ARP or NDP answer that a queued packet for the sandbox
          waits for.  libslirp sends its queue only from
@@ -567,50 +624,17 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
          to a second: so go round once more at once.  (Without this, the
          first datagram to a published UDP port of an idle sandbox was
          lost more often than not.)  */
-      if (tap_input)
+      if (h.tap_input)
         timeout = 0;
-      tap_input = false;
+      h.tap_input = false;
       r = poll (h.fds, h.nfds, timeout == UINT32_MAX ? -1 : (int)timeout);
       if (r < 0 && errno != EINTR)
         _exit (SBX_EXIT_FAILURE);
       slirp_pollfds_poll (h.slirp, r < 0, get_revents, &h);
-      if (h.fds[0].revents)
-        {
-          struct signalfd_siginfo si;
-          if (read (sigfd, &si, sizeof si) == sizeof si && !draining)
-            {
-              /* The sandbox ended: accept nothing more, but let what its
-                 programs sent through published ports reach the host
-                 readers (bounded: 10 s without progress).  */
-              draining = true;
-              drain_deadline = now_ns () + DRAIN_NS;
-              for (size_t i = 0; i < net->n_ports; i++)
-                if (cfg->listeners[i] >= 0)
-                  {
-                    close (cfg->listeners[i]);
-                    ((int *)cfg->listeners)[i] = -1;
-                  }
-            }
-        }
-      if (draining)
-        sbx_portfwd_drop_connecting (&h.pf);
-      if (draining && (h.pf.n_conns == 0 || now_ns () > drain_deadline))
+      if (!dispatch (&h))
         break;
-      if (!draining && (h.fds[1].revents & (POLLERR | POLLHUP | POLLNVAL)))
-        break; /* the sandbox's network namespace is gone */
-      if (h.fds[1].revents & POLLIN)
-        {
-          read_tap (&h);
-          tap_input = true;
-        }
-      if (h.fds[2].revents & POLLIN)
-        sbx_portfwd_reply (&h.pf);
-      for (size_t i = 0; i < net->n_ports; i++)
-        if (h.fds[3 + i].revents & POLLIN)
-          accept_published (&h, i);
-      sbx_portfwd_pump (&h.pf, h.fds + base, npf);
     }
-  if (net->log && h.refused)
+  if (cfg->net->log && h.refused)
     sbx_log_event ("net: the egress policy refused %llu packets in all",
                    (unsigned long long)h.refused);
   _exit (0);

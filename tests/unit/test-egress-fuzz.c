@@ -1,5 +1,6 @@
-/* sbx unit test: fuzz the egress frame path (netstack/egress.c), the code
- * that reads every frame the sandbox sends before libslirp does.
+/* sbx unit test: fuzz the egress frame path (netstack/egress.c, frame.c
+ * and reply.c), the code that reads every frame the sandbox sends before
+ * libslirp does.
  *
  * As a unit test (make check) it is a deterministic run: a fixed-seed
  * PRNG mutates a set of valid frames (bit flips, random and boundary
@@ -10,13 +11,15 @@
  * read or write past either.  It checks that the verdict is one of the
  * two, a pass carries no reply, a reply fits the cap, has correct
  * checksums and goes back to the sender, nothing is written past it,
- * and the event formats.
+ * and the event formats; and that the frame parser alone (frame.h)
+ * gives offsets inside the frame.
  *
  * Built with -DSBX_LIBFUZZER it is instead a libFuzzer target with the
  * same checks, for open-ended runs:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DSBX_LIBFUZZER -I. \
- *     tests/unit/test-egress-fuzz.c netstack/egress.c core/error.c core/util.c \
+ *     tests/unit/test-egress-fuzz.c netstack/egress.c netstack/frame.c \
+ *     netstack/reply.c core/error.c core/util.c \
  *     -o egress-fuzz
  *   ./egress-fuzz -max_len=2048 -max_total_time=600 CORPUS_DIR
  */
@@ -30,6 +33,7 @@
 #include <sys/socket.h>
 
 #include "netstack/egress.h"
+#include "netstack/frame.h"
 #ifndef SBX_LIBFUZZER
 #include "tap.h"
 #endif
@@ -165,12 +169,13 @@ enum
   BAD_REPLY = 8,
   BAD_SPILL = 16,
   BAD_EVENT = 32,
+  BAD_PARSE = 64,
 };
 
 struct stats
 {
   unsigned long checks, passes, replies, silent;
-  unsigned long failures[6];
+  unsigned long failures[7];
   uint64_t digest; /* of every verdict and reply, to see the run is the same */
 };
 
@@ -225,10 +230,32 @@ check_one (const struct sbx_egress *e, const uint8_t *frame, size_t len, uint8_t
       st->digest = (st->digest ^ (uint64_t)v ^ (uint64_t)reply_len << 8) * 0x100000001b3ULL;
       if (reply_len > 0)
         st->digest ^= fold (sum16 (0, reply, reply_len));
-      for (int b = 0; b < 6; b++)
+      for (int b = 0; b < 7; b++)
         if (bad & (1 << b))
           st->failures[b]++;
     }
+  return bad;
+}
+
+/* The parser on its own (frame.h): what it read lies inside the frame,
+   and a frame taken for UDP has its whole UDP header inside the IP
+   packet.  Returns BAD_PARSE, or 0; not part of the digest, which stays
+   that of the policy's verdicts.  */
+static int
+check_parse (const uint8_t *frame, size_t len, struct stats *st)
+{
+  struct sbx_frame p;
+  enum sbx_frame_kind k = sbx_frame_parse (frame, len, &p);
+  int bad = 0;
+
+  if (k == SBX_FRAME_IP
+      && (p.ip != frame + 14 || p.ip_len > len - 14 || p.ip_hlen > p.ip_len || p.l4_off > p.ip_len
+          || p.l4_off < p.ip_hlen))
+    bad = BAD_PARSE;
+  if (sbx_frame_udp (frame, len, &p) && (p.n_ext != 0 || p.l4_off + 8 > p.ip_len))
+    bad = BAD_PARSE;
+  if (st && bad)
+    st->failures[6]++;
   return bad;
 }
 
@@ -247,6 +274,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   for (size_t i = 0; i < n_sets; i++)
     if (check_one (&sets[i].e, data, size, reply, NULL) != 0)
       __builtin_trap ();
+  if (check_parse (data, size, NULL) != 0)
+    __builtin_trap ();
   return 0;
 }
 
@@ -548,6 +577,7 @@ main (int argc, char **argv)
     "every reply is well formed: checksums hold, lengths agree, it goes back to the sender",
     "nothing is written past the reply",
     "every refusal's event formats",
+    "the frame parser stays inside the frame, a UDP frame's header inside its packet",
   };
   unsigned long iterations = ITERATIONS;
   struct stats st;
@@ -573,6 +603,7 @@ main (int argc, char **argv)
           abort ();
         memcpy (copy, seeds[i].b, seeds[i].len);
         check_one (&sets[s].e, copy, seeds[i].len, reply, &st);
+        check_parse (copy, seeds[i].len, &st);
         free (copy);
       }
 
@@ -592,6 +623,7 @@ main (int argc, char **argv)
       memcpy (copy, buf, len);
       for (size_t s = 0; s < n_sets; s++)
         check_one (&sets[s].e, copy, len, reply, &st);
+      check_parse (copy, len, &st);
       free (copy);
     }
 
@@ -599,7 +631,7 @@ main (int argc, char **argv)
             n_seeds + iterations, n_seeds, iterations, n_sets, st.checks);
   tap_diag ("%lu passed, %lu refused with a reply, %lu refused without; digest %016llx", st.passes,
             st.replies, st.silent, (unsigned long long)st.digest);
-  for (int b = 0; b < 6; b++)
+  for (int b = 0; b < 7; b++)
     TAP_IS_UINT (st.failures[b], 0, "%s", what[b]);
   /* A run that never reaches the interesting paths proves nothing.  */
   TAP_OK (st.passes > st.checks / 20 && st.replies > st.checks / 20 && st.silent > st.checks / 20,

@@ -31,14 +31,14 @@
 
 #include "../netstack/loopback.h"
 #include "../netstack/tap.h"
+#include "base/log.h"
+#include "base/sync.h"
+#include "base/util.h"
 #include "caps.h"
 #include "env.h"
 #include "init.h"
-#include "log.h"
 #include "seccomp.h"
 #include "state.h"
-#include "sync.h"
-#include "util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)

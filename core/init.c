@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "../netstack/portfwd.h"
-#include "log.h"
+#include "base/log.h"
 #include "state.h"
 
 void

@@ -17,13 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
+#include "base/sync.h"
+#include "base/util.h"
 #include "child.h"
 #include "init.h"
 #include "layout.h"
-#include "log.h"
 #include "seccomp-notify.h"
-#include "sync.h"
-#include "util.h"
 
 #define NAMESPACES                                                                                 \
   (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)

@@ -17,14 +17,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "caps.h"
 #include "helpers.h"
-#include "log.h"
 #include "mountapi.h"
 #include "path.h"
 
 #define MOVE_MOUNT_T_EMPTY_PATH_ 0x00000040
-#include "util.h"
+#include "base/util.h"
 
 /* Why /dev/fuse cannot be opened, and the fix for that errno.  */
 static void

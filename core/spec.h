@@ -14,7 +14,7 @@
 
 #include "../netstack/egress.h"
 #include "../netstack/publish.h"
-#include "error.h"
+#include "base/error.h"
 
 enum sbx_mount_kind
 {

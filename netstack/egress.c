@@ -23,7 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../core/util.h"
+#include "../core/base/util.h"
 
 /* IPv6 extension headers walked before giving up on a frame.  RFC 8200
    allows each at most once or twice, so 8 is generous; a longer chain

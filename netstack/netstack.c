@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/util.h"
+#include "../core/base/util.h"
 #include "helper.h"
 
 /* How long libslirp may take to start before sbx gives up.  */

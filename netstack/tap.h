@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "../core/error.h"
+#include "../core/base/error.h"
 
 /* The addresses slirp's virtual network uses, and the sandbox's own.  */
 #define SBX_NET_GUEST4 "10.0.2.100"

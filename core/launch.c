@@ -275,11 +275,7 @@ start_child (struct sbx_launch *l, sbx_error_t *err)
   l->pid = pid;
   close (l->sock[1]);
   l->sock[1] = -1;
-  if (l->net.portsock[1] >= 0)
-    {
-      close (l->net.portsock[1]);
-      l->net.portsock[1] = -1;
-    }
+  sbx_net_parent_cloned (&l->net);
   return 0;
 }
 

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../netstack/tap.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "mountapi.h"

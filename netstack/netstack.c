@@ -164,3 +164,13 @@ sbx_net_stop (struct sbx_net_runtime *rt)
       close (rt->portsock[i]);
   sbx_net_runtime_init (rt);
 }
+
+void
+sbx_net_parent_cloned (struct sbx_net_runtime *rt)
+{
+  if (rt->portsock[1] >= 0)
+    {
+      close (rt->portsock[1]);
+      rt->portsock[1] = -1;
+    }
+}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../core/base/util.h"
+#include "netspec.h"
 
 #define TAP_NAME "tap0"
 

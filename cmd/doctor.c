@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/base/error.h"
 #include "../core/doctor.h"
-#include "../core/error.h"
 #include "commands.h"
 
 void

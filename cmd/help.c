@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/error.h"
+#include "../core/base/error.h"
 #include "../core/settings.h"
 #include "../profiles/profile.h"
 #include "commands.h"

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/error.h"
+#include "../core/base/error.h"
 #include "commands.h"
 
 const struct sbx_verb sbx_verbs[] = {

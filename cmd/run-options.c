@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/log.h"
+#include "../core/base/log.h"
+#include "../core/base/util.h"
 #include "../core/settings.h"
-#include "../core/util.h"
 #include "../profiles/profile.h"
 
 enum

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/error.h"
+#include "../core/base/error.h"
+#include "../core/base/log.h"
 #include "../core/launch.h"
-#include "../core/log.h"
 #include "commands.h"
 #include "run-options.h"
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/error.h"
+#include "../core/base/error.h"
+#include "../core/base/util.h"
 #include "../core/seccomp.h"
-#include "../core/util.h"
 #include "commands.h"
 #include "run-options.h"
 

@@ -9,12 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/base/error.h"
+#include "../core/base/util.h"
 #include "../core/diff.h"
-#include "../core/error.h"
 #include "../core/spec.h"
 #include "../core/state.h"
 #include "../core/userns.h"
-#include "../core/util.h"
 #include "commands.h"
 
 struct job

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "error.h"
+#include "base/error.h"
 
 #define SBX_CAP_ALL (~(uint64_t)0)
 

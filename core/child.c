@@ -29,16 +29,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../netstack/loopback.h"
-#include "../netstack/tap.h"
+#include "../netstack/netstack.h"
+#include "base/log.h"
+#include "base/sync.h"
+#include "base/util.h"
 #include "caps.h"
 #include "env.h"
 #include "init.h"
-#include "log.h"
 #include "seccomp.h"
 #include "state.h"
-#include "sync.h"
-#include "util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -428,12 +427,7 @@ sbx_child_run (struct sbx_launch *l)
   pid_t program;
 
   close (l->sock[0]);
-  if (l->net.portsock[0] >= 0)
-    close (l->net.portsock[0]);
-  /* The host's listeners are the helper's business.  */
-  for (size_t i = 0; i < l->net.n_listeners; i++)
-    if (l->net.listeners[i] >= 0)
-      close (l->net.listeners[i]);
+  sbx_net_child_release (&l->net);
   if (sbx_sync_expect (sock, SBX_SYNC_GO, &err) < 0)
     _exit (SBX_EXIT_FAILURE); /* the parent failed and knows why */
   if (tie_to_parent (sock, &err) < 0)
@@ -441,21 +435,8 @@ sbx_child_run (struct sbx_launch *l)
 
   /* The network first, while the host's /dev/net/tun is in view; sbx
      starts the helper on the tap while we build the filesystem.  */
-  if (spec->net.mode != SBX_NET_HOST && sbx_net_loopback_up (&err) < 0)
+  if (sbx_net_child_setup (&spec->net, sock, &err) < 0)
     fail (sock, &err);
-  if (spec->net.mode == SBX_NET_SLIRP)
-    {
-      int tap = sbx_net_tap_setup (spec->net.mtu, !spec->net.no_ipv6, &err);
-      if (tap < 0)
-        fail (sock, &err);
-      if (sbx_sync_send (sock, SBX_SYNC_TAP, tap) < 0)
-        {
-          sbx_error_make (&err, errno, "pass the tap to sbx");
-          fail (sock, &err);
-        }
-      /* Only the helper holds it now: when the helper dies, tap0 goes.  */
-      close (tap);
-    }
 
   child_mark ("child: network ready");
   if (setup_filesystem (l, &err) < 0)

@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "doctor-checks.h"
 #include "helpers.h"
 #include "trust.h"
-#include "util.h"
 
 /* --- running a program --------------------------------------------------- */
 

@@ -11,10 +11,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "doctor-checks.h"
 #include "helpers.h"
 #include "subid.h"
-#include "util.h"
 
 /* A full map: what a distribution's useradd gives, and what package
    managers inside a sandbox expect (ids up to 65535).  */

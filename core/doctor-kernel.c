@@ -22,9 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "doctor-checks.h"
 #include "mountapi.h"
-#include "util.h"
 
 /* The numbers are the same on every architecture for syscalls this new;
    glibc's headers may predate them.  */

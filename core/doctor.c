@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "doctor-checks.h"
-#include "util.h"
 
 /* In the order a user fixes things: the kernel first, then what sits on
    it; the last one runs a real default sandbox, which is what the others

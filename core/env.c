@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* Variables that describe the terminal, language and user, not the
    host's services; kept by default.  */

@@ -11,8 +11,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 /* configure --with-idmap-helper-dir=DIR: where a system keeps its
    privileged newuidmap outside the usual places (NixOS: /run/wrappers/bin).  */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-#include "error.h"
+#include "base/error.h"
 
 /* A PATH entry sbx may take a helper from: an absolute directory.  The
    empty entry and `.` name the current directory, any other relative

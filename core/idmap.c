@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 static void
 add (struct sbx_idmap *m, unsigned long inside, unsigned long outside, unsigned long count)

@@ -18,11 +18,11 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "state.h"
 #include "trust.h"
 #include "userns.h"
-#include "util.h"
 
 #define MEDIA_INDEX "application/vnd.oci.image.index.v1+json"
 #define MAX_JSON_BLOB (4u << 20)

@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
 
 struct sbx_image

@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../netstack/portfwd.h"
-#include "log.h"
+#include "../netstack/netstack.h"
+#include "base/log.h"
 #include "state.h"
 
 void
@@ -122,7 +122,7 @@ sbx_init_run (pid_t program, int sigfd, int portsock, int layers, pid_t overlay_
           if (poll (pfd, 2, -1) < 0 && errno != EINTR)
             _exit (255);
           if (pfd[1].revents & POLLIN)
-            sbx_portfwd_serve (portsock);
+            sbx_net_init_serve (portsock);
           else if (pfd[1].revents & (POLLHUP | POLLERR))
             portsock = -1; /* the helper is gone; sbx stops the sandbox */
           if (!(pfd[0].revents & POLLIN))

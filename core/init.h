@@ -13,7 +13,7 @@ void sbx_init_forwarded (sigset_t *set);
 
 /* Never returns.  `sigfd` is a signalfd for SIGCHLD and the forwarded
    set, all of them blocked.  `portsock`, when >= 0, is where the network
-   helper asks for sockets to published ports (netstack/portfwd.h).  */
+   helper asks for sockets to published ports (sbx_net_init_serve).  */
 /* `layers`, when >= 0, is an ephemeral sandbox's state directory: once
    the program has exited, init stops every other process (fuse-overlayfs
    among them) and removes the upper and work layers, which only a

@@ -17,13 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
+#include "base/sync.h"
+#include "base/util.h"
 #include "child.h"
 #include "init.h"
 #include "layout.h"
-#include "log.h"
 #include "seccomp-notify.h"
-#include "sync.h"
-#include "util.h"
 
 #define NAMESPACES                                                                                 \
   (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
@@ -275,11 +275,7 @@ start_child (struct sbx_launch *l, sbx_error_t *err)
   l->pid = pid;
   close (l->sock[1]);
   l->sock[1] = -1;
-  if (l->net.portsock[1] >= 0)
-    {
-      close (l->net.portsock[1]);
-      l->net.portsock[1] = -1;
-    }
+  sbx_net_parent_cloned (&l->net);
   return 0;
 }
 

@@ -1,7 +1,20 @@
 /* sbx: the launcher.  Parent side: plan everything from the spec, clone
    the child into new user, mount, PID, IPC, UTS, cgroup and network
    namespaces, write its id maps, then relay signals, the terminal and
-   errors until the sandbox ends.  */
+   errors until the sandbox ends.
+
+   sbx is single-threaded, and must stay so: no pthread_create, and no
+   library that starts threads behind its back.  That is what makes the
+   code after fork and clone safe.  The child of a fork or of the raw
+   SYS_clone in launch.c (which runs none of glibc's fork handlers) is a
+   copy of the one thread that called it, so no lock of malloc, stdio or
+   libc's own can be held by a thread that does not exist in the child:
+   the child may malloc, format messages and run the whole plan, not just
+   async-signal-safe calls.  Work that would want a thread runs in a
+   process of its own instead: the network helper (libslirp's loop,
+   netstack/helper.c) and fuse-overlayfs are separate processes, and
+   the parent's relay is one poll loop.  `make lint` (tests/check-layering)
+   refuses a pthread_create in sbx's libraries.  */
 #ifndef SBX_LAUNCH_H
 #define SBX_LAUNCH_H
 

@@ -10,10 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../netstack/tap.h"
-#include "log.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "mountapi.h"
-#include "util.h"
 
 /* Replaced by the sandbox's own instances.  /home is not even copied:
    with nothing of the host's beneath the sandbox's /home, no unmount

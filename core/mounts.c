@@ -13,11 +13,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "mountapi.h"
 #include "overlay.h"
 #include "path.h"
-#include "util.h"
 
 void
 sbx_mount_plan_free (struct sbx_mount_plan *plan)

@@ -22,7 +22,7 @@
 #include "mountapi.h"
 #include "overlay-backend.h"
 #include "path.h"
-#include "util.h"
+#include "base/util.h"
 
 #define MOVE_MOUNT_T_EMPTY_PATH_ 0x00000040
 

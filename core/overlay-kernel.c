@@ -13,7 +13,7 @@
 
 #include "mountapi.h"
 #include "overlay-backend.h"
-#include "util.h"
+#include "base/util.h"
 
 static int
 kernel_mount (const char *lowers, const char *upper, const char *work, const char *target,

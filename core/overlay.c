@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "helpers.h"
-#include "log.h"
 #include "mountapi.h"
 #include "overlay-backend.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Why /dev/fuse cannot be opened, and the fix for that errno.  */
 static void

@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "base/error.h"
 #include "spec.h"
 #include "state.h"
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 char *
 sbx_path_absolute (const char *arg, const char *cwd, const char *home)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "base/error.h"
 
 /* "~/x" -> home/x, "x" -> cwd/x; "//" and "/./" collapsed; a trailing
    slash dropped.  ".." is kept (the host resolves it for sources).  */

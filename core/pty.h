@@ -11,7 +11,7 @@
 #include <termios.h>
 #include <sys/ioctl.h>
 
-#include "error.h"
+#include "base/error.h"
 
 struct sbx_tty
 {

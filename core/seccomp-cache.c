@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "trust.h"
-#include "util.h"
 
 /* The longest filter the kernel loads (BPF_MAXINSNS).  */
 #define MAX_INSNS 4096

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
+#include "base/util.h"
 #include "seccomp.h"
-#include "util.h"
 
 void
 sbx_seccomp_notify_init (struct sbx_seccomp_notify *n, int fd)

@@ -20,11 +20,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/log.h"
+#include "base/util.h"
 #include "caps.h"
-#include "log.h"
 #include "seccomp-cache.h"
 #include "seccomp-tables.h"
-#include "util.h"
 
 /* Every namespace flag: Docker's clone rule refuses all of them.  */
 #define NS_FLAGS                                                                                   \

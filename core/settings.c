@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "caps.h"
 #include "image.h"
 #include "path.h"
-#include "state.h"
 #include "seccomp.h"
-#include "util.h"
+#include "state.h"
 
 #define ID_LIMIT 4294967294UL
 

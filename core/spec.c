@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "caps.h"
 #include "env.h"
 #include "image.h"
 #include "path.h"
-#include "util.h"
 
 void
 sbx_spec_init (struct sbx_spec *spec)

@@ -12,9 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../netstack/egress.h"
-#include "../netstack/publish.h"
-#include "error.h"
+#include "../netstack/netspec.h"
+#include "base/error.h"
 
 enum sbx_mount_kind
 {
@@ -108,26 +107,6 @@ struct sbx_seccomp
   bool log; /* report each refused syscall by name (--seccomp-log) */
 };
 
-enum sbx_net_mode
-{
-  SBX_NET_NONE = 0, /* loopback only */
-  SBX_NET_SLIRP,    /* user-mode networking through libslirp */
-  SBX_NET_HOST,     /* the host's network namespace, shared */
-};
-
-struct sbx_netspec
-{
-  enum sbx_net_mode mode;
-  unsigned mtu; /* 0: the default, 65520 */
-  bool no_ipv6;
-  bool allow_host_loopback;
-  struct sbx_publish *ports;
-  size_t n_ports;
-  struct sbx_egress egress;
-  bool log;          /* --net-log: one line per refused connection, rate-limited */
-  char *needs_slirp; /* the first setting that needs --net slirp, for the error */
-};
-
 enum sbx_overlay_kind
 {
   SBX_OVERLAY_FUSE = 0, /* fuse-overlayfs: the default */
@@ -162,7 +141,7 @@ struct sbx_spec
   struct sbx_process process;
   struct sbx_uts uts;
   struct sbx_seccomp seccomp;
-  struct sbx_netspec net;
+  struct sbx_netspec net; /* netstack/netspec.h */
   struct sbx_rootspec root;
 };
 

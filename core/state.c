@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "trust.h"
-#include "util.h"
 
 int
 sbx_name_check (const char *name, sbx_error_t *err)

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "base/error.h"
 
 /* Letters, digits, '-', '_', '.', starting with a letter or digit, at
    most 63: usable as a directory name and as a hostname label.  */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* The kernel's ids are 32-bit and (uint32_t)-1 is reserved.  */
 #define ID_MAX 4294967294UL

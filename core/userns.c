@@ -13,10 +13,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/log.h"
+#include "base/util.h"
 #include "helpers.h"
-#include "log.h"
-#include "sync.h"
-#include "util.h"
+#include "base/sync.h"
 
 #define SUBUID_FILE "/etc/subuid"
 #define SUBGID_FILE "/etc/subgid"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../core/util.h"
+#include "../core/base/util.h"
 #include "frame.h"
 #include "reply.h"
 

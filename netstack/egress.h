@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/error.h"
+#include "../core/base/error.h"
 
 struct sbx_egress_rule
 {

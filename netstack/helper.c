@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/log.h"
-#include "../core/util.h"
+#include "../core/base/log.h"
+#include "../core/base/util.h"
 #include "frame.h"
 #include "lockdown.h"
 #include "portfwd.h"

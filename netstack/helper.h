@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "../core/spec.h"
+#include "netspec.h"
 
 struct sbx_net_helper_cfg
 {

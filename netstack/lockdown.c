@@ -20,8 +20,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../core/log.h"
-#include "../core/util.h"
+#include "../core/base/log.h"
+#include "../core/base/util.h"
 
 /* Enough for the loop, its published connections and libslirp's NAT
    sockets; past it, new connections fail instead of memory growing.  Each

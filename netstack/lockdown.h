@@ -6,7 +6,7 @@
 #ifndef SBX_NET_LOCKDOWN_H
 #define SBX_NET_LOCKDOWN_H
 
-#include "../core/error.h"
+#include "../core/base/error.h"
 
 /* The steps that need no file: call after every socket and file the
    helper will need is open.  */

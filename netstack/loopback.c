@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../core/util.h"
+#include "../core/base/util.h"
 
 /* A program in a sandbox runs as an ordinary user, yet `python3 -m
    http.server 80` is what people type: ports are the sandbox's own in its

@@ -3,7 +3,7 @@
 #ifndef SBX_NET_LOOPBACK_H
 #define SBX_NET_LOOPBACK_H
 
-#include "../core/error.h"
+#include "../core/base/error.h"
 
 int sbx_net_loopback_up (sbx_error_t *err);
 

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/util.h"
+#include "../core/base/util.h"
 #include "helper.h"
 
 /* How long libslirp may take to start before sbx gives up.  */
@@ -163,4 +163,14 @@ sbx_net_stop (struct sbx_net_runtime *rt)
     if (rt->portsock[i] >= 0)
       close (rt->portsock[i]);
   sbx_net_runtime_init (rt);
+}
+
+void
+sbx_net_parent_cloned (struct sbx_net_runtime *rt)
+{
+  if (rt->portsock[1] >= 0)
+    {
+      close (rt->portsock[1]);
+      rt->portsock[1] = -1;
+    }
 }

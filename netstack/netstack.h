@@ -1,14 +1,23 @@
-/* sbx netstack: the parent's side.  Before the sandbox exists, sbx binds
-   the published TCP ports (so a port in use fails before anything runs)
-   and makes the socket pair init serves published connections on; once
-   init hands over the tap, sbx forks the network helper and waits until
-   libslirp runs, so the program only starts with its network up.  */
+/* sbx netstack: the interface core calls, one function per phase, in
+   the order a sandbox runs them (as nsjail's net.cc pairs its parent and
+   child sides).  Everything else in netstack/ is its own business.
+
+   The parent's side: before the sandbox exists, sbx binds the published
+   TCP ports (so a port in use fails before anything runs) and makes the
+   socket pair init serves published connections on; once the child
+   hands over the tap, sbx forks the network helper and waits until
+   libslirp runs, so the program only starts with its network up.
+
+   The sandbox's side: the child brings up loopback and, for slirp,
+   creates tap0 and sends it to sbx; init, the sandbox's PID 1, answers
+   the helper's requests for sockets to published ports.  */
 #ifndef SBX_NETSTACK_H
 #define SBX_NETSTACK_H
 
 #include <sys/types.h>
 
-#include "../core/spec.h"
+#include "../core/base/error.h"
+#include "netspec.h"
 
 struct sbx_net_runtime
 {
@@ -25,5 +34,22 @@ int sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, in
                    sbx_error_t *err);
 /* Stop the helper (it prints its --net-log summary) and release all.  */
 void sbx_net_stop (struct sbx_net_runtime *rt);
+/* After the clone: init's end of the port socket is the child's now.  */
+void sbx_net_parent_cloned (struct sbx_net_runtime *rt);
+
+/* In the child, first: close its copies of what the parent keeps (the
+   parent's end of the port socket; the host's listeners are the
+   helper's business).  */
+void sbx_net_child_release (struct sbx_net_runtime *rt);
+/* In the child, in its new network namespace and while the host's
+   /dev/net/tun is still in view: bring up loopback (unless the host's
+   network is shared) and, for slirp, create and configure tap0 and send
+   it to sbx over `sync_sock` (SBX_SYNC_TAP), keeping no copy.  */
+int sbx_net_child_setup (const struct sbx_netspec *net, int sync_sock, sbx_error_t *err);
+
+/* In init: `portsock` (rt->portsock[1]) is readable; answer one request
+   of the helper's for a socket to a published port, never blocking on
+   the program.  */
+void sbx_net_init_serve (int portsock);
 
 #endif

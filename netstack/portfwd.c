@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../core/util.h"
+#include "../core/base/util.h"
 
 void
 sbx_portfwd_serve (int sock)

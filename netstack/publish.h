@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../core/error.h"
+#include "../core/base/error.h"
 
 struct sbx_publish
 {

@@ -16,7 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../core/util.h"
+#include "../core/base/util.h"
+#include "netspec.h"
 
 #define TAP_NAME "tap0"
 

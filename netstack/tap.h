@@ -7,15 +7,7 @@
 
 #include <stdbool.h>
 
-#include "../core/error.h"
-
-/* The addresses slirp's virtual network uses, and the sandbox's own.  */
-#define SBX_NET_GUEST4 "10.0.2.100"
-#define SBX_NET_GATEWAY4 "10.0.2.2"
-#define SBX_NET_DNS4 "10.0.2.3"
-#define SBX_NET_GUEST6 "fd00::100"
-#define SBX_NET_GATEWAY6 "fd00::2"
-#define SBX_NET_DNS6 "fd00::3"
+#include "../core/base/error.h"
 
 /* Create tap0, set its MTU, addresses (10.0.2.100/24, fd00::100/64 unless
    no_ipv6) and default routes, bring it up.  Returns the tap fd.  */

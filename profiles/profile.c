@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/base/util.h"
 #include "../core/settings.h"
 #include "../core/trust.h"
-#include "../core/util.h"
 #include "config.h"
 
 /* Deep enough for any sane layering, shallow enough to stop a cycle.  */

@@ -1,7 +1,7 @@
-/* Unit tests for core/error.c: an error carries one message up, context
+/* Unit tests for core/base/error.c: an error carries one message up, context
    added on the way, and a failure never turns into silence or "unknown
    error", even when the step that failed made no error.  */
-#include "../../core/error.h"
+#include "../../core/base/error.h"
 
 #include <errno.h>
 

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/base/util.h"
 #include "core/helpers.h"
-#include "core/util.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/sbx-test-helpers.XXXXXX";

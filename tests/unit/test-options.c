@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "cmd/run-options.h"
+#include "core/base/log.h"
 #include "core/caps.h"
-#include "core/log.h"
 #include "core/path.h"
 #include "tap.h"
 

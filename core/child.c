@@ -80,11 +80,15 @@ setup_filesystem (struct sbx_launch *l, sbx_error_t *err)
   /* Nothing we mount may propagate back to the host.  */
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     {
-      sbx_error_make (err, errno, "make the mount namespace private");
-      if (errno == EPERM && sbx_userns_apparmor_restricted ())
-        sbx_error_hint (err, "AppArmor leaves new user namespaces without capabilities "
-                             "(sysctl kernel.apparmor_restrict_unprivileged_userns = 1); "
-                             "install an AppArmor profile that allows `userns` for sbx");
+      int e = errno; /* before anything below can change it */
+      sbx_error_make (err, e, "make the mount namespace private");
+      if (e == EPERM && sbx_userns_apparmor_restricted ())
+        {
+          sbx_error_hint (err, "AppArmor leaves new user namespaces without capabilities "
+                               "(sysctl kernel.apparmor_restrict_unprivileged_userns = 1); "
+                               "install an AppArmor profile that allows `userns` for sbx");
+          return sbx_error_about_host (err);
+        }
       return -1;
     }
   if (sbx_mounts_open_sources (&l->mounts, err) < 0 || sbx_rootfs_pin (&l->rootfs, err) < 0)

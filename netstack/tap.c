@@ -121,10 +121,15 @@ sbx_net_tap_setup (unsigned mtu, bool ipv6, sbx_error_t *err)
 
   if (tap < 0)
     {
-      sbx_error_make (err, errno, "open /dev/net/tun for --net slirp");
-      if (errno == ENOENT)
-        sbx_error_hint (err, "this kernel has no tun/tap support (CONFIG_TUN; modprobe tun)");
-      return -1;
+      int e = errno; /* before anything below can change it */
+      sbx_error_make (err, e, "open /dev/net/tun for --net slirp");
+      if (e == ENOENT)
+        sbx_error_hint (err, "this kernel has no tun/tap support (CONFIG_TUN; as root: "
+                             "modprobe tun)");
+      else if (e == EACCES || e == EPERM)
+        sbx_error_hint (err, "users may not open it here; as root: chmod 0666 /dev/net/tun (a "
+                             "udev rule does this where udev runs)");
+      return sbx_error_about_host (err);
     }
   if (s < 0)
     return sbx_error_make (err, errno, "socket(AF_INET)");

@@ -100,6 +100,11 @@ else
     is "$RC" 125 "--overlay fuse asked for with /dev/fuse not usable: exit 125"
     like "$ERR" "^sbx: open /dev/fuse \(mode 0640, owner uid 65534\) for the copy-on-write root: Permission denied; users may not open it here; as root: chmod 0666 /dev/fuse.* \(run .sbx doctor.\)$" \
       "... with the real errno (EACCES, not ENOENT) and the fix for it"
+    # /dev/net/tun the same way: --net slirp fails with the real errno.
+    in_fake_host "mount --bind $SCRATCH/empty /etc/subuid && mount --bind $SCRATCH/empty /etc/subgid && mount --bind /etc/shadow /dev/net/tun" --net slirp -- true
+    is "$RC" 125 "/dev/net/tun not usable, --net slirp: exit 125"
+    like "$ERR" "^sbx: open /dev/net/tun for --net slirp: Permission denied; users may not open it here; as root: chmod 0666 /dev/net/tun.* \(run .sbx doctor.\)$" \
+      "... with the real errno, the fix for it and sbx doctor"
     in_fake_host "$nofuse" --name keepme -- true
     is "$RC" 125 "--name with /dev/fuse not usable: refused (a named sandbox needs an overlay)"
   fi

@@ -307,18 +307,18 @@ serve_program (int asksock, pid_t program, int sock, sbx_error_t *err)
 
 /* The program's last steps: terminal, cwd, capabilities, no_new_privs,
    fds, seccomp, execve.  */
-__attribute__ ((noreturn)) static void
-run_program (struct sbx_launch *l, int slave, int asksock)
+/* The program's steps between fork and execve.  */
+
+/* A fresh program in a fresh sandbox: default actions for every signal.
+   Ignored ones would otherwise carry over from however sbx was started (a
+   script's background job ignores SIGINT and SIGQUIT), and a forwarded
+   Ctrl-C would be lost.  `nohup sbx` still works: sbx itself then never
+   receives SIGHUP to forward.  */
+static void
+reset_signals (void)
 {
-  const struct sbx_spec *spec = l->spec;
-  sbx_error_t err = NULL;
   sigset_t none;
 
-  /* A fresh program in a fresh sandbox: default actions for every
-     signal.  Ignored ones would otherwise carry over from however sbx was
-     started (a script's background job ignores SIGINT and SIGQUIT), and
-     a forwarded Ctrl-C would be lost.  `nohup sbx` still works: sbx
-     itself then never receives SIGHUP to forward.  */
   for (int sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
       {
@@ -335,75 +335,94 @@ run_program (struct sbx_launch *l, int slave, int asksock)
       }
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  if (l->tty.use_pty && sbx_tty_attach (&l->tty, slave, &err) < 0)
-    fail (l->sock[1], &err);
-  if (enter_cwd (spec, &err) < 0)
-    fail (l->sock[1], &err);
-  /* An image's User: the sandbox maps the caller to root inside, and the
-     program runs as that user; capabilities are kept across the switch
-     so that the steps below can still drop them exactly.  */
-  if (spec->process.run_uid >= 0)
-    {
-      struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-      struct __user_cap_data_struct data[2];
-      gid_t g = spec->process.run_gid;
-      uid_t u = spec->process.run_uid;
-      if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups (1, &g) < 0
-          || setresgid (g, g, g) < 0 || setresuid (u, u, u) < 0
-          || syscall (SYS_capget, &hdr, data) < 0)
-        {
-          sbx_error_make (&err, errno, "switch to the image's user %ld:%ld", spec->process.run_uid,
-                          spec->process.run_gid);
-          fail (l->sock[1], &err);
-        }
-      /* The switch cleared the effective set: without it the bounding
-         set below could not be dropped.  */
-      data[0].effective = data[0].permitted;
-      data[1].effective = data[1].permitted;
-      if (syscall (SYS_capset, &hdr, data) < 0)
-        {
-          sbx_error_make (&err, errno, "restore capabilities after switching to the image's user");
-          fail (l->sock[1], &err);
-        }
-    }
-  if (spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN))
-    {
-      if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
-        {
-          sbx_error_make (&err, errno,
-                          "lock the sandbox's mounts (a user namespace for a "
-                          "program that keeps CAP_SYS_ADMIN)");
-          fail (l->sock[1], &err);
-        }
-      ask_init (asksock, ASK_MAPS, 0);
-    }
-  if (sbx_caps_apply (spec->process.caps_keep,
-                      spec->process.run_uid >= 0 ? spec->process.run_uid == 0 : spec->ids.uid == 0,
-                      &err)
-      < 0)
-    fail (l->sock[1], &err);
+}
+
+/* An image's User: the sandbox maps the caller to root inside, and the
+   program runs as that user; capabilities are kept across the switch so
+   that the steps below can still drop them exactly.  */
+static int
+switch_user (const struct sbx_spec *spec, sbx_error_t *err)
+{
+  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+  struct __user_cap_data_struct data[2];
+  gid_t g = spec->process.run_gid;
+  uid_t u = spec->process.run_uid;
+
+  if (spec->process.run_uid < 0)
+    return 0;
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups (1, &g) < 0 || setresgid (g, g, g) < 0
+      || setresuid (u, u, u) < 0 || syscall (SYS_capget, &hdr, data) < 0)
+    return sbx_error_make (err, errno, "switch to the image's user %ld:%ld", spec->process.run_uid,
+                           spec->process.run_gid);
+  /* The switch cleared the effective set: without it the bounding set
+     below could not be dropped.  */
+  data[0].effective = data[0].permitted;
+  data[1].effective = data[1].permitted;
+  if (syscall (SYS_capset, &hdr, data) < 0)
+    return sbx_error_make (err, errno, "restore capabilities after switching to the image's user");
+  return 0;
+}
+
+/* A program that keeps CAP_SYS_ADMIN gets a user and mount namespace of
+   its own, which locks every mount (see ASK_MAPS above).  */
+static int
+lock_mounts (const struct sbx_spec *spec, int asksock, sbx_error_t *err)
+{
+  if (!(spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN)))
+    return 0;
+  if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
+    return sbx_error_make (err, errno,
+                           "lock the sandbox's mounts (a user namespace for a program that "
+                           "keeps CAP_SYS_ADMIN)");
+  ask_init (asksock, ASK_MAPS, 0);
+  return 0;
+}
+
+static int
+drop_privileges (const struct sbx_spec *spec, sbx_error_t *err)
+{
+  bool root = spec->process.run_uid >= 0 ? spec->process.run_uid == 0 : spec->ids.uid == 0;
+
+  if (sbx_caps_apply (spec->process.caps_keep, root, err) < 0)
+    return -1;
   /* No setuid binary or file capability inside can raise privilege.  */
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    {
-      sbx_error_make (&err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-      fail (l->sock[1], &err);
-    }
+    return sbx_error_make (err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
   /* Only 0-2 reach the program; the sync socket stays open until execve
      succeeds, to report a failure.  */
   if (syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     for (int fd = 3; fd < 65536; fd++)
       fcntl (fd, F_SETFD, FD_CLOEXEC);
-  /* The filter last: from here only execve and the error path run.  */
-  {
-    int listener;
-    if (sbx_seccomp_load (&l->seccomp, &listener, &err) < 0)
-      fail (l->sock[1], &err);
-    if (listener >= 0)
-      {
-        ask_init (asksock, ASK_LISTENER, listener);
-        close (listener);
-      }
-  }
+  return 0;
+}
+
+/* The filter last: from here only execve and the error path run.  */
+static int
+load_filter (struct sbx_launch *l, int asksock, sbx_error_t *err)
+{
+  int listener;
+
+  if (sbx_seccomp_load (&l->seccomp, &listener, err) < 0)
+    return -1;
+  if (listener >= 0)
+    {
+      ask_init (asksock, ASK_LISTENER, listener);
+      close (listener);
+    }
+  return 0;
+}
+
+__attribute__ ((noreturn)) static void
+run_program (struct sbx_launch *l, int slave, int asksock)
+{
+  const struct sbx_spec *spec = l->spec;
+  sbx_error_t err = NULL;
+
+  reset_signals ();
+  if ((l->tty.use_pty && sbx_tty_attach (&l->tty, slave, &err) < 0) || enter_cwd (spec, &err) < 0
+      || switch_user (spec, &err) < 0 || lock_mounts (spec, asksock, &err) < 0
+      || drop_privileges (spec, &err) < 0 || load_filter (l, asksock, &err) < 0)
+    fail (l->sock[1], &err);
   exec_program (spec->process.argv, spec->env.resolved, &err);
   fail (l->sock[1], &err);
 }
@@ -416,122 +435,164 @@ child_mark (const char *what)
   sbx_log_debug ("%s (t=%.2f)", what, fmod (t.tv_sec, 1000) * 1e3 + t.tv_nsec / 1e6);
 }
 
-void
-sbx_child_run (struct sbx_launch *l)
+/* What init holds between its steps.  */
+struct child
 {
-  const struct sbx_spec *spec = l->spec;
-  int sock = l->sock[1];
-  sbx_error_t err = NULL;
-  int slave = -1;
-  int asksock[2] = { -1, -1 };
-  pid_t overlay_daemon;
-  sigset_t mask;
-  int sigfd;
-  int dumpable;
-  pid_t program;
+  struct sbx_launch *l;
+  int sock;      /* the sync socket to sbx */
+  int slave;     /* the pty's slave for the program, or -1 */
+  int ask[2];    /* the program asks init over this (ask_init) */
+  int sigfd;     /* SIGCHLD and the forwarded signals */
+  int dumpable;  /* as we were before init became not dumpable */
+  pid_t daemon;  /* what serves the root (fuse-overlayfs), or 0 */
+  pid_t program; /* the program, once forked */
+};
 
-  close (l->sock[0]);
-  sbx_net_child_release (&l->net);
-  if (sbx_sync_expect (sock, SBX_SYNC_GO, &err) < 0)
-    _exit (SBX_EXIT_FAILURE); /* the parent failed and knows why */
-  if (tie_to_parent (sock, &err) < 0)
-    fail (sock, &err);
-
-  /* The network first, while the host's /dev/net/tun is in view; sbx
-     starts the helper on the tap while we build the filesystem.  */
-  if (sbx_net_child_setup (&spec->net, sock, &err) < 0)
-    fail (sock, &err);
-
+static int
+step_network (struct child *c, sbx_error_t *err)
+{
+  /* While the host's /dev/net/tun is in view; sbx starts the helper on
+     the tap while we build the filesystem.  */
+  if (sbx_net_child_setup (&c->l->spec->net, c->sock, err) < 0)
+    return -1;
   child_mark ("child: network ready");
-  if (setup_filesystem (l, &err) < 0)
-    fail (sock, &err);
-  overlay_daemon
-      = l->rootfs.backend && l->rootfs.backend->daemon ? l->rootfs.backend->daemon () : 0;
+  return 0;
+}
+
+static int
+step_filesystem (struct child *c, sbx_error_t *err)
+{
+  const struct sbx_overlay_backend *be;
+
+  if (setup_filesystem (c->l, err) < 0)
+    return -1;
+  be = c->l->rootfs.backend;
+  c->daemon = be && be->daemon ? be->daemon () : 0;
   child_mark ("child: root built and entered");
-  if (sethostname (spec->uts.hostname, strlen (spec->uts.hostname)) < 0)
-    {
-      sbx_error_make (&err, errno, "set the hostname to `%s`", spec->uts.hostname);
-      fail (sock, &err);
-    }
+  return 0;
+}
 
-  if (l->tty.use_pty)
+static int
+step_hostname (struct child *c, sbx_error_t *err)
+{
+  const char *name = c->l->spec->uts.hostname;
+  if (sethostname (name, strlen (name)) < 0)
+    return sbx_error_make (err, errno, "set the hostname to `%s`", name);
+  return 0;
+}
+
+static int
+step_terminal (struct child *c, sbx_error_t *err)
+{
+  int master;
+
+  if (!c->l->tty.use_pty)
+    return 0;
+  if (sbx_tty_open (&c->l->tty, &master, &c->slave, err) < 0)
+    return -1;
+  if (sbx_sync_send (c->sock, SBX_SYNC_PTY, master) < 0)
     {
-      int master;
-      if (sbx_tty_open (&l->tty, &master, &slave, &err) < 0)
-        fail (sock, &err);
-      if (sbx_sync_send (sock, SBX_SYNC_PTY, master) < 0)
-        {
-          sbx_error_make (&err, errno, "pass the pty to sbx");
-          fail (sock, &err);
-        }
+      int e = errno;
       close (master);
+      return sbx_error_make (err, e, "pass the pty to sbx");
     }
+  close (master);
+  return 0;
+}
 
-  /* The program runs with its network up: published ports are bound
-     and libslirp runs.  */
-  if (spec->net.mode == SBX_NET_SLIRP && sbx_sync_expect (sock, SBX_SYNC_NET_READY, &err) < 0)
-    fail (sock, &err);
+/* The program runs with its network up: published ports are bound and
+   libslirp runs.  */
+static int
+step_wait_network (struct child *c, sbx_error_t *err)
+{
+  if (c->l->spec->net.mode != SBX_NET_SLIRP)
+    return 0;
+  return sbx_sync_expect (c->sock, SBX_SYNC_NET_READY, err);
+}
+
+static int
+step_init_signals (struct child *c, sbx_error_t *err)
+{
+  sigset_t mask;
 
   /* Init leaves the launcher's session: a Ctrl-C on the user's terminal
      reaches sbx alone, which forwards it once.  */
   setsid ();
-
   sbx_init_forwarded (&mask);
   sigaddset (&mask, SIGCHLD);
-  sigfd = signalfd (-1, &mask, SFD_CLOEXEC);
-  if (sigfd < 0)
-    {
-      sbx_error_make (&err, errno, "signalfd");
-      fail (sock, &err);
-    }
+  c->sigfd = signalfd (-1, &mask, SFD_CLOEXEC);
+  if (c->sigfd < 0)
+    return sbx_error_make (err, errno, "signalfd");
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->ask) < 0)
+    return sbx_error_make (err, errno, "socketpair");
+  return 0;
+}
 
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, asksock) < 0)
-    {
-      sbx_error_make (&err, errno, "socketpair");
-      fail (sock, &err);
-    }
-  /* Init never exec's: its /proc/1/exe is sbx itself, and its memory is
-     sbx's.  Not dumpable, so the program cannot open /proc/1/exe, /root,
-     /fd, /mem or /environ, nor ptrace it (the CVE-2019-5736 class).  Before
-     the fork: the program never runs beside a dumpable init.  */
-  dumpable = prctl (PR_GET_DUMPABLE, 0, 0, 0, 0);
-  if (dumpable < 0 || prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-    {
-      sbx_error_make (&err, errno, "make init not dumpable (prctl(PR_SET_DUMPABLE))");
-      fail (sock, &err);
-    }
-  program = fork ();
-  if (program < 0)
-    {
-      sbx_error_make (&err, errno, "fork the program");
-      fail (sock, &err);
-    }
-  if (program == 0)
+/* Init never exec's: its /proc/1/exe is sbx itself, and its memory is
+   sbx's.  Not dumpable, so the program cannot open /proc/1/exe, /root,
+   /fd, /mem or /environ, nor ptrace it (the CVE-2019-5736 class).  Before
+   the fork: the program never runs beside a dumpable init.  */
+static int
+step_init_undumpable (struct child *c, sbx_error_t *err)
+{
+  c->dumpable = prctl (PR_GET_DUMPABLE, 0, 0, 0, 0);
+  if (c->dumpable < 0 || prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return sbx_error_make (err, errno, "make init not dumpable (prctl(PR_SET_DUMPABLE))");
+  return 0;
+}
+
+static int
+step_fork_program (struct child *c, sbx_error_t *err)
+{
+  c->program = fork ();
+  if (c->program < 0)
+    return sbx_error_make (err, errno, "fork the program");
+  if (c->program == 0)
     {
       /* The program is as dumpable as init was until its execve decides:
          init writes its id maps through /proc/PID (ASK_MAPS), which
          belongs to the host's root for a process that is not.  */
-      if (dumpable == 1 && prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+      if (c->dumpable == 1 && prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
         {
-          sbx_error_make (&err, errno, "prctl(PR_SET_DUMPABLE) in the program");
-          fail (sock, &err);
+          sbx_error_make (err, errno, "prctl(PR_SET_DUMPABLE) in the program");
+          fail (c->sock, err);
         }
-      close (sigfd);
-      close (asksock[0]);
-      run_program (l, slave, asksock[1]);
+      close (c->sigfd);
+      close (c->ask[0]);
+      run_program (c->l, c->slave, c->ask[1]);
     }
-  if (slave >= 0)
-    close (slave); /* the program holds it now */
-  close (asksock[1]);
-  if (serve_program (asksock[0], program, sock, &err) < 0)
+  if (c->slave >= 0)
+    close (c->slave); /* the program holds it now */
+  close (c->ask[1]);
+  if (serve_program (c->ask[0], c->program, c->sock, err) < 0)
     {
-      kill (program, SIGKILL);
-      fail (sock, &err);
+      kill (c->program, SIGKILL);
+      return -1;
     }
-  close (asksock[0]);
+  close (c->ask[0]);
+  return 0;
+}
+
+void
+sbx_child_run (struct sbx_launch *l)
+{
+  struct child c = { .l = l, .sock = l->sock[1], .slave = -1, .ask = { -1, -1 }, .sigfd = -1 };
+  sbx_error_t err = NULL;
+
+  close (l->sock[0]);
+  sbx_net_child_release (&l->net);
+  if (sbx_sync_expect (c.sock, SBX_SYNC_GO, &err) < 0)
+    _exit (SBX_EXIT_FAILURE); /* the parent failed and knows why */
+  /* What a sandbox is, in order.  */
+  if (tie_to_parent (c.sock, &err) < 0 || step_network (&c, &err) < 0
+      || step_filesystem (&c, &err) < 0 || step_hostname (&c, &err) < 0
+      || step_terminal (&c, &err) < 0 || step_wait_network (&c, &err) < 0
+      || step_init_signals (&c, &err) < 0 || step_init_undumpable (&c, &err) < 0
+      || step_fork_program (&c, &err) < 0)
+    fail (c.sock, &err);
   /* Init keeps no copy of the socket: the parent sees it close when the
      program's execve succeeds.  */
-  close (sock);
-  sbx_init_run (program, sigfd, l->net.portsock[1],
-                l->rootfs.state.ephemeral ? l->rootfs.state.dirfd : -1, overlay_daemon);
+  close (c.sock);
+  sbx_init_run (c.program, c.sigfd, l->net.portsock[1],
+                l->rootfs.state.ephemeral ? l->rootfs.state.dirfd : -1, c.daemon);
 }

@@ -404,6 +404,8 @@ human (unsigned long long bytes, char *buf, size_t size)
     snprintf (buf, size, "%llu MiB", bytes >> 20);
 }
 
+/* A list of findings about one directory, each a short test and its
+   message, read top to bottom; longer than our usual function for that.  */
 void
 sbx_doctor_check_data_dir (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
 {

@@ -291,6 +291,57 @@ kill_child (struct sbx_launch *l)
     }
 }
 
+/* The mount plan: layout.c's, with the caller's home and cwd shown only
+   over the host's tree, and sbx's own directories to hide.  */
+static int
+plan_mounts (const struct sbx_spec *spec, struct sbx_mount_plan *plan, sbx_error_t *err)
+{
+  /* An image or a --rootfs is a world of its own: no home or working
+     directory of the host's is made or shown in it.  */
+  bool image = spec->root.image != NULL || spec->root.dir != NULL;
+  struct sbx_layout_in in = { &spec->mounts,
+                              &spec->ids,
+                              image ? NULL : spec->user.home,
+                              spec->process.cwd || image ? NULL : spec->process.host_cwd,
+                              spec->uts.hostname,
+                              &spec->net,
+                              spec->root.image ? spec->root.image : spec->root.dir,
+                              spec->root.overlay != SBX_OVERLAY_NONE,
+                              { NULL } };
+  int ret;
+
+  for (int k = 0; k < SBX_OWN_N; k++)
+    in.own_dirs[k] = sbx_own_dir (k);
+  ret = sbx_layout_plan (&in, plan, err);
+  for (int k = 0; k < SBX_OWN_N; k++)
+    free ((char *)in.own_dirs[k]);
+  return ret;
+}
+
+/* Everything the parent resolves before the child exists: the network
+   helper's sockets, the id maps, the state and layers, the mount plan
+   and the compiled filter (loaded by the program just before execve).  */
+static int
+prepare (struct sbx_launch *l, sbx_error_t *err)
+{
+  const struct sbx_spec *spec = l->spec;
+
+  if (spec->net.mode == SBX_NET_SLIRP && sbx_net_prepare (&spec->net, &l->net, err) < 0)
+    return -1;
+  if (sbx_userns_plan (&spec->user, &spec->ids, &l->userns, err) < 0)
+    return -1;
+  if (sbx_rootfs_prepare (&spec->root, &spec->ids, &l->rootfs, err) < 0)
+    return -1;
+  mark ("id maps and state planned");
+  if (plan_mounts (spec, &l->mounts, err) < 0)
+    return -1;
+  mark ("mounts planned");
+  if (sbx_seccomp_compile (&spec->seccomp, spec->process.caps_keep, &l->seccomp, err) < 0)
+    return -1;
+  mark ("seccomp compiled");
+  return 0;
+}
+
 int
 sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
 {
@@ -308,40 +359,8 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   l.rootfs.state.dirfd = l.rootfs.state.lock = -1;
   mark ("start");
   sbx_net_runtime_init (&l.net);
-  if (spec->net.mode == SBX_NET_SLIRP && sbx_net_prepare (&spec->net, &l.net, err) < 0)
+  if (prepare (&l, err) < 0)
     goto out;
-  if (sbx_userns_plan (&spec->user, &spec->ids, &l.userns, err) < 0)
-    goto out;
-  if (sbx_rootfs_prepare (&spec->root, &spec->ids, &l.rootfs, err) < 0)
-    goto out;
-  mark ("id maps and state planned");
-  {
-    /* An image or a --rootfs is a world of its own: no home or working
-       directory of the host's is made or shown in it.  */
-    bool image = spec->root.image != NULL || spec->root.dir != NULL;
-    struct sbx_layout_in in = { &spec->mounts,
-                                &spec->ids,
-                                image ? NULL : spec->user.home,
-                                spec->process.cwd || image ? NULL : spec->process.host_cwd,
-                                spec->uts.hostname,
-                                &spec->net,
-                                spec->root.image ? spec->root.image : spec->root.dir,
-                                spec->root.overlay != SBX_OVERLAY_NONE,
-                                { NULL } };
-    int ret_plan;
-    for (int k = 0; k < SBX_OWN_N; k++)
-      in.own_dirs[k] = sbx_own_dir (k);
-    ret_plan = sbx_layout_plan (&in, &l.mounts, err);
-    for (int k = 0; k < SBX_OWN_N; k++)
-      free ((char *)in.own_dirs[k]);
-    if (ret_plan < 0)
-      goto out;
-  }
-  mark ("mounts planned");
-  /* Compiled here, loaded by the program just before execve.  */
-  if (sbx_seccomp_compile (&spec->seccomp, spec->process.caps_keep, &l.seccomp, err) < 0)
-    goto out;
-  mark ("seccomp compiled");
   sbx_tty_detect (&l.tty);
   if (sbx_sync_socketpair (l.sock, err) < 0)
     goto out;

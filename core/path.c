@@ -178,6 +178,10 @@ read_link (int fd, char *target, int *links, const char *path, sbx_error_t *err)
   return 0;
 }
 
+/* One loop over the components, longer than our usual function: the
+   stack of open directories, the rest of the path and the count of links
+   followed are one state, and splitting the loop would pass all three
+   around for nothing.  The steps that stand alone are functions above.  */
 int
 sbx_path_open_in_root (int rootfd, const char *path, int flags, sbx_error_t *err)
 {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../core/base/log.h"
+#include "../core/base/sync.h"
 #include "../core/base/util.h"
 #include "frame.h"
 #include "lockdown.h"
@@ -487,10 +488,13 @@ setup_slirp (struct helper *h, sbx_error_t *err)
   return 0;
 }
 
+/* Tell sbx how the start went, as the sandbox's child does: an error as
+   (errno, exit code, message), or that the helper runs.  write(2) only:
+   the lock-down's filter allows no sendmsg.  */
 static void
-report (int fd, const char *msg)
+report (int fd, const sbx_error_t err)
 {
-  if (write (fd, msg, strlen (msg)) < 0)
+  if (sbx_sync_write (fd, err ? SBX_SYNC_ERROR : SBX_SYNC_NET_READY, err) < 0)
     _exit (SBX_EXIT_FAILURE);
   close (fd);
 }
@@ -605,10 +609,10 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
 
   if (helper_init (&h, &err) < 0 || setup_slirp (&h, &err) < 0 || sbx_net_lockdown (&err) < 0)
     {
-      report (cfg->status, err->msg);
+      report (cfg->status, err);
       _exit (SBX_EXIT_FAILURE);
     }
-  report (cfg->status, "ok");
+  report (cfg->status, NULL);
 
   for (;;)
     {

@@ -16,7 +16,7 @@ struct sbx_net_helper_cfg
   int tap;
   const int *listeners; /* one per published port, -1 for UDP ones */
   int portsock;         /* to the sandbox's init: sockets for published ports */
-  int status;           /* write end: "ok" or an error message, then closed */
+  int status;           /* a sync socket: SBX_SYNC_NET_READY or an error, then closed */
 };
 
 __attribute__ ((noreturn)) void sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/base/sync.h"
 #include "../core/base/util.h"
 #include "helper.h"
 
@@ -72,13 +73,13 @@ int
 sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int tap, sbx_error_t *err)
 {
   int status[2];
-  char msg[1024];
-  ssize_t n = 0, r;
+  struct sbx_sync_msg m;
   struct pollfd p;
   pid_t pid;
+  int r;
 
-  if (pipe2 (status, O_CLOEXEC) < 0)
-    return sbx_error_make (err, errno, "pipe");
+  if (sbx_sync_socketpair (status, err) < 0)
+    return -1;
   pid = fork ();
   if (pid < 0)
     {
@@ -103,27 +104,23 @@ sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int ta
   rt->helper = pid;
   close (status[1]);
 
-  /* "ok", or why not.  */
+  /* The helper runs, or why not: the one error channel (sync.h).  */
   p = (struct pollfd){ .fd = status[0], .events = POLLIN };
-  while (n < (ssize_t)sizeof msg - 1)
-    {
-      if (poll (&p, 1, START_TIMEOUT_MS) <= 0)
-        break;
-      r = read (status[0], msg + n, sizeof msg - 1 - n);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        break;
-      n += r;
-    }
+  do
+    r = poll (&p, 1, START_TIMEOUT_MS);
+  while (r < 0 && errno == EINTR);
+  if (r > 0)
+    r = sbx_sync_recv (status[0], &m, NULL);
   close (status[0]);
-  msg[n] = '\0';
-  if (strcmp (msg, "ok") == 0)
+  if (r > 0 && m.type == SBX_SYNC_NET_READY)
     return 0;
-  if (n == 0)
-    sbx_error_make (err, 0, "the network helper did not start");
+  if (r > 0 && m.type == SBX_SYNC_ERROR)
+    {
+      sbx_error_make_exit (err, m.exit_code, 0, "%s", m.text);
+      (*err)->status = m.err_no;
+    }
   else
-    sbx_error_make (err, 0, "%s", msg);
+    sbx_error_make (err, 0, "the network helper did not start");
   kill (pid, SIGKILL);
   waitpid (pid, NULL, 0);
   rt->helper = -1;

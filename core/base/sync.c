@@ -80,3 +80,20 @@ sbx_sync_expect (int sock, enum sbx_sync_type type, sbx_error_t *err)
     return sbx_error_make (err, EPROTO, "unexpected message %u on the sync socket", m.type);
   return 0;
 }
+
+int
+sbx_sync_write (int sock, enum sbx_sync_type type, const sbx_error_t e)
+{
+  struct sbx_sync_msg m = { .type = type };
+  size_t len;
+
+  if (e)
+    {
+      m.err_no = e->status;
+      m.exit_code = e->exit_code;
+      snprintf (m.text, sizeof m.text, "%s", e->msg ? e->msg : "");
+    }
+  len = offsetof (struct sbx_sync_msg, text) + strlen (m.text) + 1;
+  /* SOCK_SEQPACKET: one write is one message, whole or not at all.  */
+  return write (sock, &m, len) == (ssize_t)len ? 0 : -errno;
+}

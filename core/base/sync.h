@@ -16,7 +16,7 @@ enum sbx_sync_type
   SBX_SYNC_PTY,       /* child -> parent: the pty master, as SCM_RIGHTS */
   SBX_SYNC_SECCOMP,   /* child -> parent: the seccomp listener (--seccomp-log) */
   SBX_SYNC_TAP,       /* child -> parent: tap0 of the sandbox (--net slirp) */
-  SBX_SYNC_NET_READY, /* parent -> child: the network helper runs */
+  SBX_SYNC_NET_READY, /* parent -> child, and helper -> parent: the network helper runs */
 };
 
 #define SBX_SYNC_TEXT_MAX 2048
@@ -33,6 +33,9 @@ int sbx_sync_socketpair (int fds[2], sbx_error_t *err);
 int sbx_sync_send (int sock, enum sbx_sync_type type, int fd);
 /* Send an error made in the child; the text is cut to fit.  */
 int sbx_sync_send_error (int sock, const sbx_error_t e);
+/* The same message with write(2) alone, no fd: for a process whose
+   seccomp filter allows write but not sendmsg (the network helper).  */
+int sbx_sync_write (int sock, enum sbx_sync_type type, const sbx_error_t e);
 /* > 0: a message (and *fd, or -1); 0: the peer closed; < 0: errno.  */
 int sbx_sync_recv (int sock, struct sbx_sync_msg *m, int *fd);
 /* Wait for one message of `type`; EOF or another type is an error.  */

@@ -1,10 +1,10 @@
-/* sbx: seccomp policy and filters; see seccomp.h.  */
+/* sbx: seccomp filters: the resolved policy (seccomp-policy.c) compiled to
+   BPF with libseccomp, cached (seccomp-cache.c), loaded; see seccomp.h.  */
 #define _GNU_SOURCE
 #include "seccomp.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -24,6 +24,7 @@
 #include "base/util.h"
 #include "caps.h"
 #include "seccomp-cache.h"
+#include "seccomp-policy.h"
 #include "seccomp-tables.h"
 
 /* Every namespace flag: Docker's clone rule refuses all of them.  */
@@ -41,123 +42,6 @@ static const unsigned long harmless_personalities[] = { 0x0, 0x8, 0x20000, 0x200
 
 /* Highest family number the kernel might know; above it, one rule.  */
 #define FAMILY_LIMIT 64
-
-enum decision
-{
-  D_DENY = 0,
-  D_ALLOW,
-  D_CHECKED, /* allowed with its arguments checked: see add_checked */
-};
-
-struct entry
-{
-  const char *name;
-  enum decision d;
-  const char *origin; /* set by the user: the option or profile line */
-};
-
-struct policy
-{
-  struct entry *v;
-  size_t n;
-  bool admin; /* CAP_SYS_ADMIN kept: namespaces other than user ones allowed */
-};
-
-static struct entry *
-lookup (struct policy *p, const char *name)
-{
-  for (size_t i = 0; i < p->n; i++)
-    if (strcmp (p->v[i].name, name) == 0)
-      return &p->v[i];
-  p->v = xrealloc (p->v, (p->n + 1) * sizeof *p->v);
-  p->v[p->n] = (struct entry){ name, D_DENY, NULL };
-  return &p->v[p->n++];
-}
-
-static void
-set (struct policy *p, const char *name, enum decision d, const char *origin)
-{
-  struct entry *e = lookup (p, name);
-  e->d = d;
-  e->origin = origin;
-}
-
-static bool
-is_checked (const char *name, bool admin)
-{
-  static const char *const checked[]
-      = { "socket", "personality", "clone", "clone3", "ioctl", NULL };
-  for (const char *const *c = checked; *c; c++)
-    if (strcmp (*c, name) == 0)
-      return true;
-  return admin && strcmp (name, "unshare") == 0;
-}
-
-static int
-apply_name (struct policy *p, const char *name, enum decision d, const char *origin, int depth,
-            sbx_error_t *err)
-{
-  const struct sbx_seccomp_group *g;
-
-  if (name[0] != '@')
-    {
-      /* Notes about names this architecture lacks are for names the user
-         wrote, not for members of a group.  */
-      set (p, name, d, depth == 0 ? origin : NULL);
-      return 0;
-    }
-  g = sbx_seccomp_group_find (name);
-  if (g == NULL || depth > 4)
-    return sbx_error_make (err, 0, "unknown syscall group `%s`; see `sbx seccomp groups`", name);
-  for (const char *const *m = g->members; *m; m++)
-    if (apply_name (p, *m, d, origin, depth + 1, err) < 0)
-      return -1;
-  return 0;
-}
-
-static int
-resolve (const struct sbx_seccomp *sc, uint64_t caps_keep, struct policy *p, sbx_error_t *err)
-{
-  memset (p, 0, sizeof *p);
-  p->admin = caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN);
-  for (const char *const *n = sbx_seccomp_default_allow; *n; n++)
-    set (p, *n, is_checked (*n, p->admin) ? D_CHECKED : D_ALLOW, NULL);
-  /* Allowed with checks even though the default list lacks them.  */
-  set (p, "socket", D_CHECKED, NULL);
-  set (p, "personality", D_CHECKED, NULL);
-  set (p, "clone", D_CHECKED, NULL);
-  set (p, "clone3", D_CHECKED, NULL);
-  set (p, "arch_prctl", D_ALLOW, NULL);
-  set (p, "modify_ldt", D_ALLOW, NULL);
-  for (const struct sbx_seccomp_capgate *c = sbx_seccomp_capgated; c->members; c++)
-    if (caps_keep & ((uint64_t)1 << c->cap))
-      for (const char *const *m = c->members; *m; m++)
-        set (p, *m, D_ALLOW, NULL);
-  if (p->admin)
-    set (p, "unshare", D_CHECKED, NULL);
-  for (size_t i = 0; i < sc->n_ops; i++)
-    if (apply_name (p, sc->ops[i].name, sc->ops[i].allow ? D_ALLOW : D_DENY, sc->ops[i].origin, 0,
-                    err)
-        < 0)
-      return sbx_error_prefix (err, "%s", sc->ops[i].origin);
-  return 0;
-}
-
-int
-sbx_seccomp_check_name (const char *name, sbx_error_t *err)
-{
-  if (name[0] == '@')
-    {
-      if (sbx_seccomp_group_find (name) == NULL)
-        return sbx_error_make (err, 0, "unknown syscall group `%s`; see `sbx seccomp groups`",
-                               name);
-      return 0;
-    }
-  /* __NR_SCMP_ERROR: unknown on every architecture libseccomp knows.  */
-  if (seccomp_syscall_resolve_name (name) == __NR_SCMP_ERROR)
-    return sbx_error_make (err, 0, "unknown syscall `%s`", name);
-  return 0;
-}
 
 static uint32_t
 refuse (bool log, int e)
@@ -225,8 +109,8 @@ allow_ioctl (scmp_filter_ctx ctx, int nr, sbx_error_t *err)
 /* The syscalls allowed only with certain arguments.  The argument checks
    compare all 64 bits, so stray high bits cannot slip a value past.  */
 static int
-add_checked (scmp_filter_ctx ctx, const char *name, int nr, const struct policy *p, bool log,
-             sbx_error_t *err)
+add_checked (scmp_filter_ctx ctx, const char *name, int nr, const struct sbx_seccomp_policy *p,
+             bool log, sbx_error_t *err)
 {
   struct scmp_arg_cmp c;
 
@@ -311,7 +195,8 @@ new_ctx (uint32_t def, uint32_t badarch, sbx_error_t *err)
 }
 
 static int
-compile_main (const struct policy *p, bool log, struct sock_fprog *out, sbx_error_t *err)
+compile_main (const struct sbx_seccomp_policy *p, bool log, struct sock_fprog *out,
+              sbx_error_t *err)
 {
   /* Every ABI but the native one is refused outright: x32 syscall
      numbers and i386 through int $0x80 never reach a rule.  */
@@ -322,7 +207,7 @@ compile_main (const struct policy *p, bool log, struct sock_fprog *out, sbx_erro
     return -1;
   for (size_t i = 0; i < p->n; i++)
     {
-      const struct entry *e = &p->v[i];
+      const struct sbx_seccomp_entry *e = &p->v[i];
       int nr = seccomp_syscall_resolve_name (e->name);
       if (nr < 0)
         {
@@ -330,13 +215,13 @@ compile_main (const struct policy *p, bool log, struct sock_fprog *out, sbx_erro
             sbx_log_note ("%s %s: not a syscall on this architecture, skipped", e->origin, e->name);
           continue;
         }
-      if (e->d == D_ALLOW && rule (ctx, SCMP_ACT_ALLOW, nr, 0, NULL, e->name, err) < 0)
+      if (e->d == SBX_SC_ALLOW && rule (ctx, SCMP_ACT_ALLOW, nr, 0, NULL, e->name, err) < 0)
         goto out;
-      if (e->d == D_CHECKED && add_checked (ctx, e->name, nr, p, log, err) < 0)
+      if (e->d == SBX_SC_CHECKED && add_checked (ctx, e->name, nr, p, log, err) < 0)
         goto out;
       /* A refused clone3 must still say ENOSYS, or glibc cannot fall back
          and threads cannot start.  */
-      if (e->d == D_DENY && strcmp (e->name, "clone3") == 0
+      if (e->d == SBX_SC_DENY && strcmp (e->name, "clone3") == 0
           && rule (ctx, SCMP_ACT_ERRNO (ENOSYS), nr, 0, NULL, e->name, err) < 0)
         goto out;
     }
@@ -346,14 +231,12 @@ out:
   return ret;
 }
 
-static int by_name (const void *a, const void *b);
-
 /* The cache key of a resolved policy (seccomp-cache.h): a sha256 of the
    policy, the log flag, libseccomp's version, the architecture and the
    sbx binary by device, inode, size and time (a rebuilt or upgraded sbx
    never reads an old filter).  false when there is none to be had.  */
 static bool
-cache_key (struct policy *p, bool log, unsigned char key[SBX_SECCOMP_KEY_LEN])
+cache_key (struct sbx_seccomp_policy *p, bool log, unsigned char key[SBX_SECCOMP_KEY_LEN])
 {
   struct stat st;
   EVP_MD_CTX *ctx;
@@ -375,7 +258,7 @@ cache_key (struct policy *p, bool log, unsigned char key[SBX_SECCOMP_KEY_LEN])
             (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, v ? v->major : 0, v ? v->minor : 0,
             v ? v->micro : 0, seccomp_arch_native (), log, p->admin);
   EVP_DigestUpdate (ctx, head, strlen (head));
-  qsort (p->v, p->n, sizeof *p->v, by_name);
+  qsort (p->v, p->n, sizeof *p->v, sbx_seccomp_entry_cmp);
   for (size_t i = 0; i < p->n; i++)
     {
       char d = '0' + p->v[i].d;
@@ -391,7 +274,7 @@ int
 sbx_seccomp_compile (const struct sbx_seccomp *sc, uint64_t caps_keep, struct sbx_seccomp_prog *out,
                      sbx_error_t *err)
 {
-  struct policy p;
+  struct sbx_seccomp_policy p;
   int ret;
 
   memset (out, 0, sizeof *out);
@@ -401,7 +284,7 @@ sbx_seccomp_compile (const struct sbx_seccomp *sc, uint64_t caps_keep, struct sb
                     "reaches the kernel");
       return 0;
     }
-  if (resolve (sc, caps_keep, &p, err) < 0)
+  if (sbx_seccomp_resolve (sc, caps_keep, &p, err) < 0)
     {
       free (p.v);
       return -1;
@@ -467,237 +350,23 @@ int
 sbx_seccomp_query (const struct sbx_seccomp *sc, uint64_t caps_keep, const char *name,
                    enum sbx_seccomp_verdict *out, sbx_error_t *err)
 {
-  struct policy p;
+  struct sbx_seccomp_policy p;
   *out = SBX_SECCOMP_REFUSED;
   if (sc->mode == SBX_SECCOMP_UNCONFINED)
     {
       *out = SBX_SECCOMP_ALLOWED;
       return 0;
     }
-  if (resolve (sc, caps_keep, &p, err) < 0)
+  if (sbx_seccomp_resolve (sc, caps_keep, &p, err) < 0)
     {
       free (p.v);
       return -1;
     }
   for (size_t i = 0; i < p.n; i++)
     if (strcmp (p.v[i].name, name) == 0)
-      *out = p.v[i].d == D_ALLOW     ? SBX_SECCOMP_ALLOWED
-             : p.v[i].d == D_CHECKED ? SBX_SECCOMP_CHECKED
-                                     : SBX_SECCOMP_REFUSED;
+      *out = p.v[i].d == SBX_SC_ALLOW     ? SBX_SECCOMP_ALLOWED
+             : p.v[i].d == SBX_SC_CHECKED ? SBX_SECCOMP_CHECKED
+                                          : SBX_SECCOMP_REFUSED;
   free (p.v);
   return 0;
-}
-
-static int
-by_string (const void *a, const void *b)
-{
-  return strcmp (*(const char *const *)a, *(const char *const *)b);
-}
-
-static int
-by_name (const void *a, const void *b)
-{
-  return strcmp (((const struct entry *)a)->name, ((const struct entry *)b)->name);
-}
-
-/* Print names wrapped at 78 columns, indented.  */
-static void
-wrap (FILE *out, const char *const *names, size_t n)
-{
-  size_t col = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      size_t len = strlen (names[i]);
-      if (col == 0)
-        col = fprintf (out, "   ");
-      else if (col + len + 1 > 78)
-        {
-          fputc ('\n', out);
-          col = fprintf (out, "   ");
-        }
-      col += fprintf (out, " %s", names[i]);
-    }
-  if (col)
-    fputc ('\n', out);
-}
-
-/* What a syscall allowed with its arguments checked may do, in words.  */
-static const char *
-checked_note (const char *name, bool admin)
-{
-  if (strcmp (name, "socket") == 0)
-    return "families AF_UNIX, AF_INET, AF_INET6, AF_NETLINK; others EAFNOSUPPORT";
-  if (strcmp (name, "personality") == 0)
-    return "PER_LINUX, PER_LINUX32, UNAME26 and the query; others EPERM";
-  if (strcmp (name, "clone") == 0)
-    return admin ? "no new user namespace; others EPERM" : "no new namespaces; others EPERM";
-  if (strcmp (name, "unshare") == 0)
-    return "no new user namespace; others EPERM";
-  if (strcmp (name, "clone3") == 0)
-    return "ENOSYS, so libc falls back to clone (its flags cannot be checked)";
-  if (strcmp (name, "ioctl") == 0)
-    return "all but TIOCSTI and TIOCLINUX (EPERM, low 32 bits compared)";
-  return NULL;
-}
-
-static json_object *
-json_names (const char *const *names, size_t n)
-{
-  json_object *a = json_object_new_array ();
-  for (size_t i = 0; i < n; i++)
-    json_object_array_add (a, json_object_new_string (names[i]));
-  return a;
-}
-
-static void
-json_print (FILE *out, json_object *o)
-{
-  fprintf (out, "%s\n",
-           json_object_to_json_string_ext (o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-                                                  | JSON_C_TO_STRING_NOSLASHESCAPE));
-  json_object_put (o);
-}
-
-int
-sbx_seccomp_describe (const struct sbx_seccomp *sc, uint64_t caps_keep, bool json, FILE *out,
-                      sbx_error_t *err)
-{
-  struct policy p;
-  const char **allowed, **refused, **checked;
-  size_t n_allowed = 0, n_refused = 0, n_checked = 0;
-
-  if (sc->mode == SBX_SECCOMP_UNCONFINED)
-    {
-      if (json)
-        {
-          json_object *o = json_object_new_object ();
-          json_object_object_add (o, "policy", json_object_new_string ("unconfined"));
-          json_print (out, o);
-        }
-      else
-        fputs ("seccomp policy: unconfined (no filter; every syscall reaches the kernel)\n", out);
-      return 0;
-    }
-  if (resolve (sc, caps_keep, &p, err) < 0)
-    {
-      free (p.v);
-      return -1;
-    }
-  qsort (p.v, p.n, sizeof *p.v, by_name);
-  allowed = xmalloc0 ((p.n + 1) * sizeof *allowed);
-  checked = xmalloc0 ((p.n + 1) * sizeof *checked);
-  for (size_t i = 0; i < p.n; i++)
-    {
-      if (seccomp_syscall_resolve_name (p.v[i].name) < 0)
-        continue;
-      if (p.v[i].d == D_ALLOW)
-        allowed[n_allowed++] = p.v[i].name;
-      else if (p.v[i].d == D_CHECKED && checked_note (p.v[i].name, p.admin))
-        checked[n_checked++] = p.v[i].name;
-    }
-
-  /* The refused calls worth naming: the groups' members.  */
-  n_refused = 0;
-  refused = xmalloc0 ((p.n + 1) * sizeof *refused);
-  for (const struct sbx_seccomp_group *g = sbx_seccomp_groups; g->name; g++)
-    for (const char *const *m = g->members; *m; m++)
-      {
-        bool dup = false;
-        const struct entry *e = NULL;
-        if ((*m)[0] == '@' || seccomp_syscall_resolve_name (*m) < 0)
-          continue;
-        for (size_t i = 0; i < p.n; i++)
-          if (strcmp (p.v[i].name, *m) == 0)
-            e = &p.v[i];
-        for (size_t i = 0; i < n_refused; i++)
-          dup |= strcmp (refused[i], *m) == 0;
-        if (!dup && (e == NULL || e->d == D_DENY))
-          {
-            refused = xrealloc (refused, (n_refused + 1) * sizeof *refused);
-            refused[n_refused++] = *m;
-          }
-      }
-  qsort (refused, n_refused, sizeof *refused, by_string);
-
-  if (json)
-    {
-      json_object *o = json_object_new_object (), *ops = json_object_new_array ();
-      json_object *chk = json_object_new_array ();
-      json_object_object_add (o, "policy", json_object_new_string ("default"));
-      for (size_t i = 0; i < sc->n_ops; i++)
-        {
-          json_object *op = json_object_new_object ();
-          json_object_object_add (op, "action",
-                                  json_object_new_string (sc->ops[i].allow ? "allow" : "deny"));
-          json_object_object_add (op, "name", json_object_new_string (sc->ops[i].name));
-          json_object_object_add (op, "origin", json_object_new_string (sc->ops[i].origin));
-          json_object_array_add (ops, op);
-        }
-      json_object_object_add (o, "changes", ops);
-      json_object_object_add (o, "allowed", json_names (allowed, n_allowed));
-      for (size_t i = 0; i < n_checked; i++)
-        {
-          json_object *c = json_object_new_object ();
-          json_object_object_add (c, "name", json_object_new_string (checked[i]));
-          json_object_object_add (c, "rule",
-                                  json_object_new_string (checked_note (checked[i], p.admin)));
-          json_object_array_add (chk, c);
-        }
-      json_object_object_add (o, "checked", chk);
-      json_object_object_add (o, "refused", json_names (refused, n_refused));
-      json_object_object_add (o, "refused_action",
-                              json_object_new_string (sc->log ? "log" : "EPERM"));
-      json_object_object_add (o, "other_abis", json_object_new_string ("ENOSYS"));
-      json_print (out, o);
-    }
-  else
-    {
-      fprintf (out, "seccomp policy: default%s%s\n", sc->n_ops ? ", changed by " : "",
-               sc->n_ops ? "the options below" : "");
-      for (size_t i = 0; i < sc->n_ops; i++)
-        fprintf (out, "  %s %s (%s)\n", sc->ops[i].allow ? "allow" : "deny", sc->ops[i].name,
-                 sc->ops[i].origin);
-      fputs ("\nAllowed on this architecture:\n", out);
-      wrap (out, allowed, n_allowed);
-      fputs ("\nAllowed with their arguments checked:\n", out);
-      for (size_t i = 0; i < n_checked; i++)
-        fprintf (out, "    %-12s %s\n", checked[i], checked_note (checked[i], p.admin));
-      fprintf (out, "\nRefused (%s), among them:\n",
-               sc->log ? "reported by sbx, then EPERM" : "EPERM");
-      wrap (out, refused, n_refused);
-      fputs ("  and every syscall not allowed above.\n"
-             "\nOther ABIs (i386 through int $0x80, x32): refused (ENOSYS).\n",
-             out);
-    }
-  free (allowed);
-  free (checked);
-  free (refused);
-  free (p.v);
-  return 0;
-}
-
-void
-sbx_seccomp_describe_groups (bool json, FILE *out)
-{
-  json_object *arr = json ? json_object_new_array () : NULL;
-
-  for (const struct sbx_seccomp_group *g = sbx_seccomp_groups; g->name; g++)
-    {
-      size_t n = 0;
-      while (g->members[n])
-        n++;
-      if (json)
-        {
-          json_object *o = json_object_new_object ();
-          json_object_object_add (o, "name", json_object_new_string (g->name));
-          json_object_object_add (o, "description", json_object_new_string (g->description));
-          json_object_object_add (o, "members", json_names ((const char *const *)g->members, n));
-          json_object_array_add (arr, o);
-          continue;
-        }
-      fprintf (out, "%s: %s\n", g->name, g->description);
-      wrap (out, (const char *const *)g->members, n);
-    }
-  if (json)
-    json_print (out, arr);
 }

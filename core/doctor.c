@@ -65,20 +65,12 @@ sbx_doctor_sysctl (const struct sbx_doctor_ctx *c, const char *name)
 {
   cleanup_free char *rel = xasprintf ("/proc/sys/%s", name);
   cleanup_free char *path = NULL;
-  FILE *f;
-  long v = -1;
 
   for (char *p = rel + 10; *p; p++)
     if (*p == '.')
       *p = '/';
   path = sbx_doctor_path (c, rel);
-  f = fopen (path, "re");
-  if (f == NULL)
-    return -1;
-  if (fscanf (f, "%ld", &v) != 1)
-    v = -1;
-  fclose (f);
-  return v;
+  return sbx_read_long (path);
 }
 
 static void

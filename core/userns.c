@@ -210,23 +210,10 @@ sbx_userns_write_maps (pid_t pid, const struct sbx_userns_plan *plan, const stru
   return ret;
 }
 
-static long
-read_sysctl (const char *path)
-{
-  FILE *f = fopen (path, "re");
-  long v = -1;
-  if (f == NULL)
-    return -1;
-  if (fscanf (f, "%ld", &v) != 1)
-    v = -1;
-  fclose (f);
-  return v;
-}
-
 bool
 sbx_userns_apparmor_restricted (void)
 {
-  return read_sysctl ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1;
+  return sbx_read_long ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1;
 }
 
 static int
@@ -236,7 +223,7 @@ clone_error (int errno_, sbx_error_t *err)
 
   if (errno_ == EPERM)
     {
-      if (read_sysctl ("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+      if (sbx_read_long ("/proc/sys/kernel/unprivileged_userns_clone") == 0)
         return sbx_error_make (err, 0,
                                "cannot create a user namespace: the kernel disables them for "
                                "unprivileged users (sysctl kernel.unprivileged_userns_clone = "
@@ -256,7 +243,7 @@ clone_error (int errno_, sbx_error_t *err)
       for (const char *const *l = limits; *l; l++)
         {
           cleanup_free char *path = xasprintf ("/proc/sys/user/max_%s_namespaces", *l);
-          long v = read_sysctl (path);
+          long v = sbx_read_long (path);
           if (v == 0)
             return sbx_error_make (err, 0,
                                    "cannot create the sandbox's namespaces: the limit "

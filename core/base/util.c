@@ -259,3 +259,17 @@ sbx_mkdir_p (const char *path, mode_t mode, sbx_error_t *err)
     return sbx_error_make (err, errno, "mkdir `%s`", copy);
   return 0;
 }
+
+long
+sbx_read_long (const char *path)
+{
+  FILE *f = fopen (path, "re");
+  long v = -1;
+
+  if (f == NULL)
+    return -1;
+  if (fscanf (f, "%ld", &v) != 1)
+    v = -1;
+  fclose (f);
+  return v;
+}

@@ -55,6 +55,10 @@ ssize_t sbx_recv_with_fd (int sock, void *buf, size_t len, int *fd);
    counts).  Returns false on anything else.  */
 bool sbx_parse_uint (const char *s, unsigned long max, unsigned long *out);
 
+/* The number a file (a sysctl, a cgroup knob) starts with; -1 when the
+   file cannot be read or holds none.  */
+long sbx_read_long (const char *path);
+
 /* mkdir -p: the last component with `mode`, the others 0755.  */
 int sbx_mkdir_p (const char *path, mode_t mode, sbx_error_t *err);
 

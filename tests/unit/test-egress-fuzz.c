@@ -36,6 +36,7 @@
 #include "netstack/frame.h"
 #ifndef SBX_LIBFUZZER
 #include "tap.h"
+#include "frames.h"
 #endif
 
 #define REPLY_CAP 1600
@@ -282,25 +283,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 #else
 
 /* ---- Seed frames ---- */
-
-static void
-put16 (uint8_t *b, uint16_t v)
-{
-  b[0] = (uint8_t)(v >> 8);
-  b[1] = (uint8_t)v;
-}
-
-static size_t
-eth (uint8_t *f, uint16_t type)
-{
-  static const uint8_t gw[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
-  static const uint8_t me[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-
-  memcpy (f, gw, 6);
-  memcpy (f + 6, me, 6);
-  put16 (f + 12, type);
-  return 14;
-}
 
 /* Transport header and `payload` bytes; returns their length.  */
 static size_t

@@ -14,6 +14,7 @@
 
 #include "netstack/egress.h"
 #include "tap.h"
+#include "frames.h"
 
 /* The frame macros below (TCP, UDP, PING) give defaults that a test
    overrides by naming the field again: that is the point of them.  */
@@ -66,13 +67,6 @@ struct pkt
                   .icmp_type = strchr ((d), ':') ? 128 : 8,                                        \
                   .payload = 56,                                                                   \
                   __VA_ARGS__ })
-
-static void
-put16 (uint8_t *b, uint16_t v)
-{
-  b[0] = (uint8_t)(v >> 8);
-  b[1] = (uint8_t)v;
-}
 
 static void
 put32 (uint8_t *b, uint32_t v)

@@ -158,8 +158,11 @@ v1_stats (const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st, sbx_error_t 
 
   (void)err;
   st->memory_current = st->memory_peak = st->pids_current = st->pids_peak = st->cpu_usec = -1;
+  st->oom_kills = -1;
   if ((d = dir_for (cg, SBX_CG_MEMORY)) != NULL)
     {
+      /* oom_kill: since Linux 4.13.  */
+      st->oom_kills = sbx_cgroup_read_num (d, "memory.oom_control", "oom_kill");
       st->memory_current = sbx_cgroup_read_num (d, "memory.usage_in_bytes", NULL);
       st->memory_peak = sbx_cgroup_read_num (d, "memory.max_usage_in_bytes", NULL);
     }

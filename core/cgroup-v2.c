@@ -250,6 +250,7 @@ v2_stats (const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st, sbx_error_t 
   st->pids_peak = sbx_cgroup_read_num (d, "pids.peak", NULL);
   usec = sbx_cgroup_read_num (d, "cpu.stat", "usage_usec");
   st->cpu_usec = usec;
+  st->oom_kills = sbx_cgroup_read_num (d, "memory.events", "oom_kill");
   return 0;
 }
 

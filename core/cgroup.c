@@ -9,11 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "cgroup-backend.h"
 
@@ -457,6 +460,145 @@ sbx_cgroup_release (struct sbx_cgroup *cg)
       cg->controls[i] = 0;
     }
   cg->n = 0;
+}
+
+/* ---- the launcher's phases ---------------------------------------- */
+
+/* Leaves of earlier runs of this user, whose sbx is gone (killed before
+   it could remove them): sbx-<pid>-<hex>, owned by `uid`, older than a
+   minute (so a leaf another sbx in another PID namespace has just made
+   is not taken for one), the pid not running.  rmdir refuses a leaf that
+   still holds processes, so only empty ones go.  */
+static void
+sweep (const char *parent, uid_t uid)
+{
+  DIR *d = opendir (parent);
+  struct dirent *e;
+  time_t now = time (NULL);
+
+  if (d == NULL)
+    return;
+  while ((e = readdir (d)) != NULL)
+    {
+      struct stat st;
+      unsigned long pid;
+      char rest[16];
+
+      if (sscanf (e->d_name, "sbx-%lu-%15s", &pid, rest) != 2 || strlen (rest) != 8
+          || strspn (rest, "0123456789abcdef") != 8 || pid == 0 || pid > 4194304)
+        continue;
+      if (fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode)
+          || st.st_uid != uid || st.st_ctime > now - 60)
+        continue;
+      if (kill ((pid_t)pid, 0) == 0 || errno != ESRCH)
+        continue;
+      if (unlinkat (dirfd (d), e->d_name, AT_REMOVEDIR) == 0)
+        sbx_log_debug ("removed the stale cgroup %s/%s", parent, e->d_name);
+    }
+  closedir (d);
+}
+
+int
+sbx_cgroup_setup (const struct sbx_limits *lim, uid_t uid, struct sbx_cgroup *cg, sbx_error_t *err)
+{
+  struct sbx_cgroup_layout l;
+  cleanup_free char *name = NULL;
+  int ret;
+
+  memset (cg, 0, sizeof *cg);
+  if (sbx_cgroup_discover (&l, err) < 0)
+    return -1;
+  ret = sbx_cgroup_choose (&l, sbx_cgroup_needs (lim), uid, cg, err);
+  sbx_cgroup_layout_free (&l);
+  if (ret < 0)
+    return -1;
+  for (size_t k = 0; k < cg->n; k++)
+    sweep (cg->parents[k], uid);
+  name = sbx_cgroup_leaf_name ();
+  if (cg->backend->create (cg, name, err) < 0 || cg->backend->apply (cg, lim, err) < 0)
+    {
+      cleanup_error sbx_error_t ignored = NULL;
+      cg->backend->remove (cg, &ignored);
+      sbx_cgroup_release (cg);
+      cg->backend = NULL;
+      return -1;
+    }
+  sbx_log_debug ("cgroup: %s, leaf %s", cg->backend->name, cg->dirs[0]);
+  return 0;
+}
+
+int
+sbx_cgroup_attach (struct sbx_cgroup *cg, pid_t pid, sbx_error_t *err)
+{
+  if (cg->backend == NULL)
+    return 0;
+  return cg->backend->attach (cg, pid, err);
+}
+
+/* 1536 -> "1.5K"; binary units, as --memory takes them.  */
+static void
+human (int64_t v, char *buf, size_t size)
+{
+  static const char units[] = "KMGT";
+  double d = (double)v;
+  int u = -1;
+
+  if (v < 0)
+    {
+      snprintf (buf, size, "-");
+      return;
+    }
+  while (d >= 1024 && u < 3)
+    {
+      d /= 1024;
+      u++;
+    }
+  if (u < 0)
+    snprintf (buf, size, "%lld", (long long)v);
+  else
+    snprintf (buf, size, "%.1f%c", d, units[u]);
+}
+
+void
+sbx_cgroup_finish (struct sbx_cgroup *cg, const struct sbx_limits *lim, int exit_code)
+{
+  struct sbx_cgroup_stats st;
+  cleanup_error sbx_error_t e = NULL;
+
+  if (cg->backend == NULL)
+    return;
+  if (cg->backend->stats (cg, &st, &e) < 0)
+    return;
+  /* 137: SIGKILL, which is what the kernel's OOM killer sends.  */
+  if (lim->memory && exit_code == 128 + SIGKILL && st.oom_kills > 0)
+    sbx_log_event ("killed: out of memory (limit %s)", lim->memory_text);
+  if (lim->stats)
+    {
+      char cur[32], peak[32], pids[32], cpu[32];
+      human (st.memory_current, cur, sizeof cur);
+      human (st.memory_peak, peak, sizeof peak);
+      if (st.pids_peak >= 0)
+        snprintf (pids, sizeof pids, "%lld", (long long)st.pids_peak);
+      else
+        snprintf (pids, sizeof pids, "- (cgroup v1 does not count it)");
+      if (st.cpu_usec >= 0)
+        snprintf (cpu, sizeof cpu, "%.3fs", (double)st.cpu_usec / 1e6);
+      else
+        snprintf (cpu, sizeof cpu, "-");
+      sbx_log_event ("stats: memory peak %s (at the end %s), cpu time %s, pids peak %s", peak, cur,
+                     cpu, pids);
+    }
+}
+
+void
+sbx_cgroup_close (struct sbx_cgroup *cg)
+{
+  cleanup_error sbx_error_t e = NULL;
+
+  if (cg->backend && cg->backend->remove (cg, &e) < 0)
+    sbx_log_warn ("%s", e->msg);
+  sbx_cgroup_release (cg);
+  cg->backend = NULL;
 }
 
 /* ---- what the backends share ---------------------------------------- */

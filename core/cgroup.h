@@ -88,7 +88,8 @@ struct sbx_cgroup_stats
 {
   int64_t memory_current, memory_peak; /* bytes */
   int64_t pids_current, pids_peak;
-  int64_t cpu_usec; /* user + system */
+  int64_t cpu_usec;  /* user + system */
+  int64_t oom_kills; /* processes the kernel killed for the memory limit */
 };
 
 /* A sandbox's cgroup: where it goes (probe), then what was made.  At most
@@ -134,5 +135,20 @@ int sbx_cgroup_choose (const struct sbx_cgroup_layout *l, unsigned needs, uid_t 
 /* A fresh leaf name: sbx-<pid>-<8 hex digits>.  */
 char *sbx_cgroup_leaf_name (void);
 void sbx_cgroup_release (struct sbx_cgroup *cg);
+
+/* The launcher's phases, each a no-op when cg has no backend.  Parent,
+   before clone: find the layout, choose and probe the backend, remove
+   stale empty leaves of this user's earlier runs, make the leaf and
+   write the limits.  */
+int sbx_cgroup_setup (const struct sbx_limits *lim, uid_t uid, struct sbx_cgroup *cg,
+                      sbx_error_t *err);
+/* Parent, after clone and before the child goes on: move it (the
+   sandbox's init) into the leaf, so everything it starts is counted.  */
+int sbx_cgroup_attach (struct sbx_cgroup *cg, pid_t pid, sbx_error_t *err);
+/* Parent, the sandbox ended with `exit_code`: say why it was killed if
+   the memory limit did it, print --stats, remove the leaf.  */
+void sbx_cgroup_finish (struct sbx_cgroup *cg, const struct sbx_limits *lim, int exit_code);
+/* Remove the leaf (if any) and free cg; a failure is a warning.  */
+void sbx_cgroup_close (struct sbx_cgroup *cg);
 
 #endif

@@ -464,13 +464,8 @@ sbx_cgroup_release (struct sbx_cgroup *cg)
 
 /* ---- the launcher's phases ---------------------------------------- */
 
-/* Leaves of earlier runs of this user, whose sbx is gone (killed before
-   it could remove them): sbx-<pid>-<hex>, owned by `uid`, older than a
-   minute (so a leaf another sbx in another PID namespace has just made
-   is not taken for one), the pid not running.  rmdir refuses a leaf that
-   still holds processes, so only empty ones go.  */
-static void
-sweep (const char *parent, uid_t uid)
+void
+sbx_cgroup_sweep (const char *parent, uid_t uid, int min_age)
 {
   DIR *d = opendir (parent);
   struct dirent *e;
@@ -488,7 +483,7 @@ sweep (const char *parent, uid_t uid)
           || strspn (rest, "0123456789abcdef") != 8 || pid == 0 || pid > 4194304)
         continue;
       if (fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode)
-          || st.st_uid != uid || st.st_ctime > now - 60)
+          || st.st_uid != uid || st.st_ctime > now - min_age)
         continue;
       if (kill ((pid_t)pid, 0) == 0 || errno != ESRCH)
         continue;
@@ -513,7 +508,7 @@ sbx_cgroup_setup (const struct sbx_limits *lim, uid_t uid, struct sbx_cgroup *cg
   if (ret < 0)
     return -1;
   for (size_t k = 0; k < cg->n; k++)
-    sweep (cg->parents[k], uid);
+    sbx_cgroup_sweep (cg->parents[k], uid, 60);
   name = sbx_cgroup_leaf_name ();
   if (cg->backend->create (cg, name, err) < 0 || cg->backend->apply (cg, lim, err) < 0)
     {

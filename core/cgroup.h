@@ -148,6 +148,13 @@ int sbx_cgroup_attach (struct sbx_cgroup *cg, pid_t pid, sbx_error_t *err);
 /* Parent, the sandbox ended with `exit_code`: say why it was killed if
    the memory limit did it, print --stats, remove the leaf.  */
 void sbx_cgroup_finish (struct sbx_cgroup *cg, const struct sbx_limits *lim, int exit_code);
+/* Remove the leaves of this user's earlier runs below `parent` whose sbx
+   is gone (killed before it could): sbx-<pid>-<8 hex>, owned by `uid`,
+   made at least `min_age` seconds ago (so that a leaf another sbx, in
+   another PID namespace, has just made is not taken for one), its pid
+   not running.  rmdir refuses a leaf that holds processes, so only
+   empty ones go.  setup calls it with a minute.  */
+void sbx_cgroup_sweep (const char *parent, uid_t uid, int min_age);
 /* Remove the leaf (if any) and free cg; a failure is a warning.  */
 void sbx_cgroup_close (struct sbx_cgroup *cg);
 

@@ -589,6 +589,46 @@ test_v1 (void)
   sbx_cgroup_layout_free (&l);
 }
 
+/* Stale leaves: only empty ones of a dead sbx, named like sbx's own.  */
+static void
+test_sweep (void)
+{
+  cleanup_free char *dir = xasprintf ("%s/sweep", tmp);
+  static const char *const names[] = { "sbx-4194303-deadbeef", "sbx-PID-deadbeef",
+                                       "sbx-4194303-deadbee", "other", "sbx-4194302-0badf00d" };
+  char live[64];
+  cleanup_free char *full = NULL;
+
+  mkdir (dir, 0755);
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    {
+      cleanup_free char *p = xasprintf ("%s/%s", dir, names[i]);
+      mkdir (p, 0755);
+    }
+  snprintf (live, sizeof live, "sbx-%d-00000000", (int)getpid ());
+  full = xasprintf ("%s/%s", dir, live);
+  mkdir (full, 0755);
+  put (dir, "sbx-4194302-0badf00d/busy", "x"); /* rmdir refuses it, as a leaf with processes */
+  sbx_cgroup_sweep (dir, getuid (), 0);
+  {
+    cleanup_free char *a = xasprintf ("%s/sbx-4194303-deadbeef", dir);
+    cleanup_free char *b = xasprintf ("%s/sbx-PID-deadbeef", dir);
+    cleanup_free char *c = xasprintf ("%s/sbx-4194303-deadbee", dir);
+    cleanup_free char *d = xasprintf ("%s/other", dir);
+    cleanup_free char *e = xasprintf ("%s/sbx-4194302-0badf00d", dir);
+    TAP_OK (access (a, F_OK) < 0, "sweep: an empty leaf of a dead sbx goes");
+    TAP_OK (access (b, F_OK) == 0 && access (c, F_OK) == 0 && access (d, F_OK) == 0,
+            "sweep: names not sbx's stay");
+    TAP_OK (access (full, F_OK) == 0, "sweep: the leaf of a running sbx stays");
+    TAP_OK (access (e, F_OK) == 0, "sweep: a leaf rmdir refuses stays");
+    mkdir (a, 0755);
+    sbx_cgroup_sweep (dir, getuid (), 3600);
+    TAP_OK (access (a, F_OK) == 0, "sweep: a leaf younger than min_age stays");
+    sbx_cgroup_sweep (dir, getuid () + 1, 0);
+    TAP_OK (access (a, F_OK) == 0, "sweep: a leaf of another user stays");
+  }
+}
+
 int
 main (void)
 {
@@ -601,6 +641,7 @@ main (void)
     tap_skip_all ("cannot make a temporary directory: %s", strerror (errno));
   test_v2 ();
   test_v1 ();
+  test_sweep ();
   {
     cleanup_free char *cmd = xasprintf ("rm -rf '%s'", tmp);
     if (system (cmd) != 0)

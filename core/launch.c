@@ -50,6 +50,7 @@ launch_free (struct sbx_launch *l)
   sbx_seccomp_prog_free (&l->seccomp);
   sbx_net_stop (&l->net);
   sbx_rootfs_release (&l->rootfs);
+  sbx_cgroup_close (&l->cgroup);
   for (int i = 0; i < 2; i++)
     if (l->sock[i] >= 0)
       close (l->sock[i]);
@@ -318,6 +319,30 @@ plan_mounts (const struct sbx_spec *spec, struct sbx_mount_plan *plan, sbx_error
   return ret;
 }
 
+/* The sandbox's cgroup with its limits, made before the child exists and
+   entered by it before it goes on.  Without delegation, --limits strict
+   (the default) stops here; best-effort warns and runs without.  */
+static int
+prepare_cgroup (struct sbx_launch *l, sbx_error_t *err)
+{
+  const struct sbx_limits *lim = &l->spec->limits;
+
+  if (sbx_cgroup_setup (lim, l->spec->user.uid, &l->cgroup, err) < 0)
+    {
+      if (!lim->best_effort)
+        {
+          sbx_error_prefix (err, "cannot apply the resource limits");
+          sbx_error_hint (err, "or run without them: --limits best-effort");
+          return sbx_error_about_host (err);
+        }
+      sbx_log_warn ("running without resource limits: %s", (*err)->msg);
+      sbx_error_release (err);
+      return 0;
+    }
+  mark ("cgroup made");
+  return 0;
+}
+
 /* Everything the parent resolves before the child exists: the network
    helper's sockets, the id maps, the state and layers, the mount plan
    and the compiled filter (loaded by the program just before execve).  */
@@ -339,6 +364,8 @@ prepare (struct sbx_launch *l, sbx_error_t *err)
   if (sbx_seccomp_compile (&spec->seccomp, spec->process.caps_keep, &l->seccomp, err) < 0)
     return -1;
   mark ("seccomp compiled");
+  if (sbx_cgroup_wanted (&spec->limits) && prepare_cgroup (l, err) < 0)
+    return -1;
   return 0;
 }
 
@@ -380,6 +407,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   if (start_child (&l, err) < 0)
     goto out_mask;
   if (sbx_userns_write_maps (l.pid, &l.userns, &spec->user, err) < 0
+      || sbx_cgroup_attach (&l.cgroup, l.pid, err) < 0
       || sbx_sync_send (l.sock[0], SBX_SYNC_GO, -1) < 0)
     {
       if (*err == NULL)
@@ -405,6 +433,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
       goto out_mask;
     }
   *exit_code = sbx_init_exit_code (r.status);
+  sbx_cgroup_finish (&l.cgroup, &spec->limits, *exit_code);
   ret = 0;
 
 out_mask:

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "../netstack/netstack.h"
+#include "cgroup.h"
 #include "mounts.h"
 #include "overlay.h"
 #include "pty.h"
@@ -39,8 +40,9 @@ struct sbx_launch
   struct sbx_seccomp_prog seccomp;
   struct sbx_net_runtime net;
   struct sbx_rootfs_rt rootfs;
-  int sock[2]; /* [0] parent's end, [1] child's end */
-  pid_t pid;   /* the sandbox's init, as seen from the host */
+  struct sbx_cgroup cgroup; /* no backend: no limits asked for, or best-effort without */
+  int sock[2];              /* [0] parent's end, [1] child's end */
+  pid_t pid;                /* the sandbox's init, as seen from the host */
 };
 
 /* Run the sandbox to its end.  *exit_code is the program's status, or an

@@ -9,6 +9,7 @@
 
 #include "base/util.h"
 #include "caps.h"
+#include "cgroup.h"
 #include "image.h"
 #include "path.h"
 #include "seccomp.h"
@@ -373,6 +374,85 @@ apply_overlay (struct sbx_spec *spec, const char *arg, const struct sbx_setting_
   return 0;
 }
 
+static int
+apply_memory (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+              sbx_error_t *err)
+{
+  uint64_t v;
+  if (sbx_cgroup_parse_size (arg, &v, err) < 0)
+    return -1;
+  /* Less than this and sbx's own start-up in the sandbox fails.  */
+  if (v < (1u << 20))
+    return sbx_error_make (err, 0, "`%s`: at least 1M", arg);
+  spec->limits.memory = v;
+  free (spec->limits.memory_text);
+  spec->limits.memory_text = xstrdup (arg);
+  return 0;
+}
+
+static int
+apply_memory_swap (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                   sbx_error_t *err)
+{
+  if (sbx_cgroup_parse_size (arg, &spec->limits.memory_swap, err) < 0)
+    return -1;
+  spec->limits.swap_set = true;
+  return 0;
+}
+
+/* PID_MAX_LIMIT on 64-bit kernels.  */
+#define PIDS_LIMIT 4194304UL
+
+static int
+apply_pids (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+            sbx_error_t *err)
+{
+  unsigned long v;
+  if (!sbx_parse_uint (arg, PIDS_LIMIT, &v) || v == 0)
+    return sbx_error_make (err, 0, "`%s`: expected a number from 1 to %lu", arg, PIDS_LIMIT);
+  spec->limits.pids = v;
+  return 0;
+}
+
+static int
+apply_cpus (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+            sbx_error_t *err)
+{
+  return sbx_cgroup_parse_cpus (arg, &spec->limits.cpu_milli, err);
+}
+
+static int
+apply_io_weight (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                 sbx_error_t *err)
+{
+  unsigned long v;
+  if (!sbx_parse_uint (arg, 10000, &v) || v == 0)
+    return sbx_error_make (err, 0, "`%s`: expected a number from 1 to 10000", arg);
+  spec->limits.io_weight = v;
+  return 0;
+}
+
+static int
+apply_limits (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+              sbx_error_t *err)
+{
+  if (strcmp (arg, "strict") == 0)
+    spec->limits.best_effort = false;
+  else if (strcmp (arg, "best-effort") == 0)
+    spec->limits.best_effort = true;
+  else
+    return sbx_error_make (err, 0, "`%s`: expected strict or best-effort", arg);
+  return 0;
+}
+
+static int
+apply_stats (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+             sbx_error_t *err)
+{
+  spec->limits.stats = true;
+  return 0;
+}
+
 const struct sbx_setting sbx_settings[] = {
   { "uid", true, "N", apply_uid },
   { "gid", true, "N", apply_gid },
@@ -402,6 +482,13 @@ const struct sbx_setting sbx_settings[] = {
   { "egress", true, "allow|deny:CIDR[:PORT[-PORT]][/tcp|/udp]", apply_egress },
   { "egress-preset", true, "no-lan", apply_egress_preset },
   { "net-log", false, NULL, apply_net_log },
+  { "memory", true, "SIZE", apply_memory },
+  { "memory-swap", true, "SIZE", apply_memory_swap },
+  { "pids", true, "N", apply_pids },
+  { "cpus", true, "N", apply_cpus },
+  { "io-weight", true, "N", apply_io_weight },
+  { "limits", true, "strict|best-effort", apply_limits },
+  { "stats", false, NULL, apply_stats },
   { NULL, false, NULL, NULL },
 };
 

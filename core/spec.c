@@ -48,6 +48,7 @@ sbx_spec_free (struct sbx_spec *spec)
   free (spec->process.cwd);
   free (spec->process.host_cwd);
   free (spec->uts.hostname);
+  free (spec->limits.memory_text);
   for (size_t i = 0; i < spec->seccomp.n_ops; i++)
     {
       free (spec->seccomp.ops[i].name);

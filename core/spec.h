@@ -127,6 +127,22 @@ struct sbx_rootspec
   bool overlay_set; /* chosen by the user, not the default */
 };
 
+/* Resource limits, enforced through a delegated cgroup (cgroup.h).
+   Zero means "no limit" for each; with none asked (and no --stats)
+   nothing of cgroup.c runs.  */
+struct sbx_limits
+{
+  uint64_t memory;      /* bytes; --memory */
+  char *memory_text;    /* --memory as the user wrote it, for messages */
+  uint64_t memory_swap; /* bytes of swap beyond memory; valid if swap_set */
+  bool swap_set;        /* --memory-swap given (0: no swap) */
+  uint64_t pids;        /* --pids */
+  uint32_t cpu_milli;   /* --cpus, in thousandths of a CPU */
+  uint32_t io_weight;   /* --io-weight, 1-10000 (the cgroup v2 scale) */
+  bool best_effort;     /* --limits best-effort: warn and run without */
+  bool stats;           /* --stats: report usage at exit */
+};
+
 struct sbx_uts
 {
   char *hostname;
@@ -143,6 +159,7 @@ struct sbx_spec
   struct sbx_seccomp seccomp;
   struct sbx_netspec net; /* netstack/netspec.h */
   struct sbx_rootspec root;
+  struct sbx_limits limits;
 };
 
 void sbx_spec_init (struct sbx_spec *spec);

@@ -301,6 +301,46 @@ test_misc (void)
     }
 }
 
+static void
+test_limits (void)
+{
+  if (parse_ok (ARGV ("true"), "no limits"))
+    {
+      TAP_IS_UINT (spec.limits.memory, 0, "no limits: no memory limit");
+      TAP_OK (!spec.limits.best_effort && !spec.limits.stats, "no limits: strict, no stats");
+    }
+  if (parse_ok (ARGV ("--memory", "512M", "--memory-swap", "0", "--pids", "256", "--cpus", "1.5",
+                      "--io-weight", "50", "--limits", "best-effort", "--stats", "true"),
+                "every limit"))
+    {
+      TAP_IS_UINT (spec.limits.memory, 512ull << 20, "--memory 512M");
+      TAP_IS_STR (spec.limits.memory_text, "512M", "--memory as written, for messages");
+      TAP_OK (spec.limits.swap_set && spec.limits.memory_swap == 0, "--memory-swap 0: no swap");
+      TAP_IS_UINT (spec.limits.pids, 256, "--pids 256");
+      TAP_IS_UINT (spec.limits.cpu_milli, 1500, "--cpus 1.5");
+      TAP_IS_UINT (spec.limits.io_weight, 50, "--io-weight 50");
+      TAP_OK (spec.limits.best_effort, "--limits best-effort");
+      TAP_OK (spec.limits.stats, "--stats");
+    }
+  if (parse_ok (ARGV ("--limits", "best-effort", "--limits", "strict", "--memory=2G", "true"),
+                "--limits strict again"))
+    {
+      TAP_OK (!spec.limits.best_effort, "the last --limits wins");
+      TAP_IS_UINT (spec.limits.memory, 2ull << 30, "--memory=2G");
+    }
+  parse_fails2 (ARGV ("--memory", "12XB", "true"), "--memory", "`12XB`", "--memory 12XB");
+  parse_fails2 (ARGV ("--memory", "1K", "true"), "--memory", "`1K`", "--memory below 1M");
+  parse_fails2 (ARGV ("--memory-swap", "-1", "true"), "--memory-swap", "`-1`", "--memory-swap -1");
+  parse_fails2 (ARGV ("--cpus", "-1", "true"), "--cpus", "`-1`", "--cpus -1");
+  parse_fails2 (ARGV ("--cpus", "0", "true"), "--cpus", "`0`", "--cpus 0");
+  parse_fails2 (ARGV ("--pids", "0", "true"), "--pids", "`0`", "--pids 0");
+  parse_fails2 (ARGV ("--pids", "4194305", "true"), "--pids", "`4194305`", "--pids too many");
+  parse_fails2 (ARGV ("--io-weight", "0", "true"), "--io-weight", "`0`", "--io-weight 0");
+  parse_fails2 (ARGV ("--io-weight", "10001", "true"), "--io-weight", "`10001`",
+                "--io-weight 10001");
+  parse_fails2 (ARGV ("--limits", "loose", "true"), "--limits", "`loose`", "--limits loose");
+}
+
 int
 main (void)
 {
@@ -316,6 +356,7 @@ main (void)
   test_env ();
   test_caps ();
   test_misc ();
+  test_limits ();
   sbx_spec_free (&spec);
   sbx_error_release (&err);
   free (cwd);

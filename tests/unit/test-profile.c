@@ -85,6 +85,23 @@ main (void)
   expect_error ("uid\n", "profile test.profile:1: uid needs a value (uid N)", "missing value");
   expect_error ("keep-env yes\n", "profile test.profile:1: keep-env takes no value",
                 "a value where none is taken");
+  expect_error ("memory 12XB\n", "profile test.profile:1: memory: `12XB`: expected a size",
+                "a bad memory size names the line and the value");
+  expect_error ("hostname x\ncpus 0\n", "profile test.profile:2: cpus: `0`", "cpus 0");
+  expect_error ("pids 0\n", "profile test.profile:1: pids: `0`", "pids 0");
+  {
+    struct sbx_spec ls;
+    char *m = parse ("memory 2G\nmemory-swap 0\npids 100\ncpus 0.5\nio-weight 200\n"
+                     "limits best-effort\nstats\n",
+                     &ls);
+    TAP_OK (m == NULL, "the limit directives parse");
+    TAP_OK (ls.limits.memory == 2ull << 30 && ls.limits.swap_set && ls.limits.pids == 100
+                && ls.limits.cpu_milli == 500 && ls.limits.io_weight == 200 && ls.limits.best_effort
+                && ls.limits.stats,
+            "memory, memory-swap, pids, cpus, io-weight, limits and stats set the spec");
+    free (m);
+    sbx_spec_free (&ls);
+  }
   expect_error ("uid abc\n", "profile test.profile:1: uid: `abc`: expected a number", "bad number");
   expect_error ("bind src:/x\n", "profile test.profile:1: bind: `src:/x`: use an absolute path",
                 "relative paths are refused in profiles");

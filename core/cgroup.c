@@ -1,0 +1,692 @@
+/* sbx: finding the caller's cgroups, the values users write, choosing the
+   backend, and what the backends share; see cgroup.h.  The backends are
+   cgroup-v2.c and cgroup-v1.c.  */
+#define _GNU_SOURCE
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "cgroup-backend.h"
+
+/* ---- discovery ------------------------------------------------------ */
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo.  */
+static char *
+unescape (const char *s)
+{
+  char *out = xmalloc0 (strlen (s) + 1), *o = out;
+  while (*s)
+    {
+      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
+          && s[3] <= '7')
+        {
+          *o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+          s += 4;
+        }
+      else
+        *o++ = *s++;
+    }
+  return out;
+}
+
+/* Whether the comma-separated `list` holds `word`.  */
+static bool
+list_has (const char *list, const char *word, size_t wlen)
+{
+  const char *p = list;
+  while (*p)
+    {
+      size_t n = strcspn (p, ",");
+      if (n == wlen && strncmp (p, word, wlen) == 0)
+        return true;
+      p += n;
+      if (*p == ',')
+        p++;
+    }
+  return false;
+}
+
+struct mount_entry
+{
+  char *root, *point, *fstype, *super;
+};
+
+/* One line of mountinfo: ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] -
+   FSTYPE SOURCE SUPER.  Returns false for a line it cannot read.  */
+static bool
+parse_mount_line (char *line, struct mount_entry *m)
+{
+  char *f[6], *save = NULL, *tok;
+
+  for (int n = 0; n < 6; n++)
+    if ((f[n] = strtok_r (n == 0 ? line : NULL, " ", &save)) == NULL)
+      return false;
+  /* Optional fields ("shared:4 master:1") up to "-".  */
+  do
+    tok = strtok_r (NULL, " ", &save);
+  while (tok && strcmp (tok, "-") != 0);
+  if (tok == NULL)
+    return false;
+  m->fstype = strtok_r (NULL, " ", &save);
+  if (m->fstype == NULL || strtok_r (NULL, " ", &save) == NULL)
+    return false;
+  m->super = strtok_r (NULL, " ", &save);
+  if (m->super == NULL)
+    m->super = (char *)"";
+  m->root = f[3];
+  m->point = f[4];
+  return true;
+}
+
+/* The caller's `path` seen through a mount of `root` ("/" or "/a"): the
+   part below root, or NULL when the mount does not show it.  */
+static char *
+relative_to_root (const char *path, const char *root)
+{
+  size_t n = strlen (root);
+  if (strcmp (root, "/") == 0)
+    return xstrdup (path);
+  if (strncmp (path, root, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+    return NULL;
+  return xstrdup (path[n] ? path + n : "/");
+}
+
+/* The first mount of `fstype` (with `controllers` among its super
+   options, for v1) that shows `path`; its point and the path below it.  */
+static bool
+find_mount (const char *mountinfo, const char *fstype, const char *controllers, const char *path,
+            char **point, char **rel)
+{
+  cleanup_free char *copy = xstrdup (mountinfo);
+  char *save = NULL;
+
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      struct mount_entry m;
+      cleanup_free char *root = NULL;
+      bool all = true;
+
+      if (!parse_mount_line (line, &m) || strcmp (m.fstype, fstype) != 0)
+        continue;
+      for (const char *c = controllers; c && *c;)
+        {
+          size_t k = strcspn (c, ",");
+          all = all && list_has (m.super, c, k);
+          c += k;
+          if (*c == ',')
+            c++;
+        }
+      if (!all)
+        continue;
+      root = unescape (m.root);
+      *rel = relative_to_root (path, root);
+      if (*rel == NULL)
+        continue;
+      *point = unescape (m.point);
+      return true;
+    }
+  return false;
+}
+
+void
+sbx_cgroup_layout_free (struct sbx_cgroup_layout *l)
+{
+  free (l->v2_mount);
+  free (l->v2_path);
+  for (size_t i = 0; i < l->n_v1; i++)
+    {
+      free (l->v1[i].controller);
+      free (l->v1[i].mount);
+      free (l->v1[i].path);
+    }
+  free (l->v1);
+  memset (l, 0, sizeof *l);
+}
+
+int
+sbx_cgroup_parse (const char *proc_cgroup, const char *mountinfo, struct sbx_cgroup_layout *out,
+                  sbx_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (proc_cgroup);
+  char *save = NULL;
+  bool v1_controllers = false;
+
+  memset (out, 0, sizeof *out);
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      /* ID:CONTROLLERS:PATH; the path is the rest of the line, spaces and
+         colons included (the kernel does not escape it).  */
+      char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      char *point = NULL, *rel = NULL;
+
+      if (c2 == NULL || c2[1] != '/')
+        {
+          sbx_cgroup_layout_free (out);
+          return sbx_error_make (err, 0, "/proc/self/cgroup: cannot read the line `%s`", line);
+        }
+      *c1 = *c2 = '\0';
+      if (c1[1] == '\0' && strcmp (line, "0") == 0)
+        {
+          if (out->v2_mount == NULL
+              && find_mount (mountinfo, "cgroup2", NULL, c2 + 1, &point, &rel))
+            {
+              out->v2_mount = point;
+              out->v2_path = rel;
+            }
+          continue;
+        }
+      if (c1[1] == '\0' || !find_mount (mountinfo, "cgroup", c1 + 1, c2 + 1, &point, &rel))
+        continue;
+      /* One entry per controller of the hierarchy ("cpu,cpuacct").  */
+      for (char *c = c1 + 1; *c;)
+        {
+          size_t k = strcspn (c, ",");
+          struct sbx_cgroup_v1 *v;
+          out->v1 = xrealloc (out->v1, (out->n_v1 + 1) * sizeof *out->v1);
+          v = &out->v1[out->n_v1++];
+          v->controller = strndup (c, k);
+          if (v->controller == NULL)
+            sbx_oom ();
+          v->mount = xstrdup (point);
+          v->path = xstrdup (rel);
+          if (strncmp (c, "name=", 5) != 0)
+            v1_controllers = true;
+          c += k;
+          if (*c == ',')
+            c++;
+        }
+      free (point);
+      free (rel);
+    }
+  if (out->v2_mount && v1_controllers)
+    out->host = SBX_CGROUP_HOST_HYBRID;
+  else if (out->v2_mount)
+    out->host = SBX_CGROUP_HOST_V2;
+  else if (v1_controllers)
+    out->host = SBX_CGROUP_HOST_V1;
+  else
+    out->host = SBX_CGROUP_HOST_NONE;
+  return 0;
+}
+
+int
+sbx_cgroup_discover (struct sbx_cgroup_layout *out, sbx_error_t *err)
+{
+  cleanup_free char *cg = NULL, *mi = NULL;
+  if (sbx_read_file ("/proc/self/cgroup", &cg, NULL, err) < 0
+      || sbx_read_file ("/proc/self/mountinfo", &mi, NULL, err) < 0)
+    return -1;
+  return sbx_cgroup_parse (cg, mi, out, err);
+}
+
+const struct sbx_cgroup_v1 *
+sbx_cgroup_v1_find (const struct sbx_cgroup_layout *l, const char *name)
+{
+  for (size_t i = 0; i < l->n_v1; i++)
+    if (strcmp (l->v1[i].controller, name) == 0)
+      return &l->v1[i];
+  return NULL;
+}
+
+const char *
+sbx_cgroup_host_name (enum sbx_cgroup_host host)
+{
+  switch (host)
+    {
+    case SBX_CGROUP_HOST_V1:
+      return "cgroup v1";
+    case SBX_CGROUP_HOST_V2:
+      return "cgroup v2";
+    case SBX_CGROUP_HOST_HYBRID:
+      return "hybrid (cgroup v1 controllers beside a v2 hierarchy)";
+    default:
+      return "no cgroup file system";
+    }
+}
+
+/* ---- values ----------------------------------------------------------- */
+
+int
+sbx_cgroup_parse_size (const char *s, uint64_t *out, sbx_error_t *err)
+{
+  uint64_t v = 0;
+  const char *p = s;
+  unsigned shift = 0;
+
+  if (*p < '0' || *p > '9')
+    goto bad;
+  for (; *p >= '0' && *p <= '9'; p++)
+    {
+      if (v > (UINT64_MAX - 9) / 10)
+        goto big;
+      v = v * 10 + (uint64_t)(*p - '0');
+    }
+  switch (*p)
+    {
+    case '\0':
+      break;
+    case 'k':
+    case 'K':
+      shift = 10;
+      break;
+    case 'm':
+    case 'M':
+      shift = 20;
+      break;
+    case 'g':
+    case 'G':
+      shift = 30;
+      break;
+    case 't':
+    case 'T':
+      shift = 40;
+      break;
+    default:
+      goto bad;
+    }
+  if (*p && p[1] != '\0')
+    goto bad;
+  if (v > (UINT64_MAX >> 1) >> shift)
+    goto big;
+  *out = v << shift;
+  return 0;
+bad:
+  return sbx_error_make (err, 0, "`%s`: expected a size: a number of bytes, or with K, M, G or T",
+                         s);
+big:
+  return sbx_error_make (err, 0, "`%s`: too large", s);
+}
+
+int
+sbx_cgroup_parse_cpus (const char *s, uint32_t *milli, sbx_error_t *err)
+{
+  uint64_t v = 0;
+  const char *p = s;
+  int decimals = 0;
+
+  if (*p < '0' || *p > '9')
+    goto bad;
+  for (; *p >= '0' && *p <= '9'; p++)
+    {
+      v = v * 10 + (uint64_t)(*p - '0');
+      if (v > 4096)
+        goto range;
+    }
+  if (*p == '.')
+    {
+      p++;
+      if (*p < '0' || *p > '9')
+        goto bad;
+      for (; *p >= '0' && *p <= '9' && decimals < 3; p++, decimals++)
+        v = v * 10 + (uint64_t)(*p - '0');
+      if (*p >= '0' && *p <= '9')
+        return sbx_error_make (err, 0, "`%s`: at most three decimals", s);
+    }
+  if (*p != '\0')
+    goto bad;
+  for (; decimals < 3; decimals++)
+    v *= 10;
+  /* The kernel's least quota is 1 ms of each 100 ms period.  */
+  if (v < 10 || v > 4096000)
+    goto range;
+  *milli = (uint32_t)v;
+  return 0;
+bad:
+  return sbx_error_make (err, 0, "`%s`: expected a number of CPUs, such as 2 or 0.5", s);
+range:
+  return sbx_error_make (err, 0, "`%s`: expected a number of CPUs from 0.01 to 4096", s);
+}
+
+uint64_t
+sbx_cgroup_cpu_quota (uint32_t milli)
+{
+  return (uint64_t)milli * SBX_CGROUP_CPU_PERIOD / 1000;
+}
+
+unsigned
+sbx_cgroup_blkio_weight (unsigned io_weight)
+{
+  if (io_weight < 1)
+    io_weight = 1;
+  if (io_weight > 10000)
+    io_weight = 10000;
+  return 10 + (io_weight - 1) * 990 / 9999;
+}
+
+bool
+sbx_cgroup_wanted (const struct sbx_limits *lim)
+{
+  return lim->memory || lim->swap_set || lim->pids || lim->cpu_milli || lim->io_weight
+         || lim->stats;
+}
+
+unsigned
+sbx_cgroup_needs (const struct sbx_limits *lim)
+{
+  unsigned n = 0;
+  if (lim->memory || lim->swap_set)
+    n |= SBX_CG_MEMORY;
+  if (lim->pids)
+    n |= SBX_CG_PIDS;
+  if (lim->cpu_milli)
+    n |= SBX_CG_CPU;
+  if (lim->io_weight)
+    n |= SBX_CG_IO;
+  if (lim->stats)
+    n |= SBX_CG_MEMORY | SBX_CG_PIDS | SBX_CG_CPUSTAT;
+  return n;
+}
+
+/* ---- choosing the backend ------------------------------------------- */
+
+/* v1's name for each concern.  */
+static const char *const v1_names[] = { "memory", "pids", "cpu", "cpuacct", "blkio" };
+
+int
+sbx_cgroup_choose (const struct sbx_cgroup_layout *l, unsigned needs, uid_t uid,
+                   struct sbx_cgroup *cg, sbx_error_t *err)
+{
+  bool v1_all = l->n_v1 > 0;
+  const struct sbx_cgroup_backend *b;
+
+  for (unsigned i = 0; i < 5; i++)
+    if ((needs & (1u << i)) && sbx_cgroup_v1_find (l, v1_names[i]) == NULL)
+      v1_all = false;
+  memset (cg, 0, sizeof *cg);
+  cg->needs = needs;
+  if (l->v2_mount == NULL && !v1_all)
+    return sbx_error_make (err, 0,
+                           "no cgroup hierarchy with the controllers the limits need is mounted "
+                           "(%s)",
+                           sbx_cgroup_host_name (l->host));
+  /* v2 where it is the only hierarchy, or where it has the controllers
+     (a hybrid host's v2 usually has none of them).  */
+  b = &sbx_cgroup_v1;
+  if (!v1_all)
+    b = &sbx_cgroup_v2;
+  else if (l->v2_mount)
+    {
+      cleanup_error sbx_error_t ignored = NULL;
+      struct sbx_cgroup try;
+      memset (&try, 0, sizeof try);
+      try.needs = needs;
+      if (sbx_cgroup_v2.probe (l, uid, &try, &ignored) == 0)
+        {
+          *cg = try;
+          cg->backend = &sbx_cgroup_v2;
+          return 0;
+        }
+      sbx_cgroup_release (&try);
+      cg->needs = needs;
+    }
+  if (b->probe (l, uid, cg, err) < 0)
+    {
+      sbx_cgroup_release (cg);
+      return -1;
+    }
+  cg->backend = b;
+  return 0;
+}
+
+char *
+sbx_cgroup_leaf_name (void)
+{
+  uint32_t r;
+  if (getrandom (&r, sizeof r, GRND_NONBLOCK) != sizeof r)
+    r = (uint32_t)time (NULL) ^ (uint32_t)getpid () << 16;
+  return xasprintf ("sbx-%d-%08x", (int)getpid (), r);
+}
+
+void
+sbx_cgroup_release (struct sbx_cgroup *cg)
+{
+  for (size_t i = 0; i < SBX_CGROUP_MAX_DIRS; i++)
+    {
+      free (cg->parents[i]);
+      free (cg->dirs[i]);
+      cg->parents[i] = cg->dirs[i] = NULL;
+      cg->controls[i] = 0;
+    }
+  cg->n = 0;
+}
+
+/* ---- the launcher's phases ---------------------------------------- */
+
+void
+sbx_cgroup_sweep (const char *parent, uid_t uid, int min_age)
+{
+  DIR *d = opendir (parent);
+  struct dirent *e;
+  time_t now = time (NULL);
+
+  if (d == NULL)
+    return;
+  while ((e = readdir (d)) != NULL)
+    {
+      struct stat st;
+      unsigned long pid;
+      char rest[16];
+
+      if (sscanf (e->d_name, "sbx-%lu-%15s", &pid, rest) != 2 || strlen (rest) != 8
+          || strspn (rest, "0123456789abcdef") != 8 || pid == 0 || pid > 4194304)
+        continue;
+      if (fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR (st.st_mode)
+          || st.st_uid != uid || st.st_ctime > now - min_age)
+        continue;
+      if (kill ((pid_t)pid, 0) == 0 || errno != ESRCH)
+        continue;
+      if (unlinkat (dirfd (d), e->d_name, AT_REMOVEDIR) == 0)
+        sbx_log_debug ("removed the stale cgroup %s/%s", parent, e->d_name);
+    }
+  closedir (d);
+}
+
+int
+sbx_cgroup_setup (const struct sbx_limits *lim, uid_t uid, struct sbx_cgroup *cg, sbx_error_t *err)
+{
+  struct sbx_cgroup_layout l;
+  cleanup_free char *name = NULL;
+  int ret;
+
+  memset (cg, 0, sizeof *cg);
+  if (sbx_cgroup_discover (&l, err) < 0)
+    return -1;
+  ret = sbx_cgroup_choose (&l, sbx_cgroup_needs (lim), uid, cg, err);
+  sbx_cgroup_layout_free (&l);
+  if (ret < 0)
+    return -1;
+  for (size_t k = 0; k < cg->n; k++)
+    sbx_cgroup_sweep (cg->parents[k], uid, 60);
+  name = sbx_cgroup_leaf_name ();
+  if (cg->backend->create (cg, name, err) < 0 || cg->backend->apply (cg, lim, err) < 0)
+    {
+      cleanup_error sbx_error_t ignored = NULL;
+      cg->backend->remove (cg, &ignored);
+      sbx_cgroup_release (cg);
+      cg->backend = NULL;
+      return -1;
+    }
+  sbx_log_debug ("cgroup: %s, leaf %s", cg->backend->name, cg->dirs[0]);
+  return 0;
+}
+
+int
+sbx_cgroup_attach (struct sbx_cgroup *cg, pid_t pid, sbx_error_t *err)
+{
+  if (cg->backend == NULL)
+    return 0;
+  return cg->backend->attach (cg, pid, err);
+}
+
+/* 1536 -> "1.5K"; binary units, as --memory takes them.  */
+static void
+human (int64_t v, char *buf, size_t size)
+{
+  static const char units[] = "KMGT";
+  double d = (double)v;
+  int u = -1;
+
+  if (v < 0)
+    {
+      snprintf (buf, size, "-");
+      return;
+    }
+  while (d >= 1024 && u < 3)
+    {
+      d /= 1024;
+      u++;
+    }
+  if (u < 0)
+    snprintf (buf, size, "%lld", (long long)v);
+  else
+    snprintf (buf, size, "%.1f%c", d, units[u]);
+}
+
+void
+sbx_cgroup_finish (struct sbx_cgroup *cg, const struct sbx_limits *lim, int exit_code)
+{
+  struct sbx_cgroup_stats st;
+  cleanup_error sbx_error_t e = NULL;
+
+  if (cg->backend == NULL)
+    return;
+  if (cg->backend->stats (cg, &st, &e) < 0)
+    return;
+  /* 137: SIGKILL, which is what the kernel's OOM killer sends.  */
+  if (lim->memory && exit_code == 128 + SIGKILL && st.oom_kills > 0)
+    sbx_log_event ("killed: out of memory (limit %s)", lim->memory_text);
+  if (lim->stats)
+    {
+      char cur[32], peak[32], pids[32], cpu[32];
+      human (st.memory_current, cur, sizeof cur);
+      human (st.memory_peak, peak, sizeof peak);
+      if (st.pids_peak >= 0)
+        snprintf (pids, sizeof pids, "%lld", (long long)st.pids_peak);
+      else
+        snprintf (pids, sizeof pids, "- (cgroup v1 does not count it)");
+      if (st.cpu_usec >= 0)
+        snprintf (cpu, sizeof cpu, "%.3fs", (double)st.cpu_usec / 1e6);
+      else
+        snprintf (cpu, sizeof cpu, "-");
+      sbx_log_event ("stats: memory peak %s (at the end %s), cpu time %s, pids peak %s", peak, cur,
+                     cpu, pids);
+    }
+}
+
+void
+sbx_cgroup_close (struct sbx_cgroup *cg)
+{
+  cleanup_error sbx_error_t e = NULL;
+
+  if (cg->backend && cg->backend->remove (cg, &e) < 0)
+    sbx_log_warn ("%s", e->msg);
+  sbx_cgroup_release (cg);
+  cg->backend = NULL;
+}
+
+/* ---- what the backends share ---------------------------------------- */
+
+char *
+sbx_cgroup_join (const char *dir, const char *rel)
+{
+  size_t n = strlen (dir);
+  while (n > 1 && dir[n - 1] == '/')
+    n--;
+  while (*rel == '/')
+    rel++;
+  return *rel ? xasprintf ("%.*s/%s", (int)n, dir, rel) : xasprintf ("%.*s", (int)n, dir);
+}
+
+int
+sbx_cgroup_write (const char *dir, const char *file, const char *value, sbx_error_t *err)
+{
+  cleanup_free char *path = sbx_cgroup_join (dir, file);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  size_t len = strlen (value);
+  ssize_t r;
+
+  if (fd < 0)
+    return sbx_error_make (err, errno, "open `%s`", path);
+  do
+    r = write (fd, value, len);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return sbx_error_make (err, errno, "write `%s` to `%s`", value, path);
+  if ((size_t)r != len)
+    return sbx_error_make (err, EIO, "write `%s` to `%s`: short write", value, path);
+  return 0;
+}
+
+int64_t
+sbx_cgroup_read_num (const char *dir, const char *file, const char *key)
+{
+  cleanup_free char *path = sbx_cgroup_join (dir, file), *text = NULL;
+  cleanup_error sbx_error_t ignored = NULL;
+  const char *p;
+  char *end;
+  long long v;
+
+  if (sbx_read_file (path, &text, NULL, &ignored) < 0)
+    return -1;
+  p = text;
+  if (key)
+    {
+      size_t k = strlen (key);
+      for (p = text; p; p = strchr (p, '\n'), p = p ? p + 1 : NULL)
+        if (strncmp (p, key, k) == 0 && p[k] == ' ')
+          break;
+      if (p == NULL)
+        return -1;
+      p += strlen (key) + 1;
+    }
+  errno = 0;
+  v = strtoll (p, &end, 10);
+  if (end == p || errno != 0 || v < 0)
+    return -1;
+  return v;
+}
+
+bool
+sbx_cgroup_dir_delegated (const char *dir)
+{
+  cleanup_free char *procs = sbx_cgroup_join (dir, "cgroup.procs");
+  return access (dir, W_OK | X_OK) == 0 && access (procs, W_OK) == 0;
+}
+
+int
+sbx_cgroup_mkdir (const char *parent, const char *name, char **out, sbx_error_t *err)
+{
+  cleanup_free char *path = sbx_cgroup_join (parent, name);
+  if (mkdir (path, 0755) < 0)
+    return sbx_error_make (err, errno, "mkdir `%s`", path);
+  *out = steal_pointer (&path);
+  return 0;
+}
+
+int
+sbx_cgroup_rmdir (const char *dir, sbx_error_t *err)
+{
+  struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+  for (int i = 0; i < 100; i++)
+    {
+      if (rmdir (dir) == 0 || errno == ENOENT)
+        return 0;
+      if (errno != EBUSY)
+        break;
+      nanosleep (&tick, NULL);
+    }
+  return sbx_error_make (err, errno, "remove the cgroup `%s`", dir);
+}

@@ -456,7 +456,8 @@ sbx_cgroup_release (struct sbx_cgroup *cg)
     {
       free (cg->parents[i]);
       free (cg->dirs[i]);
-      cg->parents[i] = cg->dirs[i] = NULL;
+      free (cg->limits[i]);
+      cg->parents[i] = cg->dirs[i] = cg->limits[i] = NULL;
       cg->controls[i] = 0;
     }
   cg->n = 0;
@@ -487,10 +488,56 @@ sbx_cgroup_sweep (const char *parent, uid_t uid, int min_age)
         continue;
       if (kill ((pid_t)pid, 0) == 0 || errno != ESRCH)
         continue;
+      {
+        /* The sandbox's own leaf below it first (cgroup.h).  */
+        cleanup_free char *inner = xasprintf ("%s/sandbox", e->d_name);
+        unlinkat (dirfd (d), inner, AT_REMOVEDIR);
+      }
       if (unlinkat (dirfd (d), e->d_name, AT_REMOVEDIR) == 0)
         sbx_log_debug ("removed the stale cgroup %s/%s", parent, e->d_name);
     }
   closedir (d);
+}
+
+/* The leaf the sandbox runs in, below the one with the limits (see
+   cgroup.h): from here on the backends' attach and stats use the inner
+   leaves; limits set above hold for everything below them.  */
+static int
+make_inner (struct sbx_cgroup *cg, sbx_error_t *err)
+{
+  for (size_t k = 0; k < cg->n; k++)
+    {
+      char *inner = NULL;
+      if (cg->dirs[k] == NULL)
+        continue;
+      if (sbx_cgroup_mkdir (cg->dirs[k], "sandbox", &inner, err) < 0)
+        return -1;
+      cg->limits[k] = cg->dirs[k];
+      cg->dirs[k] = inner;
+    }
+  return 0;
+}
+
+/* The inner leaves go first; the backend then removes the limits' leaves.  */
+static int
+remove_inner (struct sbx_cgroup *cg)
+{
+  int ret = 0;
+  for (size_t k = 0; k < cg->n; k++)
+    {
+      cleanup_error sbx_error_t e = NULL;
+      if (cg->limits[k] == NULL)
+        continue;
+      if (cg->dirs[k] && sbx_cgroup_rmdir (cg->dirs[k], &e) < 0)
+        {
+          sbx_log_warn ("%s", e->msg);
+          ret = -1;
+        }
+      free (cg->dirs[k]);
+      cg->dirs[k] = cg->limits[k];
+      cg->limits[k] = NULL;
+    }
+  return ret;
 }
 
 int
@@ -510,9 +557,11 @@ sbx_cgroup_setup (const struct sbx_limits *lim, uid_t uid, struct sbx_cgroup *cg
   for (size_t k = 0; k < cg->n; k++)
     sbx_cgroup_sweep (cg->parents[k], uid, 60);
   name = sbx_cgroup_leaf_name ();
-  if (cg->backend->create (cg, name, err) < 0 || cg->backend->apply (cg, lim, err) < 0)
+  if (cg->backend->create (cg, name, err) < 0 || cg->backend->apply (cg, lim, err) < 0
+      || make_inner (cg, err) < 0)
     {
       cleanup_error sbx_error_t ignored = NULL;
+      remove_inner (cg);
       cg->backend->remove (cg, &ignored);
       sbx_cgroup_release (cg);
       cg->backend = NULL;
@@ -590,7 +639,7 @@ sbx_cgroup_close (struct sbx_cgroup *cg)
 {
   cleanup_error sbx_error_t e = NULL;
 
-  if (cg->backend && cg->backend->remove (cg, &e) < 0)
+  if (cg->backend && remove_inner (cg) == 0 && cg->backend->remove (cg, &e) < 0)
     sbx_log_warn ("%s", e->msg);
   sbx_cgroup_release (cg);
   cg->backend = NULL;

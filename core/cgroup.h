@@ -103,6 +103,11 @@ struct sbx_cgroup
   unsigned controls[SBX_CGROUP_MAX_DIRS]; /* v1: the SBX_CG_* each serves */
   bool enable_subtree;                    /* v2: write the parent's subtree_control */
   char *dirs[SBX_CGROUP_MAX_DIRS];        /* create: the leaf (or leaves) */
+  /* The leaves the limits are written to; the sandbox runs in dirs[k],
+     `sandbox` below each, the root of its cgroup namespace, so that not
+     even a program with CAP_SYS_ADMIN that mounts cgroupfs reaches the
+     files holding its limits (they lie above its namespace's root).  */
+  char *limits[SBX_CGROUP_MAX_DIRS];
   size_t n;
 };
 

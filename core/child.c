@@ -583,6 +583,13 @@ sbx_child_run (struct sbx_launch *l)
   sbx_net_child_release (&l->net);
   if (sbx_sync_expect (c.sock, SBX_SYNC_GO, &err) < 0)
     _exit (SBX_EXIT_FAILURE); /* the parent failed and knows why */
+  /* sbx moved us into the sandbox's cgroup before GO: only now does a new
+     cgroup namespace have it as its root (launch.c NAMESPACES).  */
+  if (l->cgroup.backend && unshare (CLONE_NEWCGROUP) < 0)
+    {
+      sbx_error_make (&err, errno, "make the sandbox's cgroup namespace");
+      fail (c.sock, &err);
+    }
   /* What a sandbox is, in order.  */
   if (tie_to_parent (c.sock, &err) < 0 || step_network (&c, &err) < 0
       || step_filesystem (&c, &err) < 0 || step_hostname (&c, &err) < 0

@@ -25,8 +25,10 @@
 #include "layout.h"
 #include "seccomp-notify.h"
 
-#define NAMESPACES                                                                                 \
-  (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+/* CLONE_NEWCGROUP too, unless the sandbox gets a cgroup of its own: then
+   the child makes its cgroup namespace once sbx has moved it there, so
+   that the namespace's root is the sandbox's leaf (child.c).  */
+#define NAMESPACES (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS)
 
 /* -v: where start-up time goes.  */
 static void
@@ -267,7 +269,8 @@ start_child (struct sbx_launch *l, sbx_error_t *err)
   /* A fork-like clone (no CLONE_VM, no new stack): the child continues
      here with a copy of the plan.  */
   pid = syscall (SYS_clone,
-                 NAMESPACES | (l->spec->net.mode == SBX_NET_HOST ? 0 : CLONE_NEWNET) | SIGCHLD,
+                 NAMESPACES | (l->spec->net.mode == SBX_NET_HOST ? 0 : CLONE_NEWNET)
+                     | (l->cgroup.backend ? 0 : CLONE_NEWCGROUP) | SIGCHLD,
                  NULL, NULL, NULL, NULL);
   if (pid < 0)
     return sbx_userns_clone_error (errno, err);

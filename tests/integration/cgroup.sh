@@ -76,11 +76,54 @@ is "$(leaves)" "" "--memory: the sandbox's cgroup is removed"
 # --- the limits are the ones asked for, and the program runs in the leaf -------
 sbx_run --memory 96M --pids 40 -- sh -c 'cat /proc/self/cgroup'
 is "$RC" 0 "a run with limits${ERR:+ ($ERR)}"
-# (like matches line by line; paths relative to the cgroup namespace's
-# root, the cgroup sbx was started in.)
-like "$OUT" "^[0-9]+:memory:/sbx-$(id -u)/sbx-[0-9]+-[0-9a-f]{8}$" "the program is in a memory leaf below the delegated cgroup"
-like "$OUT" "^[0-9]+:pids:/sbx-$(id -u)/sbx-[0-9]+-[0-9a-f]{8}$" "... and in a pids leaf"
+# Inside, the sandbox is the root of its own cgroup namespace.
+like "$OUT" "^[0-9]+:memory:/$" "inside, the program's memory cgroup is its namespace's root"
+like "$OUT" "^[0-9]+:pids:/$" "... and its pids cgroup"
+# Seen from here, init sits in `sandbox` below the leaf with the limits.
+"$SBX" --memory 96M --pids 40 -- sleep 30 </dev/null >/dev/null 2>&1 &
+bg=$!
+at_exit "kill $bg 2>/dev/null"
+init=
+for _ in $(seq 100); do
+  init=$(ps -o pid= --ppid $bg 2>/dev/null | head -1 | tr -d ' ')
+  [ -n "$init" ] && grep -q sbx-init "/proc/$init/comm" 2>/dev/null && break
+  init=
+  sleep 0.05
+done
+if [ -n "$init" ]; then
+  cg=$(cat "/proc/$init/cgroup")
+  like "$cg" "^[0-9]+:memory:.*/sbx-$(id -u)/sbx-[0-9]+-[0-9a-f]{8}/sandbox$" "init is in a memory leaf below the delegated cgroup, under the one with the limits"
+  like "$cg" "^[0-9]+:pids:.*/sbx-$(id -u)/sbx-[0-9]+-[0-9a-f]{8}/sandbox$" "... and in a pids leaf"
+else
+  fail "init of a sandbox with limits shows up" "no sbx-init child of $bg"
+fi
+kill $bg 2>/dev/null
+wait $bg 2>/dev/null
+for _ in $(seq 100); do [ -z "$(leaves)" ] && break; sleep 0.05; done
 is "$(leaves)" "" "... both removed at the end"
+
+# --- the sandbox cannot raise its own limits nor leave its cgroup -------------
+# With every capability, root inside tries every way it has: mount the
+# pids hierarchy (v1 and v2), write `max` into every pids.max it can
+# reach, move itself into the cgroup it sees as its root's parent; then it
+# forks, and the limit holds.  (The leaf that carries the limit lies above
+# the sandbox's cgroup-namespace root, so even a mount would not show it.)
+escape='n=0
+mkdir -p /tmp/c /tmp/c2
+mount -t cgroup -o pids none /tmp/c 2>/dev/null && { n=$((n + 1)); echo "mounted v1 pids"; }
+mount -t cgroup2 none /tmp/c2 2>/dev/null && { n=$((n + 1)); echo "mounted cgroup2"; }
+for f in $(find /sys/fs/cgroup /tmp/c /tmp/c2 -name pids.max 2>/dev/null); do
+  echo max > "$f" 2>/dev/null && { n=$((n + 1)); echo "raised $f"; }
+done
+for f in $(find /sys/fs/cgroup /tmp/c /tmp/c2 -name cgroup.procs 2>/dev/null); do
+  echo $$ > "$f" 2>/dev/null && { n=$((n + 1)); echo "moved into $f"; }
+done
+echo "escapes $n"'
+SBX_RUN_TIMEOUT=30 sbx_run --uid 0 --cap-add ALL --pids 16 -- sh -c "$escape
+python3 -c \"\$0\"" "$bomb"
+is "$RC" 0 "--cap-add ALL --pids 16: the sandbox runs${ERR:+ ($ERR)}"
+like "$OUT" "^escapes 0$" "--cap-add ALL: no cgroup mount, no pids.max written, no move into another cgroup"
+like "$OUT" "^fork failed: EAGAIN after (1[0-5]|[0-9])$" "--cap-add ALL: after every try, fork still fails below 16"
 
 # --- --stats -----------------------------------------------------------------
 sbx_run --stats -- sh -c 'head -c 4000000 /dev/zero | tail -c 1 >/dev/null'

@@ -119,7 +119,7 @@ int
 sbx_state_open (const char *name, const char *lower, struct sbx_state *st, sbx_error_t *err)
 {
   cleanup_free char *data = sbx_state_data_dir ();
-  cleanup_free char *entry = NULL;
+  cleanup_free char *entry = NULL, *made = NULL;
   cleanup_close int parent = -1;
 
   memset (st, 0, sizeof *st);
@@ -138,9 +138,14 @@ sbx_state_open (const char *name, const char *lower, struct sbx_state *st, sbx_e
   parent = sbx_own_open (SBX_OWN_DATA, name ? "sandboxes" : "run", true, err);
   if (parent < 0)
     goto damaged;
-  if (mkdirat (parent, entry, 0700) < 0 && errno != EEXIST)
+  /* An ephemeral directory is made and locked under a dot name that the
+     clean-up of other runs passes over, then renamed into place: were it
+     visible with its lock not yet held, another run starting at the same
+     moment would take it for a killed run's and remove it.  */
+  made = st->ephemeral ? xasprintf (".new-%s", entry) : xstrdup (entry);
+  if (mkdirat (parent, made, 0700) < 0 && errno != EEXIST)
     return sbx_error_make (err, errno, "mkdir `%s`", st->dir);
-  st->dirfd = sbx_trust_openat (parent, entry, O_RDONLY | O_DIRECTORY, 0, err);
+  st->dirfd = sbx_trust_openat (parent, made, O_RDONLY | O_DIRECTORY, 0, err);
   if (st->dirfd < 0)
     goto damaged;
   st->lock = sbx_trust_openat (st->dirfd, "lock", O_RDWR | O_CREAT, 0600, err);
@@ -155,6 +160,8 @@ sbx_state_open (const char *name, const char *lower, struct sbx_state *st, sbx_e
                                name ? name : st->dir);
       return sbx_error_make (err, errno, "lock `%s/lock`", st->dir);
     }
+  if (st->ephemeral && renameat (parent, made, parent, entry) < 0)
+    return sbx_error_make (err, errno, "rename `%s` into place", st->dir);
   if (name && remember_lower (st->dirfd, name, lower ? lower : "/", err) < 0)
     return -1;
   st->upper = xasprintf ("%s/upper", st->dir);
@@ -293,7 +300,13 @@ sbx_state_clean_stale (const char *data_dir)
       cleanup_close int lock = -1;
       cleanup_free char *lockname = NULL;
       if (de->d_name[0] == '.')
-        continue;
+        {
+          /* A run killed while it made its directory (sbx_state_open).  */
+          if (strncmp (de->d_name, ".new-", 5) == 0 && run_entry_name (de->d_name + 5)
+              && older_than (runfd, de->d_name, 60))
+            sbx_state_remove_tree (runfd, de->d_name);
+          continue;
+        }
       lockname = xasprintf ("%s/lock", de->d_name);
       lock = openat (runfd, lockname, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
       /* Held: a running sbx; leave it.  No lock file: a run killed

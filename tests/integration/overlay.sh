@@ -142,12 +142,30 @@ no_leftovers "nothing of the killed sandboxes runs on"
 # with sbx's name and no lock.  A minute later the next run removes it; a
 # fresh one (a run making its lock right now) and a name sbx does not
 # make are left alone.
-mkdir -p "$data/run/4242-00000000deadbeef" "$data/run/4243-00000000deadbeef" "$data/run/not-ours"
-touch -d '-2 min' "$data/run/4242-00000000deadbeef" "$data/run/not-ours"
+mkdir -p "$data/run/4242-00000000deadbeef" "$data/run/4243-00000000deadbeef" "$data/run/not-ours" \
+  "$data/run/.new-4244-00000000deadbeef" "$data/run/.new-4245-00000000deadbeef"
+touch -d '-2 min' "$data/run/4242-00000000deadbeef" "$data/run/not-ours" "$data/run/.new-4244-00000000deadbeef"
 sbx_run -- true
-is "$RC:$(run_entries | tr '\n' ' ')" "0:4243-00000000deadbeef not-ours " \
-  "a run killed before its lock: its empty directory is removed once a minute old, nothing else"
-rmdir "$data/run/4243-00000000deadbeef" "$data/run/not-ours"
+is "$RC:$(run_entries | tr '\n' ' ')" "0:.new-4245-00000000deadbeef 4243-00000000deadbeef not-ours " \
+  "a run killed before its lock: its directory (named or .new-) is removed once a minute old, nothing else"
+rmdir "$data/run/4243-00000000deadbeef" "$data/run/not-ours" "$data/run/.new-4245-00000000deadbeef"
+
+# Runs starting at the same moment: each one's clean-up must leave the
+# others' fresh directories alone (a directory became visible before its
+# lock was held, and a concurrent run removed it: "mkdir upper: No such
+# file or directory").
+for round in 1 2 3; do
+  pids=()
+  for i in 1 2 3 4 5 6; do
+    "$SBX" -q -- true </dev/null >/dev/null 2>"$SCRATCH/par.$i" &
+    pids+=($!)
+  done
+  bad=0
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || bad=$((bad + 1)); done
+  [ $bad = 0 ] || break
+done
+is "$bad" 0 "six runs started together, three times: each builds its own state (stderr: $(cat "$SCRATCH"/par.* | head -2))"
+is "$(run_entries)" "" "... and leaves none behind"
 
 # --- named sandboxes ------------------------------------------------------
 n=${tag}a

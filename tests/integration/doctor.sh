@@ -199,3 +199,16 @@ like "$OUT" "^Usage: sbx doctor \[--json\]" "sbx help doctor"
 sbx_run --help
 like "$OUT" "  doctor \[--json\] +check what sbx needs" "sbx --help lists doctor"
 no_leftovers "nothing left behind"
+
+# The cgroup check agrees with sbx itself: where --pids works, doctor says
+# the limits work; where it does not, doctor warns with the command that
+# delegates what is missing.
+sbx_run --pids 50 -- true
+limits_rc=$RC
+sbx_run doctor
+if [ "$limits_rc" = 0 ]; then
+  like "$OUT" "^ok +cgroups: --memory, --pids and --cpus work here \(cgroup v[12], below " \
+    "cgroups: --pids works here, and doctor says so"
+else
+  like "$OUT" "^warn +cgroups " "cgroups: --pids does not work here, and doctor warns"
+fi

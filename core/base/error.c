@@ -3,6 +3,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +68,10 @@ sbx_error_make_exit (sbx_error_t *err, int exit_code, int errno_, const char *fm
   return -1;
 }
 
+/* Add `fmt` to the message before it (prefix) or after it, joined by
+   `sep`.  */
 static int
-rewrite (sbx_error_t *err, int prefix, const char *fmt, va_list ap)
+rewrite (sbx_error_t *err, bool prefix, const char *sep, const char *fmt, va_list ap)
 {
   char *extra = NULL, *full = NULL;
 
@@ -85,8 +88,8 @@ rewrite (sbx_error_t *err, int prefix, const char *fmt, va_list ap)
       free (extra);
       return -1;
     }
-  if (prefix ? asprintf (&full, "%s: %s", extra, (*err)->msg) < 0
-             : asprintf (&full, "%s; %s", (*err)->msg, extra) < 0)
+  if (prefix ? asprintf (&full, "%s%s%s", extra, sep, (*err)->msg) < 0
+             : asprintf (&full, "%s%s%s", (*err)->msg, sep, extra) < 0)
     sbx_oom ();
   free (extra);
   free ((*err)->msg);
@@ -99,7 +102,7 @@ sbx_error_prefix (sbx_error_t *err, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  rewrite (err, 1, fmt, ap);
+  rewrite (err, true, ": ", fmt, ap);
   va_end (ap);
   return -1;
 }
@@ -109,7 +112,17 @@ sbx_error_hint (sbx_error_t *err, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  rewrite (err, 0, fmt, ap);
+  rewrite (err, false, "; ", fmt, ap);
+  va_end (ap);
+  return -1;
+}
+
+static int
+append (sbx_error_t *err, const char *sep, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  rewrite (err, false, sep, fmt, ap);
   va_end (ap);
   return -1;
 }
@@ -125,14 +138,7 @@ sbx_error_about_host (sbx_error_t *err)
   n = strlen ((*err)->msg);
   if (n >= sizeof doctor - 1 && strcmp ((*err)->msg + n - (sizeof doctor - 1), doctor) == 0)
     return -1;
-  {
-    char *full = NULL;
-    if (asprintf (&full, "%s%s", (*err)->msg, doctor) < 0)
-      sbx_oom ();
-    free ((*err)->msg);
-    (*err)->msg = full;
-  }
-  return -1;
+  return append (err, "", "%s", doctor);
 }
 
 void

@@ -43,5 +43,11 @@ main (void)
   sbx_error_release (&err);
   sbx_error_release (&err);
   TAP_OK (sbx_error_prefix (NULL, "x") == -1, "a NULL error pointer is ignored");
+  sbx_error_make (&err, EACCES, "open /dev/fuse");
+  sbx_error_about_host (&err);
+  sbx_error_about_host (&err);
+  TAP_IS_STR (err->msg, "open /dev/fuse: Permission denied (run `sbx doctor`)",
+              "about_host ends the message with (run `sbx doctor`), once");
+  sbx_error_release (&err);
   return tap_done ();
 }

@@ -23,6 +23,13 @@ int sbx_cgroup_mkdir (const char *parent, const char *name, char **out, sbx_erro
    processes in it (EBUSY: the sandbox's last ones are being reaped).
    A directory already gone is fine.  */
 int sbx_cgroup_rmdir (const char *dir, sbx_error_t *err);
+/* sbx_cgroup_write of a number.  */
+int sbx_cgroup_write_u64 (const char *dir, const char *file, uint64_t v, sbx_error_t *err);
+/* implement sbx_cgroup_backend.attach and .remove for every backend: the
+   pid into each leaf's cgroup.procs; each leaf removed (the first error
+   kept, the other leaves still tried).  */
+int sbx_cgroup_attach_dirs (struct sbx_cgroup *cg, pid_t pid, sbx_error_t *err);
+int sbx_cgroup_remove_dirs (struct sbx_cgroup *cg, sbx_error_t *err);
 /* `dir`, then `rel` ("/" or "/a/b"), as one path without "//".  */
 char *sbx_cgroup_join (const char *dir, const char *rel);
 

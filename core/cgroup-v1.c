@@ -88,14 +88,6 @@ dir_for (const struct sbx_cgroup *cg, unsigned bit)
   return NULL;
 }
 
-static int
-write_u64 (const char *dir, const char *file, uint64_t v, sbx_error_t *err)
-{
-  char buf[32];
-  snprintf (buf, sizeof buf, "%llu", (unsigned long long)v);
-  return sbx_cgroup_write (dir, file, buf, err);
-}
-
 /* implements sbx_cgroup_backend.apply */
 static int
 v1_apply (struct sbx_cgroup *cg, const struct sbx_limits *lim, sbx_error_t *err)
@@ -106,12 +98,14 @@ v1_apply (struct sbx_cgroup *cg, const struct sbx_limits *lim, sbx_error_t *err)
     {
       if (lim->swap_set && lim->memory == 0)
         return sbx_error_make (err, 0, "cgroup v1 limits swap only with memory: give --memory");
-      if (lim->memory && write_u64 (d, "memory.limit_in_bytes", lim->memory, err) < 0)
+      if (lim->memory && sbx_cgroup_write_u64 (d, "memory.limit_in_bytes", lim->memory, err) < 0)
         return -1;
       /* memsw is memory and swap together, set after memory (the kernel
          refuses a memsw limit below the memory limit).  */
       if (lim->swap_set
-          && write_u64 (d, "memory.memsw.limit_in_bytes", lim->memory + lim->memory_swap, err) < 0)
+          && sbx_cgroup_write_u64 (d, "memory.memsw.limit_in_bytes", lim->memory + lim->memory_swap,
+                                   err)
+                 < 0)
         {
           if ((*err)->status == ENOENT)
             sbx_error_hint (err, "swap accounting is off (boot with swapaccount=1)");
@@ -119,33 +113,24 @@ v1_apply (struct sbx_cgroup *cg, const struct sbx_limits *lim, sbx_error_t *err)
         }
     }
   if (lim->pids && (d = dir_for (cg, SBX_CG_PIDS)) != NULL
-      && write_u64 (d, "pids.max", lim->pids, err) < 0)
+      && sbx_cgroup_write_u64 (d, "pids.max", lim->pids, err) < 0)
     return -1;
   if (lim->cpu_milli && (d = dir_for (cg, SBX_CG_CPU)) != NULL)
     {
-      if (write_u64 (d, "cpu.cfs_period_us", SBX_CGROUP_CPU_PERIOD, err) < 0
-          || write_u64 (d, "cpu.cfs_quota_us", sbx_cgroup_cpu_quota (lim->cpu_milli), err) < 0)
+      if (sbx_cgroup_write_u64 (d, "cpu.cfs_period_us", SBX_CGROUP_CPU_PERIOD, err) < 0
+          || sbx_cgroup_write_u64 (d, "cpu.cfs_quota_us", sbx_cgroup_cpu_quota (lim->cpu_milli),
+                                   err)
+                 < 0)
         return -1;
     }
   if (lim->io_weight && (d = dir_for (cg, SBX_CG_IO)) != NULL
-      && write_u64 (d, "blkio.weight", sbx_cgroup_blkio_weight (lim->io_weight), err) < 0)
+      && sbx_cgroup_write_u64 (d, "blkio.weight", sbx_cgroup_blkio_weight (lim->io_weight), err)
+             < 0)
     {
       if ((*err)->status == ENOENT)
         sbx_error_hint (err, "blkio.weight needs the CFQ or BFQ I/O scheduler");
       return -1;
     }
-  return 0;
-}
-
-/* implements sbx_cgroup_backend.attach */
-static int
-v1_attach (struct sbx_cgroup *cg, pid_t pid, sbx_error_t *err)
-{
-  char buf[32];
-  snprintf (buf, sizeof buf, "%d", (int)pid);
-  for (size_t k = 0; k < cg->n; k++)
-    if (sbx_cgroup_write (cg->dirs[k], "cgroup.procs", buf, err) < 0)
-      return -1;
   return 0;
 }
 
@@ -174,37 +159,12 @@ v1_stats (const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st, sbx_error_t 
   return 0;
 }
 
-/* implements sbx_cgroup_backend.remove: every leaf, the first error kept */
-static int
-v1_remove (struct sbx_cgroup *cg, sbx_error_t *err)
-{
-  int ret = 0;
-  for (size_t k = 0; k < cg->n; k++)
-    {
-      cleanup_error sbx_error_t e = NULL;
-      if (cg->dirs[k] == NULL)
-        continue;
-      if (sbx_cgroup_rmdir (cg->dirs[k], &e) < 0)
-        {
-          if (ret == 0)
-            {
-              *err = steal_pointer (&e);
-              ret = -1;
-            }
-          continue;
-        }
-      free (cg->dirs[k]);
-      cg->dirs[k] = NULL;
-    }
-  return ret;
-}
-
 const struct sbx_cgroup_backend sbx_cgroup_v1 = {
   .name = "cgroup v1",
   .probe = v1_probe,
   .create = v1_create,
   .apply = v1_apply,
-  .attach = v1_attach,
+  .attach = sbx_cgroup_attach_dirs,
   .stats = v1_stats,
-  .remove = v1_remove,
+  .remove = sbx_cgroup_remove_dirs,
 };

@@ -181,14 +181,6 @@ v2_create (struct sbx_cgroup *cg, const char *name, sbx_error_t *err)
   return sbx_cgroup_mkdir (cg->parents[0], name, &cg->dirs[0], err);
 }
 
-static int
-write_u64 (const char *dir, const char *file, uint64_t v, sbx_error_t *err)
-{
-  char buf[32];
-  snprintf (buf, sizeof buf, "%llu", (unsigned long long)v);
-  return sbx_cgroup_write (dir, file, buf, err);
-}
-
 /* implements sbx_cgroup_backend.apply */
 static int
 v2_apply (struct sbx_cgroup *cg, const struct sbx_limits *lim, sbx_error_t *err)
@@ -196,15 +188,15 @@ v2_apply (struct sbx_cgroup *cg, const struct sbx_limits *lim, sbx_error_t *err)
   const char *d = cg->dirs[0];
   char buf[64];
 
-  if (lim->memory && write_u64 (d, "memory.max", lim->memory, err) < 0)
+  if (lim->memory && sbx_cgroup_write_u64 (d, "memory.max", lim->memory, err) < 0)
     return -1;
-  if (lim->swap_set && write_u64 (d, "memory.swap.max", lim->memory_swap, err) < 0)
+  if (lim->swap_set && sbx_cgroup_write_u64 (d, "memory.swap.max", lim->memory_swap, err) < 0)
     {
       if ((*err)->status == ENOENT)
         sbx_error_hint (err, "this kernel does not account swap (CONFIG_MEMCG_SWAP)");
       return -1;
     }
-  if (lim->pids && write_u64 (d, "pids.max", lim->pids, err) < 0)
+  if (lim->pids && sbx_cgroup_write_u64 (d, "pids.max", lim->pids, err) < 0)
     return -1;
   if (lim->cpu_milli)
     {
@@ -227,15 +219,6 @@ v2_apply (struct sbx_cgroup *cg, const struct sbx_limits *lim, sbx_error_t *err)
   return 0;
 }
 
-/* implements sbx_cgroup_backend.attach */
-static int
-v2_attach (struct sbx_cgroup *cg, pid_t pid, sbx_error_t *err)
-{
-  char buf[32];
-  snprintf (buf, sizeof buf, "%d", (int)pid);
-  return sbx_cgroup_write (cg->dirs[0], "cgroup.procs", buf, err);
-}
-
 /* implements sbx_cgroup_backend.stats */
 static int
 v2_stats (const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st, sbx_error_t *err)
@@ -254,25 +237,12 @@ v2_stats (const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st, sbx_error_t 
   return 0;
 }
 
-/* implements sbx_cgroup_backend.remove */
-static int
-v2_remove (struct sbx_cgroup *cg, sbx_error_t *err)
-{
-  if (cg->dirs[0] == NULL)
-    return 0;
-  if (sbx_cgroup_rmdir (cg->dirs[0], err) < 0)
-    return -1;
-  free (cg->dirs[0]);
-  cg->dirs[0] = NULL;
-  return 0;
-}
-
 const struct sbx_cgroup_backend sbx_cgroup_v2 = {
   .name = "cgroup v2",
   .probe = v2_probe,
   .create = v2_create,
   .apply = v2_apply,
-  .attach = v2_attach,
+  .attach = sbx_cgroup_attach_dirs,
   .stats = v2_stats,
-  .remove = v2_remove,
+  .remove = sbx_cgroup_remove_dirs,
 };

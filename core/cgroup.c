@@ -725,6 +725,49 @@ sbx_cgroup_mkdir (const char *parent, const char *name, char **out, sbx_error_t 
 }
 
 int
+sbx_cgroup_write_u64 (const char *dir, const char *file, uint64_t v, sbx_error_t *err)
+{
+  char buf[32];
+  snprintf (buf, sizeof buf, "%llu", (unsigned long long)v);
+  return sbx_cgroup_write (dir, file, buf, err);
+}
+
+int
+sbx_cgroup_attach_dirs (struct sbx_cgroup *cg, pid_t pid, sbx_error_t *err)
+{
+  char buf[32];
+  snprintf (buf, sizeof buf, "%d", (int)pid);
+  for (size_t k = 0; k < cg->n; k++)
+    if (sbx_cgroup_write (cg->dirs[k], "cgroup.procs", buf, err) < 0)
+      return -1;
+  return 0;
+}
+
+int
+sbx_cgroup_remove_dirs (struct sbx_cgroup *cg, sbx_error_t *err)
+{
+  int ret = 0;
+  for (size_t k = 0; k < cg->n; k++)
+    {
+      cleanup_error sbx_error_t e = NULL;
+      if (cg->dirs[k] == NULL)
+        continue;
+      if (sbx_cgroup_rmdir (cg->dirs[k], &e) < 0)
+        {
+          if (ret == 0)
+            {
+              *err = steal_pointer (&e);
+              ret = -1;
+            }
+          continue;
+        }
+      free (cg->dirs[k]);
+      cg->dirs[k] = NULL;
+    }
+  return ret;
+}
+
+int
 sbx_cgroup_rmdir (const char *dir, sbx_error_t *err)
 {
   struct timespec tick = { 0, 10 * 1000 * 1000 };

@@ -191,22 +191,6 @@ nested_userns (void)
            && outside == 0 && count == 4294967295UL);
 }
 
-/* Whether the first `name` in the system's directories shows as owned by
-   the overflow uid: root's file seen from a namespace that maps no root.  */
-static bool
-owned_by_nobody (const char *name)
-{
-  static const char *const dirs[] = { "/usr/bin", "/usr/sbin", "/bin", "/sbin" };
-  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-    {
-      cleanup_free char *p = xasprintf ("%s/%s", dirs[i], name);
-      struct stat st;
-      if (lstat (p, &st) == 0)
-        return st.st_uid == 65534;
-    }
-  return false;
-}
-
 static void
 check_helper (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r, const struct idfile *f,
               bool needed)
@@ -230,7 +214,7 @@ check_helper (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r, const struc
     {
       /* In a user namespace that does not map root, root's setuid file
          shows as nobody's: the fix is where sbx runs, not the package.  */
-      if (nested_userns () && owned_by_nobody (f->helper))
+      if (nested_userns () && sbx_helper_owner_unmapped (f->helper))
         sbx_doctor_bad (r, bad, SBX_DOCTOR_AS_USER, "run sbx outside this user namespace", why,
                         "%s", e->msg);
       else

@@ -128,6 +128,22 @@ privileged_dirs (const char *dirs[5])
   return n;
 }
 
+bool
+sbx_helper_owner_unmapped (const char *name)
+{
+  const char *dirs[5];
+  size_t n = privileged_dirs (dirs);
+
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *path = xasprintf ("%s/%s", dirs[i], name);
+      struct stat st;
+      if (lstat (path, &st) == 0)
+        return st.st_uid == sbx_overflow_uid ();
+    }
+  return false;
+}
+
 const char *
 sbx_helper_privileged_dirs (void)
 {
@@ -169,12 +185,12 @@ untrusted_text (const char *name, const char *path, const struct stat *st,
       return xasprintf ("%s: %s is not a regular file: apt-get install --reinstall %s", name, path,
                         package);
     case SBX_HELPER_NOT_ROOTS:
-      if (st->st_uid == 65534)
+      if (st->st_uid == sbx_overflow_uid ())
         /* The overflow uid: the owner exists but is not mapped here.  */
-        return xasprintf ("%s: %s is owned by uid 65534, not root: that is how a user namespace "
+        return xasprintf ("%s: %s is owned by uid %u, not root: that is how a user namespace "
                           "shows an owner it does not map, so sbx runs inside a user namespace "
                           "where root's %s cannot map ids; run sbx outside it",
-                          name, path, name);
+                          name, path, (unsigned)st->st_uid, name);
       return xasprintf ("%s: %s is owned by uid %u, not root, so it is no privileged helper sbx "
                         "can trust: apt-get install --reinstall %s",
                         name, path, (unsigned)st->st_uid, package);

@@ -66,6 +66,11 @@ int sbx_helper_open_privileged (const char *name, const char *package, struct sb
                                 sbx_error_t *err);
 void sbx_helper_file_close (struct sbx_helper_file *f);
 
+/* Whether the first `name` where sbx_helper_open_privileged looks shows
+   an owner this user namespace does not map (root's file seen from a
+   namespace that maps no root): the fix is where sbx runs.  */
+bool sbx_helper_owner_unmapped (const char *name);
+
 /* Where sbx_helper_open_privileged looks, in order, for messages:
    "/usr/bin, /usr/sbin, /bin, /sbin", led by the configure-time
    --with-idmap-helper-dir where one was given.  */

@@ -195,13 +195,7 @@ bool
 sbx_overlay_owner_unmapped (const char *dir)
 {
   struct stat st;
-  char buf[32] = "";
-  unsigned long overflow = 65534;
-  cleanup_close int fd = open ("/proc/sys/kernel/overflowuid", O_RDONLY | O_CLOEXEC);
-
-  if (fd >= 0 && read (fd, buf, sizeof buf - 1) > 0)
-    overflow = strtoul (buf, NULL, 10);
-  return stat (dir, &st) == 0 && st.st_uid == overflow;
+  return stat (dir, &st) == 0 && st.st_uid == sbx_overflow_uid ();
 }
 
 char *

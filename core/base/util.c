@@ -273,3 +273,10 @@ sbx_read_long (const char *path)
   fclose (f);
   return v;
 }
+
+uid_t
+sbx_overflow_uid (void)
+{
+  long v = sbx_read_long ("/proc/sys/kernel/overflowuid");
+  return v >= 0 ? (uid_t)v : 65534;
+}

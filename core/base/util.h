@@ -59,6 +59,10 @@ bool sbx_parse_uint (const char *s, unsigned long max, unsigned long *out);
    file cannot be read or holds none.  */
 long sbx_read_long (const char *path);
 
+/* The uid a user namespace shows for an owner it does not map
+   (/proc/sys/kernel/overflowuid, 65534 by default).  */
+uid_t sbx_overflow_uid (void);
+
 /* mkdir -p: the last component with `mode`, the others 0755.  */
 int sbx_mkdir_p (const char *path, mode_t mode, sbx_error_t *err);
 

@@ -36,6 +36,7 @@
 #include "caps.h"
 #include "env.h"
 #include "init.h"
+#include "layout.h"
 #include "seccomp.h"
 #include "state.h"
 
@@ -145,17 +146,14 @@ exec_program (char **argv, char **envp, sbx_error_t *err)
 static void
 cwd_hidden_why (const char *cwd, char *out, size_t size)
 {
-  static const char *const own[] = { "/tmp", "/run", "/dev", "/proc", "/sys" };
+  const char *top = sbx_layout_replaced_top (cwd);
 
-  snprintf (out, size,
-            "the homes are hidden, and it is a home or holds or lies in a place of "
-            "secrets");
-  for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-    {
-      size_t n = strlen (own[i]);
-      if (strncmp (cwd, own[i], n) == 0 && (cwd[n] == '/' || cwd[n] == '\0'))
-        snprintf (out, size, "%s is the sandbox's own", own[i]);
-    }
+  if (top && strcmp (top, "home") != 0)
+    snprintf (out, size, "/%s is the sandbox's own", top);
+  else
+    snprintf (out, size,
+              "the homes are hidden, and it is a home or holds or lies in a place of "
+              "secrets");
 }
 
 static int

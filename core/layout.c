@@ -54,6 +54,18 @@ static const char *const secret_dirs[] = { ".ssh",
 
 #define SAFE (SBX_MNT_NOSUID | SBX_MNT_NODEV)
 
+const char *
+sbx_layout_replaced_top (const char *path)
+{
+  for (const char *const *r = replaced; *r; r++)
+    {
+      size_t n = strlen (*r);
+      if (path[0] == '/' && strncmp (path + 1, *r, n) == 0 && (path[n + 1] == '/' || !path[n + 1]))
+        return *r;
+    }
+  return NULL;
+}
+
 static bool
 is_replaced (const char *name, bool cow)
 {

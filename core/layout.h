@@ -27,6 +27,10 @@ struct sbx_layout_in
 
 int sbx_layout_plan (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sbx_error_t *err);
 
+/* The top-level directory the sandbox has of its own (proc, sys, dev,
+   tmp, run, home) that `path` lies in, or NULL.  Pure.  */
+const char *sbx_layout_replaced_top (const char *path);
+
 /* Whether the caller's cwd may be shown: below home, and neither inside
    nor above a place where secrets live (~/.ssh, ~/.gnupg...).  Pure.  */
 bool sbx_layout_cwd_shown (const char *home, const char *cwd);

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -307,6 +308,16 @@ bad:
                          s);
 big:
   return sbx_error_make (err, 0, "`%s`: too large", s);
+}
+
+int
+sbx_cgroup_machine_memory (uint64_t *out, sbx_error_t *err)
+{
+  struct sysinfo si;
+  if (sysinfo (&si) < 0)
+    return sbx_error_make (err, errno, "cannot read the machine's memory size");
+  *out = (uint64_t)si.totalram * si.mem_unit;
+  return 0;
 }
 
 int

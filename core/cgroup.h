@@ -62,6 +62,8 @@ const char *sbx_cgroup_host_name (enum sbx_cgroup_host host);
    three decimals, from 0.01, in thousandths.  Errors name the value.  */
 int sbx_cgroup_parse_size (const char *s, uint64_t *out, sbx_error_t *err);
 int sbx_cgroup_parse_cpus (const char *s, uint32_t *milli, sbx_error_t *err);
+/* The machine's memory in bytes (what "--memory 75%" is a share of).  */
+int sbx_cgroup_machine_memory (uint64_t *out, sbx_error_t *err);
 /* cpu.max's period, and the quota for `milli` thousandths of a CPU.  */
 #define SBX_CGROUP_CPU_PERIOD 100000
 uint64_t sbx_cgroup_cpu_quota (uint32_t milli);

@@ -374,19 +374,47 @@ apply_overlay (struct sbx_spec *spec, const char *arg, const struct sbx_setting_
   return 0;
 }
 
+/* `max` (no limit: takes back a profile's), a size, or a share of the
+   machine's memory ("75%": what the ci profile uses, so that one file
+   suits a laptop and a build server).  */
 static int
 apply_memory (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
               sbx_error_t *err)
 {
   uint64_t v;
-  if (sbx_cgroup_parse_size (arg, &v, err) < 0)
-    return -1;
+  size_t n = strlen (arg);
+
+  free (spec->limits.memory_text);
+  spec->limits.memory_text = NULL;
+  if (strcmp (arg, "max") == 0)
+    {
+      spec->limits.memory = 0;
+      return 0;
+    }
+  if (n > 0 && arg[n - 1] == '%')
+    {
+      char num[4] = "";
+      unsigned long pct;
+      if (n - 1 < sizeof num)
+        memcpy (num, arg, n - 1);
+      if (n - 1 >= sizeof num || !sbx_parse_uint (num, 100, &pct) || pct == 0)
+        return sbx_error_make (err, 0, "`%s`: expected a share of memory from 1%% to 100%%", arg);
+      if (sbx_cgroup_machine_memory (&v, err) < 0)
+        return -1;
+      v = v / 100 * pct;
+      spec->limits.memory_text = xasprintf ("%s of memory", arg);
+    }
+  else if (sbx_cgroup_parse_size (arg, &v, err) < 0)
+    return sbx_error_make (err, 0,
+                           "`%s`: expected a size: a number of bytes, or with K, M, G or "
+                           "T, a share of memory (75%%), or max",
+                           arg);
   /* Less than this and sbx's own start-up in the sandbox fails.  */
   if (v < (1u << 20))
     return sbx_error_make (err, 0, "`%s`: at least 1M", arg);
   spec->limits.memory = v;
-  free (spec->limits.memory_text);
-  spec->limits.memory_text = xstrdup (arg);
+  if (spec->limits.memory_text == NULL)
+    spec->limits.memory_text = xstrdup (arg);
   return 0;
 }
 
@@ -394,6 +422,9 @@ static int
 apply_memory_swap (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
                    sbx_error_t *err)
 {
+  spec->limits.swap_set = false;
+  if (strcmp (arg, "max") == 0)
+    return 0;
   if (sbx_cgroup_parse_size (arg, &spec->limits.memory_swap, err) < 0)
     return -1;
   spec->limits.swap_set = true;
@@ -408,8 +439,11 @@ apply_pids (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx
             sbx_error_t *err)
 {
   unsigned long v;
-  if (!sbx_parse_uint (arg, PIDS_LIMIT, &v) || v == 0)
-    return sbx_error_make (err, 0, "`%s`: expected a number from 1 to %lu", arg, PIDS_LIMIT);
+  if (strcmp (arg, "max") == 0)
+    v = 0;
+  else if (!sbx_parse_uint (arg, PIDS_LIMIT, &v) || v == 0)
+    return sbx_error_make (err, 0, "`%s`: expected a number from 1 to %lu, or max", arg,
+                           PIDS_LIMIT);
   spec->limits.pids = v;
   return 0;
 }

@@ -21,3 +21,11 @@ cap-add SYS_CHROOT
 # CI systems pass the job's settings in these; secrets stay out unless a
 # job asks with --setenv.
 setenv CI=true
+# Limits a runaway job cannot pass (a fork bomb, a leak): three quarters
+# of the machine's memory and 8192 processes.  The command line
+# overrides them (--memory 8G, --pids max).  best-effort: where no cgroup
+# is delegated the job still runs, after one warning (`sbx doctor` says
+# how to delegate one; --limits strict makes it an error).
+memory 75%
+pids 8192
+limits best-effort

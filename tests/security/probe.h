@@ -160,6 +160,8 @@ int cmd_fds (int argc, char **argv);
 int cmd_swap (int argc, char **argv);
 int cmd_mounts (int argc, char **argv);
 int cmd_cgroup (int argc, char **argv);
+int cmd_limits (int argc, char **argv);
+int cmd_hog (int argc, char **argv);
 int cmd_kernel (int argc, char **argv);
 int cmd_priv (int argc, char **argv);
 int cmd_setuid_exec (int argc, char **argv);

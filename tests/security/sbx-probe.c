@@ -423,6 +423,12 @@ static const struct subcommand
     "[--caps] [CHECK...]\n"
     "      the root of its own cgroup namespace; mounting cgroup and cgroup2 refused;\n"
     "      --caps (under --uid 0 --cap-add ALL) wants release_agent unwritable" },
+  { "limits", cmd_limits,
+    "PIDS [CHECK...]\n"
+    "      under --pids PIDS: every cgroup mount and every write to a limit file or\n"
+    "      cgroup.procs refused (escape), then fork fails with EAGAIN below PIDS (fork)" },
+  { "hog", cmd_hog,
+    "\n      touch memory a MiB at a time up to 4 GiB: under --memory the kernel kills it" },
   { "kernel", cmd_kernel,
     "[--caps] [CHECK...]\n"
     "      the kernel log, /proc/sys and /sys writes, nftables and rtnetlink: refused;\n"

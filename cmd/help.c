@@ -92,6 +92,7 @@ sbx_help_print_run (void)
       "  --pids N              at most N processes and threads (max: no limit)\n"
       "  --cpus N              CPU time in CPUs (1.5)\n"
       "  --io-weight N         relative I/O weight, 1 to 10000\n"
+      "  --hugetlb [PAGE:]SIZE huge pages (2M:64M; PAGE: the machine's default)\n"
       "  --limits strict|best-effort   without delegation: fail (default), or warn and run\n"
       "  --stats               print peak memory, CPU time and processes at the end\n"
       "Seccomp (every sandbox runs behind a filter; see `sbx seccomp show`):\n"

@@ -17,9 +17,8 @@
 #include "base/util.h"
 #include "cgroup-backend.h"
 
-/* v1's hierarchy for each SBX_CG_* bit.  */
-static const char *const names[] = { "memory", "pids", "cpu", "cpuacct", "blkio" };
-#define N_NAMES (sizeof names / sizeof names[0])
+#define names sbx_cgroup_v1_names
+#define N_NAMES SBX_CG_COUNT
 
 /* implements sbx_cgroup_backend.probe */
 static int
@@ -123,6 +122,15 @@ v1_apply (struct sbx_cgroup *cg, const struct sbx_limits *lim, sbx_error_t *err)
                  < 0)
         return -1;
     }
+  if ((d = dir_for (cg, SBX_CG_HUGETLB)) != NULL)
+    for (size_t i = 0; i < lim->n_hugetlb; i++)
+      {
+        char page[16], file[64];
+        sbx_cgroup_hugetlb_name (lim->hugetlb[i].page, page, sizeof page);
+        snprintf (file, sizeof file, "hugetlb.%s.limit_in_bytes", page);
+        if (sbx_cgroup_write_u64 (d, file, lim->hugetlb[i].limit, err) < 0)
+          return -1;
+      }
   if (lim->io_weight && (d = dir_for (cg, SBX_CG_IO)) != NULL
       && sbx_cgroup_write_u64 (d, "blkio.weight", sbx_cgroup_blkio_weight (lim->io_weight), err)
              < 0)
@@ -152,7 +160,11 @@ v1_stats (const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st, sbx_error_t 
       st->memory_peak = sbx_cgroup_read_num (d, "memory.max_usage_in_bytes", NULL);
     }
   if ((d = dir_for (cg, SBX_CG_PIDS)) != NULL)
-    st->pids_current = sbx_cgroup_read_num (d, "pids.current", NULL);
+    {
+      st->pids_current = sbx_cgroup_read_num (d, "pids.current", NULL);
+      /* Linux 6.13 and later keep a high-water mark in v1 too.  */
+      st->pids_peak = sbx_cgroup_read_num (d, "pids.peak", NULL);
+    }
   if ((d = dir_for (cg, SBX_CG_CPUSTAT)) != NULL
       && (ns = sbx_cgroup_read_num (d, "cpuacct.usage", NULL)) >= 0)
     st->cpu_usec = ns / 1000;

@@ -6,7 +6,9 @@
  * no-internal-processes rule says a cgroup that enables controllers for
  * its children holds no processes itself, and sbx runs in its own cgroup,
  * so that cgroup can be Q only if the controllers are already enabled in
- * it.  Otherwise Q is its parent and the leaf is a sibling of sbx's
+ * it, or if sbx is alone there (a scope made for it: `systemd-run --user
+ * --scope -p Delegate=yes sbx ...`): then sbx steps into a child of its
+ * own first.  Otherwise Q is its parent and the leaf is a sibling of sbx's
  * cgroup: only the sandbox's new init moves there (the kernel lets a
  * process be moved by one who can write the cgroup.procs of the common
  * ancestor, Q).  sbx never moves any other process to make room.  */
@@ -17,12 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "cgroup-backend.h"
 
-/* v2's name for each SBX_CG_* bit; cpu.stat is always there (NULL).  */
-static const char *const names[] = { "memory", "pids", "cpu", NULL, "io" };
-#define N_NAMES (sizeof names / sizeof names[0])
+#define names sbx_cgroup_v2_names
+#define N_NAMES SBX_CG_COUNT
 
 /* Whether the space-separated `list` holds `word`.  */
 static bool
@@ -73,6 +75,16 @@ has_processes (const char *dir)
   return procs == NULL || procs[strspn (procs, " \n")] != '\0';
 }
 
+/* Whether sbx is the only process in `dir`.  */
+static bool
+only_me (const char *dir)
+{
+  cleanup_free char *procs = read_text (dir, "cgroup.procs");
+  char me[32];
+  snprintf (me, sizeof me, "%d\n", (int)getpid ());
+  return procs && strcmp (procs, me) == 0;
+}
+
 /* Whether the leaf may go below `q`; sets *enable when q's
    subtree_control must be written first.  */
 static bool
@@ -109,31 +121,38 @@ static int
 v2_probe (const struct sbx_cgroup_layout *l, uid_t uid, struct sbx_cgroup *cg, sbx_error_t *err)
 {
   cleanup_free char *self = NULL, *up = NULL, *ctl = NULL, *lack = NULL, *wanted = NULL;
+  const char *best;
   bool enable = false;
 
   (void)uid;
   if (l->v2_mount == NULL)
     return sbx_error_make (err, 0, "cgroup v2: no unified hierarchy is mounted");
   self = sbx_cgroup_join (l->v2_mount, l->v2_path);
-  wanted = missing (cg->needs, "");
-  /* The controllers sbx's own cgroup gets from its parent.  */
-  ctl = read_text (self, "cgroup.controllers");
-  if (ctl)
-    ctl[strcspn (ctl, "\n")] = '\0';
-  lack = missing (cg->needs, ctl);
-  if (*lack)
-    return sbx_error_make (err, 0,
-                           "cgroup v2: your cgroup `%s` has no %s controller (its "
-                           "cgroup.controllers: %s); an administrator can delegate them "
-                           "(systemd: Delegate=%s in user@.service), or run sbx in a delegated "
-                           "scope: systemd-run --user --scope -p Delegate=yes sbx ...",
-                           self, lack, ctl && ctl[strspn (ctl, " \n")] ? ctl : "none", wanted);
   if (usable_parent (self, cg->needs, &enable))
     {
       cg->parents[0] = steal_pointer (&self);
       cg->enable_subtree = enable;
       cg->n = 1;
       return 0;
+    }
+  /* Alone in a delegated cgroup that has the controllers: the leaf goes
+     below it, once sbx has stepped aside into a child of its own (so the
+     sandbox stays inside the scope that was made for it).  */
+  if (strcmp (l->v2_path, "/") != 0 && only_me (self) && sbx_cgroup_dir_delegated (self))
+    {
+      cleanup_free char *have = read_text (self, "cgroup.controllers");
+      cleanup_free char *sub = read_text (self, "cgroup.subtree_control");
+      cleanup_free char *lack_have = missing (cg->needs, have);
+      cleanup_free char *lack_sub = missing (cg->needs, sub);
+      cleanup_free char *sub_path = sbx_cgroup_join (self, "cgroup.subtree_control");
+      if (have && sub && !*lack_have && access (sub_path, W_OK) == 0)
+        {
+          cg->parents[0] = steal_pointer (&self);
+          cg->enable_subtree = *lack_sub != '\0';
+          cg->step_aside = true;
+          cg->n = 1;
+          return 0;
+        }
     }
   if (strcmp (l->v2_path, "/") != 0)
     {
@@ -147,6 +166,21 @@ v2_probe (const struct sbx_cgroup_layout *l, uid_t uid, struct sbx_cgroup *cg, s
           return 0;
         }
     }
+  /* Why not, said about the cgroup the leaf would have gone below: the
+     parent where there is one (what it has, sbx's own cgroup can get).  */
+  best = up && strcmp (up, l->v2_mount) != 0 ? up : self;
+  wanted = missing (cg->needs, "");
+  ctl = read_text (best, "cgroup.controllers");
+  if (ctl)
+    ctl[strcspn (ctl, "\n")] = '\0';
+  lack = missing (cg->needs, ctl);
+  if (*lack)
+    return sbx_error_make (err, 0,
+                           "cgroup v2: your cgroup `%s` has no %s controller (its "
+                           "cgroup.controllers: %s); an administrator can delegate them "
+                           "(systemd: Delegate=%s in user@.service), or run sbx in a delegated "
+                           "scope: systemd-run --user --scope -p Delegate=yes sbx ...",
+                           best, lack, ctl && ctl[strspn (ctl, " \n")] ? ctl : "none", wanted);
   if (sbx_cgroup_dir_delegated (self) && has_processes (self))
     return sbx_error_make (err, 0,
                            "cgroup v2: your cgroup `%s` holds processes, so it cannot enable "
@@ -165,6 +199,23 @@ v2_probe (const struct sbx_cgroup_layout *l, uid_t uid, struct sbx_cgroup *cg, s
 static int
 v2_create (struct sbx_cgroup *cg, const char *name, sbx_error_t *err)
 {
+  if (cg->step_aside)
+    {
+      /* Named like a leaf (sbx-PID-HEX), so that once sbx is gone and it
+         is empty a later run's sweep removes it, as systemd does the
+         scope.  */
+      cleanup_free char *me = sbx_cgroup_leaf_name (), *dir = NULL;
+      char pid[32];
+      if (sbx_cgroup_mkdir (cg->parents[0], me, &dir, err) < 0)
+        return -1;
+      snprintf (pid, sizeof pid, "%d", (int)getpid ());
+      if (sbx_cgroup_write (dir, "cgroup.procs", pid, err) < 0)
+        {
+          rmdir (dir);
+          return sbx_error_prefix (err, "step aside into a cgroup of sbx's own");
+        }
+      sbx_log_debug ("cgroup: sbx moved itself into %s", dir);
+    }
   if (cg->enable_subtree)
     {
       cleanup_free char *plus = xstrdup ("");
@@ -205,6 +256,23 @@ v2_apply (struct sbx_cgroup *cg, const struct sbx_limits *lim, sbx_error_t *err)
                 (unsigned)SBX_CGROUP_CPU_PERIOD);
       if (sbx_cgroup_write (d, "cpu.max", buf, err) < 0)
         return -1;
+    }
+  for (size_t i = 0; i < lim->n_hugetlb; i++)
+    {
+      char page[16], file[64];
+      sbx_cgroup_hugetlb_name (lim->hugetlb[i].page, page, sizeof page);
+      snprintf (file, sizeof file, "hugetlb.%s.max", page);
+      if (sbx_cgroup_write_u64 (d, file, lim->hugetlb[i].limit, err) < 0)
+        return -1;
+      /* Reservations too (Linux 5.7+), so that mmap fails with ENOMEM at
+         the limit instead of a SIGBUS at the first touch past it.  */
+      snprintf (file, sizeof file, "hugetlb.%s.rsvd.max", page);
+      if (sbx_cgroup_write_u64 (d, file, lim->hugetlb[i].limit, err) < 0)
+        {
+          if ((*err)->status != ENOENT)
+            return -1;
+          sbx_error_release (err);
+        }
     }
   if (lim->io_weight)
     {

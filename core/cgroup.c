@@ -310,6 +310,68 @@ big:
   return sbx_error_make (err, 0, "`%s`: too large", s);
 }
 
+void
+sbx_cgroup_hugetlb_name (uint64_t page, char *buf, size_t size)
+{
+  if (page >= (1ull << 30))
+    snprintf (buf, size, "%lluGB", (unsigned long long)(page >> 30));
+  else if (page >= (1ull << 20))
+    snprintf (buf, size, "%lluMB", (unsigned long long)(page >> 20));
+  else
+    snprintf (buf, size, "%lluKB", (unsigned long long)(page >> 10));
+}
+
+/* The machine's default huge page size, from /proc/meminfo.  */
+static int
+default_huge_page (uint64_t *out, sbx_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  const char *p;
+  unsigned long long kb;
+
+  if (sbx_read_file ("/proc/meminfo", &text, NULL, err) < 0)
+    return -1;
+  p = strstr (text, "\nHugepagesize:");
+  if (p == NULL || sscanf (p, "\nHugepagesize: %llu kB", &kb) != 1 || kb == 0)
+    return sbx_error_make (err, 0,
+                           "this kernel has no huge pages (no Hugepagesize in /proc/meminfo)");
+  *out = (uint64_t)kb << 10;
+  return 0;
+}
+
+int
+sbx_cgroup_parse_hugetlb (const char *s, struct sbx_hugetlb *h, sbx_error_t *err)
+{
+  const char *colon = strchr (s, ':');
+  cleanup_free char *dir = NULL;
+  struct stat st;
+
+  if (colon)
+    {
+      char page[32];
+      if ((size_t)(colon - s) >= sizeof page)
+        return sbx_error_make (err, 0, "`%s`: expected [PAGESIZE:]SIZE, such as 2M:64M", s);
+      memcpy (page, s, colon - s);
+      page[colon - s] = '\0';
+      if (sbx_cgroup_parse_size (page, &h->page, err) < 0)
+        return sbx_error_prefix (err, "`%s`: the page size", s);
+    }
+  else if (default_huge_page (&h->page, err) < 0)
+    return -1;
+  if (sbx_cgroup_parse_size (colon ? colon + 1 : s, &h->limit, err) < 0)
+    return -1;
+  dir = xasprintf ("/sys/kernel/mm/hugepages/hugepages-%llukB",
+                   (unsigned long long)(h->page >> 10));
+  if (h->page < 4096 || stat (dir, &st) < 0)
+    {
+      char name[16];
+      sbx_cgroup_hugetlb_name (h->page, name, sizeof name);
+      return sbx_error_make (
+          err, 0, "`%s`: this kernel has no %s huge pages (see /sys/kernel/mm/hugepages)", s, name);
+    }
+  return 0;
+}
+
 int
 sbx_cgroup_machine_memory (uint64_t *out, sbx_error_t *err)
 {
@@ -380,7 +442,7 @@ bool
 sbx_cgroup_wanted (const struct sbx_limits *lim)
 {
   return lim->memory || lim->swap_set || lim->pids || lim->cpu_milli || lim->io_weight
-         || lim->stats;
+         || lim->n_hugetlb || lim->stats;
 }
 
 unsigned
@@ -395,6 +457,8 @@ sbx_cgroup_needs (const struct sbx_limits *lim)
     n |= SBX_CG_CPU;
   if (lim->io_weight)
     n |= SBX_CG_IO;
+  if (lim->n_hugetlb)
+    n |= SBX_CG_HUGETLB;
   if (lim->stats)
     n |= SBX_CG_MEMORY | SBX_CG_PIDS | SBX_CG_CPUSTAT;
   return n;
@@ -402,8 +466,10 @@ sbx_cgroup_needs (const struct sbx_limits *lim)
 
 /* ---- choosing the backend ------------------------------------------- */
 
-/* v1's name for each concern.  */
-static const char *const v1_names[] = { "memory", "pids", "cpu", "cpuacct", "blkio" };
+const char *const sbx_cgroup_v1_names[SBX_CG_COUNT]
+    = { "memory", "pids", "cpu", "cpuacct", "blkio", "hugetlb" };
+const char *const sbx_cgroup_v2_names[SBX_CG_COUNT]
+    = { "memory", "pids", "cpu", NULL, "io", "hugetlb" };
 
 int
 sbx_cgroup_choose (const struct sbx_cgroup_layout *l, unsigned needs, uid_t uid,
@@ -411,12 +477,26 @@ sbx_cgroup_choose (const struct sbx_cgroup_layout *l, unsigned needs, uid_t uid,
 {
   bool v1_all = l->n_v1 > 0;
   const struct sbx_cgroup_backend *b;
+  const char *in_v1 = NULL, *not_v1 = NULL;
 
-  for (unsigned i = 0; i < 5; i++)
-    if ((needs & (1u << i)) && sbx_cgroup_v1_find (l, v1_names[i]) == NULL)
-      v1_all = false;
+  for (unsigned i = 0; i < SBX_CG_COUNT; i++)
+    if (needs & (1u << i))
+      {
+        if (sbx_cgroup_v1_find (l, sbx_cgroup_v1_names[i]) == NULL)
+          not_v1 = sbx_cgroup_v1_names[i];
+        else
+          in_v1 = sbx_cgroup_v1_names[i];
+      }
+  v1_all = v1_all && not_v1 == NULL;
   memset (cg, 0, sizeof *cg);
   cg->needs = needs;
+  /* A hybrid host: a sandbox's cgroup lives in one hierarchy's terms.  */
+  if (l->host == SBX_CGROUP_HOST_HYBRID && in_v1 && not_v1)
+    return sbx_error_make (err, 0,
+                           "the limits need the %s controller, a cgroup v1 hierarchy here, and "
+                           "%s, which only cgroup v2 has here; sbx cannot combine the two: give "
+                           "them to separate sandboxes",
+                           in_v1, not_v1);
   if (l->v2_mount == NULL && !v1_all)
     return sbx_error_make (err, 0,
                            "no cgroup hierarchy with the controllers the limits need is mounted "
@@ -629,13 +709,13 @@ sbx_cgroup_finish (struct sbx_cgroup *cg, const struct sbx_limits *lim, int exit
     sbx_log_event ("killed: out of memory (limit %s)", lim->memory_text);
   if (lim->stats)
     {
-      char cur[32], peak[32], pids[32], cpu[32];
+      char cur[32], peak[32], pids[48], cpu[32];
       human (st.memory_current, cur, sizeof cur);
       human (st.memory_peak, peak, sizeof peak);
       if (st.pids_peak >= 0)
         snprintf (pids, sizeof pids, "%lld", (long long)st.pids_peak);
       else
-        snprintf (pids, sizeof pids, "- (cgroup v1 does not count it)");
+        snprintf (pids, sizeof pids, "- (this kernel does not count it)");
       if (st.cpu_usec >= 0)
         snprintf (cpu, sizeof cpu, "%.3fs", (double)st.cpu_usec / 1e6);
       else

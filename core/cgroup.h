@@ -82,7 +82,18 @@ enum
   SBX_CG_CPU = 1 << 2,     /* the cpu limit */
   SBX_CG_CPUSTAT = 1 << 3, /* cpu time, for --stats */
   SBX_CG_IO = 1 << 4,
+  SBX_CG_HUGETLB = 1 << 5,
 };
+#define SBX_CG_COUNT 6
+/* Each concern's controller: v1's hierarchy (cpuacct for the cpu
+   stats, blkio for io) and v2's controller (NULL: always there).  */
+extern const char *const sbx_cgroup_v1_names[SBX_CG_COUNT];
+extern const char *const sbx_cgroup_v2_names[SBX_CG_COUNT];
+/* "2MB", "1GB", "64KB": a huge page size as the hugetlb files name it.  */
+void sbx_cgroup_hugetlb_name (uint64_t page, char *buf, size_t size);
+/* "[PAGESIZE:]SIZE" into `h`; without a page size, the machine's default
+   (Hugepagesize).  The page size must be one this kernel has.  */
+int sbx_cgroup_parse_hugetlb (const char *s, struct sbx_hugetlb *h, sbx_error_t *err);
 unsigned sbx_cgroup_needs (const struct sbx_limits *lim);
 
 /* What a sandbox used, from its cgroup; -1 where the host does not tell.  */
@@ -104,6 +115,8 @@ struct sbx_cgroup
   char *parents[SBX_CGROUP_MAX_DIRS];     /* probe: where the leaf goes */
   unsigned controls[SBX_CGROUP_MAX_DIRS]; /* v1: the SBX_CG_* each serves */
   bool enable_subtree;                    /* v2: write the parent's subtree_control */
+  bool step_aside;                        /* v2: sbx is alone in parents[0]: it moves
+                                             itself into a child first (create) */
   char *dirs[SBX_CGROUP_MAX_DIRS];        /* create: the leaf (or leaves) */
   /* The leaves the limits are written to; the sandbox runs in dirs[k],
      `sandbox` below each, the root of its cgroup namespace, so that not
@@ -164,5 +177,15 @@ void sbx_cgroup_finish (struct sbx_cgroup *cg, const struct sbx_limits *lim, int
 void sbx_cgroup_sweep (const char *parent, uid_t uid, int min_age);
 /* Remove the leaf (if any) and free cg; a failure is a warning.  */
 void sbx_cgroup_close (struct sbx_cgroup *cg);
+
+/* cgroup-scope.c.  Where limits are asked for, no cgroup is delegated
+   here, the v2 hierarchy has the controllers and a systemd user manager
+   runs: the systemd-run to run sbx again with, in a delegated scope
+   (`systemd-run --user --scope -p Delegate=yes`), setting
+   SBX_CGROUP_SCOPE_ENV so that it is done once.  Else NULL.  */
+#define SBX_CGROUP_SCOPE_ENV "SBX_IN_SCOPE"
+char *sbx_cgroup_scope_runner (const struct sbx_limits *lim);
+/* Whether the v2 root's cgroup.controllers text has what `needs` wants.  */
+bool sbx_cgroup_scope_fits (const char *v2_root_controllers, unsigned needs);
 
 #endif

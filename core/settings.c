@@ -466,6 +466,28 @@ apply_io_weight (struct sbx_spec *spec, const char *arg, const struct sbx_settin
   return 0;
 }
 
+/* Once per page size; a later one replaces an earlier (the command line
+   a profile's).  */
+static int
+apply_hugetlb (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  struct sbx_limits *lim = &spec->limits;
+  struct sbx_hugetlb h;
+  size_t i;
+
+  if (sbx_cgroup_parse_hugetlb (arg, &h, err) < 0)
+    return -1;
+  for (i = 0; i < lim->n_hugetlb && lim->hugetlb[i].page != h.page; i++)
+    ;
+  if (i == SBX_HUGETLB_MAX)
+    return sbx_error_make (err, 0, "`%s`: at most %d huge page sizes", arg, SBX_HUGETLB_MAX);
+  lim->hugetlb[i] = h;
+  if (i == lim->n_hugetlb)
+    lim->n_hugetlb++;
+  return 0;
+}
+
 static int
 apply_limits (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
               sbx_error_t *err)
@@ -521,6 +543,7 @@ const struct sbx_setting sbx_settings[] = {
   { "pids", true, "N", apply_pids },
   { "cpus", true, "N", apply_cpus },
   { "io-weight", true, "N", apply_io_weight },
+  { "hugetlb", true, "[PAGESIZE:]SIZE", apply_hugetlb },
   { "limits", true, "strict|best-effort", apply_limits },
   { "stats", false, NULL, apply_stats },
   { NULL, false, NULL, NULL },

@@ -130,6 +130,7 @@ struct sbx_rootspec
 /* Resource limits, enforced through a delegated cgroup (cgroup.h).
    Zero means "no limit" for each; with none asked (and no --stats)
    nothing of cgroup.c runs.  */
+#define SBX_HUGETLB_MAX 4
 struct sbx_limits
 {
   uint64_t memory;      /* bytes; --memory */
@@ -139,8 +140,16 @@ struct sbx_limits
   uint64_t pids;        /* --pids */
   uint32_t cpu_milli;   /* --cpus, in thousandths of a CPU */
   uint32_t io_weight;   /* --io-weight, 1-10000 (the cgroup v2 scale) */
-  bool best_effort;     /* --limits best-effort: warn and run without */
-  bool stats;           /* --stats: report usage at exit */
+  /* --hugetlb: huge pages per page size (the v2 hierarchy's one
+     controller on hybrid hosts, which is how its backend is tested).  */
+  struct sbx_hugetlb
+  {
+    uint64_t page;  /* bytes: 2M */
+    uint64_t limit; /* bytes */
+  } hugetlb[SBX_HUGETLB_MAX];
+  size_t n_hugetlb;
+  bool best_effort; /* --limits best-effort: warn and run without */
+  bool stats;       /* --stats: report usage at exit */
 };
 
 struct sbx_uts

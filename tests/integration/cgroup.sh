@@ -147,6 +147,11 @@ sbx_run --stats -- sh -c 'head -c 4000000 /dev/zero | tail -c 1 >/dev/null'
 is "$RC" 0 "--stats${ERR:+ ($(printf '%s' "$ERR" | head -1))}"
 like "$ERR" "^sbx: stats: memory peak [0-9.]+[KMG]? \(at the end [0-9.]+[KMG]?\), cpu time [0-9]+\.[0-9]{3}s, pids peak " \
   "--stats: peak memory, cpu time and pids at the end"
+if [ -e "$pidsdir/pids.peak" ]; then
+  like "$ERR" "pids peak [3-9]$" "--stats: the pids high-water mark (sh, head, tail: 3 or more)"
+else
+  skip "--stats: the pids high-water mark" "this kernel's v1 pids controller has no pids.peak"
+fi
 
 # --- no delegation: strict fails, best-effort warns ----------------------------
 # blkio is not delegated by host-setup.

@@ -7,6 +7,9 @@
  * any cgroup mount (a bound cgroup directory shows how this fails); then it forks until fork fails,
  * which must be with EAGAIN below PIDS processes.
  *
+ * sbx-probe hugetlb PAGES: PAGES huge pages of 2 MB map, one more does
+ * not (under --hugetlb 2M:PAGES*2M).
+ *
  * sbx-probe hog: allocate and touch memory, a MiB at a time, up to 4 GiB;
  * under --memory the kernel kills it (sbx then exits 137).  Printing
  * "survived" means no limit held.  */
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -262,4 +266,62 @@ cmd_hog (int argc, char **argv)
     }
   printf ("survived %zu MiB\n", mib);
   return 1;
+}
+
+/* sbx-probe hugetlb PAGES: under --hugetlb 2M:(PAGES x 2M), mapping PAGES
+   huge pages works and one more is refused (ENOMEM: the reservation
+   limit, hugetlb.2MB.rsvd.max).  */
+#define HUGE_2M (2UL << 20)
+
+static void
+map_huge (long pages, struct result *r, int want)
+{
+  size_t len = (size_t)pages * HUGE_2M;
+  char *p
+      = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+  int e = p == MAP_FAILED ? errno : 0;
+
+  if (p != MAP_FAILED)
+    {
+      for (size_t off = 0; off < len; off += HUGE_2M)
+        p[off] = 1; /* a SIGBUS here: the limit held only at fault time */
+      munmap (p, len);
+    }
+  expect_errno (r, e, 0, want, NULL);
+  add_result (r, " (%ld pages of 2 MB)", pages);
+}
+
+static void
+check_huge_within (const void *arg, struct result *r)
+{
+  map_huge (*(const long *)arg, r, 0);
+}
+
+static void
+check_huge_beyond (const void *arg, struct result *r)
+{
+  map_huge (*(const long *)arg + 1, r, ENOMEM);
+}
+
+int
+cmd_hugetlb (int argc, char **argv)
+{
+  static const char *const opts[] = { NULL };
+  struct selection sel;
+  unsigned flags;
+  static long pages;
+  char *end;
+
+  if (argc < 2 || (pages = strtol (argv[1], &end, 10)) <= 0 || *end)
+    {
+      fprintf (stderr, "usage: sbx-probe hugetlb PAGES [CHECK...]\n");
+      return 2;
+    }
+  if (parse_args (argc - 1, argv + 1, opts, &flags, &sel))
+    return 2;
+  if (selected ("within", &sel))
+    run_check ("within", check_huge_within, &pages);
+  if (selected ("beyond", &sel))
+    run_check ("beyond", check_huge_beyond, &pages);
+  return finish (&sel);
 }

@@ -162,6 +162,7 @@ int cmd_mounts (int argc, char **argv);
 int cmd_cgroup (int argc, char **argv);
 int cmd_limits (int argc, char **argv);
 int cmd_hog (int argc, char **argv);
+int cmd_hugetlb (int argc, char **argv);
 int cmd_kernel (int argc, char **argv);
 int cmd_priv (int argc, char **argv);
 int cmd_setuid_exec (int argc, char **argv);

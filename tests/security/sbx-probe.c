@@ -429,6 +429,10 @@ static const struct subcommand
     "      cgroup.procs refused (escape), then fork fails with EAGAIN below PIDS (fork)" },
   { "hog", cmd_hog,
     "\n      touch memory a MiB at a time up to 4 GiB: under --memory the kernel kills it" },
+  { "hugetlb", cmd_hugetlb,
+    "PAGES [CHECK...]\n"
+    "      under --hugetlb 2M:(PAGES x 2M): PAGES huge pages of 2 MB map and can be\n"
+    "      touched (within), one more is refused with ENOMEM (beyond)" },
   { "kernel", cmd_kernel,
     "[--caps] [CHECK...]\n"
     "      the kernel log, /proc/sys and /sys writes, nftables and rtnetlink: refused;\n"

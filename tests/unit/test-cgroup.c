@@ -412,7 +412,10 @@ test_v2 (void)
   sbx_cgroup_v2.remove (&cg, &err);
   sbx_cgroup_release (&cg);
 
-  /* The controller is not handed down: an error naming it and the fix.  */
+  /* The controller is not there to hand down (the delegated parent has
+     no io): an error naming it and the fix.  Where the parent has it
+     but does not enable it, sbx enables it (below).  */
+  put (top, "cgroup.controllers", "memory pids cpu\n");
   memset (&cg, 0, sizeof cg);
   cg.needs = SBX_CG_IO;
   TAP_IS_INT (sbx_cgroup_v2.probe (&l, 1000, &cg, &err), -1, "v2 probe: io not delegated");
@@ -420,6 +423,7 @@ test_v2 (void)
   TAP_HAS_STR (err ? err->msg : NULL, "Delegate=yes", "... and says how to get one");
   sbx_error_release (&err);
   sbx_cgroup_release (&cg);
+  put (top, "cgroup.controllers", "memory pids cpu io\n");
 
   /* The parent holds processes and does not enable cpu for its children:
      enabling it would break the no-internal-processes rule: refused,
@@ -461,7 +465,69 @@ test_v2 (void)
     empty_leaf (cg.dirs[0]);
   sbx_cgroup_v2.remove (&cg, &err);
   sbx_cgroup_release (&cg);
+
+  /* sbx's own cgroup gets nothing from its parent (whose subtree_control
+     is empty), but the parent has hugetlb and may enable it: the leaf
+     goes there (what tests/host-setup makes on a hybrid host).  */
+  put (top, "cgroup.controllers", "hugetlb\n");
+  put (top, "cgroup.subtree_control", "\n");
+  put (self, "cgroup.controllers", "\n");
+  memset (&cg, 0, sizeof cg);
+  cg.needs = SBX_CG_HUGETLB;
+  if (TAP_IS_INT (sbx_cgroup_v2.probe (&l, 1000, &cg, &err), 0,
+                  "v2 probe: hugetlb only in the parent's cgroup.controllers"))
+    TAP_OK (cg.enable_subtree && strcmp (cg.parents[0], top) == 0,
+            "v2 probe: ... the leaf goes below the parent, which enables it first");
+  else
+    tap_diag ("error: %s", err->msg);
+  sbx_error_release (&err);
+  TAP_IS_INT (sbx_cgroup_v2.create (&cg, "sbx-4-test", &err), 0, "v2 create with +hugetlb");
+  TAP_OK ((free (v), v = get (top, "cgroup.subtree_control")) && strncmp (v, "+hugetlb", 8) == 0,
+          "v2: +hugetlb written to subtree_control");
+  sbx_error_release (&err);
+  if (cg.dirs[0])
+    {
+      static const char *const huge[]
+          = { "hugetlb.2MB.max", "hugetlb.2MB.rsvd.max", "cgroup.procs", NULL };
+      struct sbx_limits hl = { 0 };
+      hl.hugetlb[0].page = 2ull << 20;
+      hl.hugetlb[0].limit = 4ull << 20;
+      hl.n_hugetlb = 1;
+      fill_leaf (cg.dirs[0], huge);
+      TAP_IS_INT (sbx_cgroup_v2.apply (&cg, &hl, &err), 0, "v2 apply --hugetlb 2M:4M");
+      TAP_IS_STR ((free (v), v = get (cg.dirs[0], "hugetlb.2MB.max")), "4194304",
+                  "v2: hugetlb.2MB.max");
+      TAP_IS_STR ((free (v), v = get (cg.dirs[0], "hugetlb.2MB.rsvd.max")), "4194304",
+                  "v2: hugetlb.2MB.rsvd.max");
+      /* A kernel without reservation accounting (before 5.7): fine.  */
+      cleanup_free char *rsvd = xasprintf ("%s/hugetlb.2MB.rsvd.max", cg.dirs[0]);
+      unlink (rsvd);
+      TAP_IS_INT (sbx_cgroup_v2.apply (&cg, &hl, &err), 0, "v2 apply without rsvd.max: fine");
+      sbx_error_release (&err);
+      empty_leaf (cg.dirs[0]);
+    }
+  sbx_cgroup_v2.remove (&cg, &err);
+  sbx_error_release (&err);
+  sbx_cgroup_release (&cg);
   sbx_cgroup_layout_free (&l);
+
+  TAP_OK (sbx_cgroup_scope_fits ("cpuset cpu io memory hugetlb pids rdma misc\n",
+                                 SBX_CG_MEMORY | SBX_CG_PIDS | SBX_CG_CPU | SBX_CG_CPUSTAT),
+          "scope: a v2 root with memory, pids and cpu fits --memory --pids --cpus --stats");
+  TAP_OK (!sbx_cgroup_scope_fits ("hugetlb\n", SBX_CG_MEMORY),
+          "scope: a hybrid host's v2 root with only hugetlb does not fit --memory");
+  TAP_OK (!sbx_cgroup_scope_fits ("memoryx pids\n", SBX_CG_MEMORY),
+          "scope: a controller is a whole word");
+  TAP_OK (sbx_cgroup_scope_fits ("hugetlb", SBX_CG_HUGETLB), "scope: hugetlb at the end");
+  {
+    char name[16];
+    sbx_cgroup_hugetlb_name (2ull << 20, name, sizeof name);
+    TAP_IS_STR (name, "2MB", "hugetlb file name of 2M pages");
+    sbx_cgroup_hugetlb_name (1ull << 30, name, sizeof name);
+    TAP_IS_STR (name, "1GB", "... of 1G pages");
+    sbx_cgroup_hugetlb_name (64ull << 10, name, sizeof name);
+    TAP_IS_STR (name, "64KB", "... of 64K pages");
+  }
 }
 
 static void

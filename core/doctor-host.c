@@ -340,6 +340,22 @@ sbx_doctor_check_cgroups (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
      the real host: a faked /sys cannot say.  */
   if (c->root[0] == '\0' && limits_usable (r, &why_not))
     return;
+  /* Not delegated, but a systemd user manager can make a scope that is:
+     sbx runs itself again there (cgroup-scope.c).  */
+  if (c->root[0] == '\0')
+    {
+      struct sbx_limits lim = { .memory = 1, .pids = 1, .cpu_milli = 1 };
+      cleanup_free char *runner = sbx_cgroup_scope_runner (&lim);
+      if (runner)
+        {
+          sbx_doctor_ok (r,
+                         "cgroups %s: --memory, --pids and --cpus work here through a delegated "
+                         "systemd scope (sbx runs itself again with %s --user --scope -p "
+                         "Delegate=yes)",
+                         kind, runner);
+          return;
+        }
+    }
   /* v1 controllers: what sbx said, split into the finding and the
      administrator's command it names.  */
   if (v1 && why_not && (fix = strstr (why_not, "; an administrator can delegate one: ")))

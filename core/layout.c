@@ -382,13 +382,17 @@ plan_homes (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
 /* A file sbx writes for the sandbox: made in /run/sbx (the sandbox's own
    tmpfs), bound read-only over `dst`.  A symlink at dst (resolv.conf ->
    ../run/systemd/resolve/...) is followed inside the new root, where the
-   mount point is created in that tmpfs.  */
+   mount point is created in that tmpfs.  Optional: left out where the
+   mount point cannot be made (a read-only --rootfs tree without it).  */
 static void
-plan_file (struct sbx_mount_plan *plan, const char *name, const char *dst, char *contents)
+plan_file (struct sbx_mount_plan *plan, const char *name, const char *dst, char *contents,
+           bool optional)
 {
   cleanup_free char *path = xasprintf ("/run/sbx/%s", name);
   sbx_mount_plan_add (plan, SBX_MOP_FILE, contents, path, 0);
-  sbx_mount_plan_add (plan, SBX_MOP_BIND_INSIDE, path, dst, SBX_MNT_RDONLY | SAFE | SBX_MNT_NOEXEC);
+  sbx_mount_plan_add (plan, SBX_MOP_BIND_INSIDE, path, dst, SBX_MNT_RDONLY | SAFE | SBX_MNT_NOEXEC)
+      ->optional
+      = optional;
   free (contents);
 }
 
@@ -399,19 +403,26 @@ plan_net_files (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
 {
   const struct sbx_netspec *net = in->net;
   bool slirp = net && net->mode == SBX_NET_SLIRP;
+  /* A --rootfs tree's own hosts and hostname are its, not the host's:
+     where sbx cannot put its own over them (--overlay none leaves the tree
+     as it is, and it lacks one), the tree's stand.  DNS through slirp
+     needs sbx's resolv.conf.  */
+  bool tree = in->rootfs != NULL;
 
   if (net && net->mode == SBX_NET_HOST)
     return;
   plan_file (plan, "hosts", "/etc/hosts",
              xasprintf ("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                         "%s\t%s\n",
-                        slirp ? SBX_NET_GUEST4 : "127.0.1.1", in->hostname));
-  plan_file (plan, "hostname", "/etc/hostname", xasprintf ("%s\n", in->hostname));
+                        slirp ? SBX_NET_GUEST4 : "127.0.1.1", in->hostname),
+             tree);
+  plan_file (plan, "hostname", "/etc/hostname", xasprintf ("%s\n", in->hostname), tree);
   if (slirp)
     plan_file (plan, "resolv.conf", "/etc/resolv.conf",
                xasprintf ("# written by sbx: libslirp forwards DNS to the host's resolver\n"
                           "nameserver " SBX_NET_DNS4 "\n%s",
-                          net->no_ipv6 ? "" : "nameserver " SBX_NET_DNS6 "\n"));
+                          net->no_ipv6 ? "" : "nameserver " SBX_NET_DNS6 "\n"),
+               false);
 }
 
 static int

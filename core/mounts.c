@@ -112,17 +112,35 @@ apply_symlink (int rootfd, const struct sbx_mop *op, sbx_error_t *err)
   return 0;
 }
 
+/* A mount point that could not be made: below the top level the root is
+   read-only (the host's /, or a --rootfs tree under --overlay none, which
+   sbx never changes), so say what to do; a place the user chose (`what`
+   set) may also move.  */
+static void
+read_only_hint (const struct sbx_mop *op, sbx_error_t *err)
+{
+  cleanup_free char *move = NULL;
+
+  if (*err == NULL || (*err)->status != EROFS)
+    return;
+  if (op->what)
+    move = xasprintf ("choose an existing path or a new top-level one such as /%s, ",
+                      strrchr (op->dst, '/') + 1);
+  sbx_error_hint (err,
+                  "below the sandbox's top level the root is read-only here (the host's /, or "
+                  "a --rootfs tree under --overlay none, which sbx never changes), so a mount "
+                  "point must already exist: %smake the empty file or directory in the tree, or "
+                  "use a copy-on-write root (--overlay fuse)",
+                  move ? move : "");
+}
+
 static int
 open_target (int rootfd, const struct sbx_mop *op, bool file, sbx_error_t *err)
 {
   int fd = sbx_path_open_in_root (rootfd, op->dst,
                                   file ? SBX_OPEN_CREATE_FILE : SBX_OPEN_CREATE_DIR, err);
-  if (fd < 0 && *err && (*err)->status == EROFS)
-    sbx_error_hint (err,
-                    "outside the sandbox's top level the host's / is read-only, so a mount "
-                    "point must already exist there; choose an existing path or a new "
-                    "top-level one such as /%s",
-                    strrchr (op->dst, '/') + 1);
+  if (fd < 0)
+    read_only_hint (op, err);
   return fd;
 }
 
@@ -162,7 +180,10 @@ apply_bind_inside (int rootfd, const struct sbx_mop *op, sbx_error_t *err)
   target = sbx_path_open_in_root (
       rootfd, op->dst, S_ISDIR (st.st_mode) ? SBX_OPEN_CREATE_DIR : SBX_OPEN_CREATE_FILE, err);
   if (target < 0)
-    return -1;
+    {
+      read_only_hint (op, err);
+      return -1;
+    }
   return sbx_mnt_attach (mfd, target, op->dst, err);
 }
 

@@ -1,6 +1,6 @@
 /* sbx: the copy-on-write root: resolving it in the parent, choosing the
    backend, and what the backends share; see overlay.h.  The backends are
-   overlay-fuse.c and overlay-kernel.c, and "none" below.  */
+   overlay-fuse.c, overlay-kernel.c and overlay-none.c.  */
 #define _GNU_SOURCE
 #include "overlay.h"
 
@@ -212,33 +212,6 @@ sbx_overlay_lowers (size_t n, char *(*name) (size_t i, const void *ctx), const v
     }
   return out;
 }
-
-/* implements sbx_overlay_backend.mount_tree for "none": the lower layer
-   itself, made read-only once the root is entered.  */
-static int
-none_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *target,
-                 sbx_error_t *err)
-{
-  cleanup_close int tree
-      = sbx_mnt_clone (AT_FDCWD, rt->lower_dir ? rt->lower_dir : lower, true, err);
-
-  if (tree < 0 || sbx_mnt_attach_path (tree, target, err) < 0)
-    {
-      if (rt->lower_dir)
-        return sbx_error_prefix (err, "--rootfs %s", rt->lower_name);
-      return sbx_error_prefix (err, "make the new root");
-    }
-  return 0;
-}
-
-const struct sbx_overlay_backend sbx_overlay_none = {
-  .name = "none",
-  .writable = false,
-  .needs_tree = true,
-  .mount_tree = none_mount_tree,
-  .keep = NULL,
-  .daemon = NULL,
-};
 
 const struct sbx_overlay_backend *
 sbx_overlay_choose (struct sbx_rootfs_rt *rt, const char *scratch)

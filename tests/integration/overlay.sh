@@ -253,6 +253,29 @@ fails_cleanly "missing --rootfs" 125 "^sbx: --rootfs \`$SCRATCH/missing\`: No su
 fails_cleanly "--rootfs that is a file" 125 "^sbx: --rootfs .*Not a directory" --rootfs "$R/etc/greeting" -- true
 is "$(run_entries)" "" "failed --rootfs runs leave no state"
 
+# --overlay none: DIR is the user's own tree and stays exactly as it was,
+# though the sandbox gets /proc, /dev, /tmp... (made on a tmpfs that holds
+# DIR's top level, bound read-only).
+snap() { (cd "$R" && find . -exec stat -c '%n %s %a %Y' {} + | sort); }
+before=$(snap)
+sbx_run --overlay none --rootfs "$R" -- sh -c 'cat /etc/greeting; test -d /proc/self && test -d /tmp && echo mounts; echo x > /etc/new || echo refused; test -e /etc/hosts || echo no-hosts'
+is "$RC" 0 "--overlay none --rootfs runs${ERR:+ ($ERR)}"
+is "$OUT" "from the rootfs
+mounts
+refused
+no-hosts" "... reads DIR, has its mount points, cannot write; the tree without /etc/hosts keeps none"
+like "$ERR" "Read-only file system" "... the write is refused as read-only"
+is "$(snap | diff <(printf '%s\n' "$before") - && echo same)" "same" "... and DIR is unchanged: no mount point made in it"
+fails_cleanly "--overlay none --rootfs --net slirp without /etc/resolv.conf in the tree" 125 \
+  "^sbx: cannot create mount point \`/etc/resolv.conf\`.*read-only here .*make the empty file or directory in the tree, or use a copy-on-write root" \
+  --overlay none --rootfs "$R" --net slirp -- true
+is "$(snap | diff <(printf '%s\n' "$before") - && echo same)" "same" "... and DIR is still unchanged"
+: >"$R/etc/resolv.conf"
+sbx_run --overlay none --rootfs "$R" --net slirp -- cat /etc/resolv.conf
+like "$OUT" "^nameserver 10\.0\.2\.3$" "with an empty /etc/resolv.conf in the tree: sbx's own is bound over it"
+is "$(stat -c %s "$R/etc/resolv.conf")" 0 "... and the tree's stays empty"
+rm -f "$R/etc/resolv.conf"
+
 # A --rootfs under /tmp: the new root is staged over /tmp in the
 # sandbox's mount namespace, which must not hide the tree (nor a state
 # directory there) from any backend.

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,36 +26,6 @@
 
 #define MEDIA_INDEX "application/vnd.oci.image.index.v1+json"
 #define MAX_JSON_BLOB (4u << 20)
-
-int
-sbx_image_parse_ref (const char *ref, char **dir, char **tag, sbx_error_t *err)
-{
-  const char *rest, *colon;
-
-  if (strncmp (ref, "oci:", 4) != 0)
-    return sbx_error_make (err, 0,
-                           "`%s`: only OCI image layouts are supported: "
-                           "oci:DIR[:TAG]",
-                           ref);
-  rest = ref + 4;
-  /* As containers/image reads it: the path ends at the first colon, and
-     the rest is the reference, which may hold '/' and ':' itself
-     (podman save writes "localhost/debian-min:12").  */
-  colon = strchr (rest, ':');
-  if (colon)
-    {
-      *dir = strndup (rest, colon - rest);
-      *tag = colon[1] ? xstrdup (colon + 1) : NULL;
-    }
-  else
-    {
-      *dir = xstrdup (rest);
-      *tag = NULL;
-    }
-  if (**dir == '\0')
-    return sbx_error_make (err, 0, "`%s`: no directory", ref);
-  return 0;
-}
 
 /* "sha256:HEX" with 64 lower-case hex digits, nothing else: the hex
    becomes a path, so it must not hold a '/' or "..".  */
@@ -75,28 +45,18 @@ static int
 file_sha256 (const char *path, char out[65], sbx_error_t *err)
 {
   cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
-  EVP_MD_CTX *ctx;
-  unsigned char md[32], buf[65536];
-  unsigned len = 0;
+  struct sha256_ctx ctx;
+  unsigned char md[SHA256_DIGEST_SIZE], buf[65536];
   ssize_t n;
 
   if (fd < 0)
     return sbx_error_make (err, errno, "open `%s`", path);
-  ctx = EVP_MD_CTX_new ();
-  if (ctx == NULL || EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL) != 1)
-    {
-      EVP_MD_CTX_free (ctx);
-      return sbx_error_make (err, ENOMEM, "sha256");
-    }
+  sha256_init (&ctx);
   while ((n = read (fd, buf, sizeof buf)) > 0)
-    EVP_DigestUpdate (ctx, buf, n);
+    sha256_update (&ctx, n, buf);
   if (n < 0)
-    {
-      EVP_MD_CTX_free (ctx);
-      return sbx_error_make (err, errno, "read `%s`", path);
-    }
-  EVP_DigestFinal_ex (ctx, md, &len);
-  EVP_MD_CTX_free (ctx);
+    return sbx_error_make (err, errno, "read `%s`", path);
+  sha256_digest (&ctx, sizeof md, md);
   for (int i = 0; i < 32; i++)
     sprintf (out + 2 * i, "%02x", md[i]);
   return 0;
@@ -538,8 +498,8 @@ unpack_layer (const char *dir, const char *digest, const struct sbx_user *user, 
 }
 
 int
-sbx_image_prepare (const char *ref, const struct sbx_user *user, struct sbx_image *img,
-                   sbx_error_t *err)
+sbx_image_load (const char *ref, const struct sbx_user *user, struct sbx_image *img,
+                sbx_error_t *err)
 {
   cleanup_free char *index_path = NULL, *data = NULL, *store = NULL;
   cleanup_close int storefd = -1;
@@ -607,27 +567,4 @@ out:
   json_object_put (manifest);
   json_object_put (config);
   return ret;
-}
-
-static void
-free_strv (char **v)
-{
-  for (char **p = v; p && *p; p++)
-    free (*p);
-  free (v);
-}
-
-void
-sbx_image_free (struct sbx_image *img)
-{
-  free (img->dir);
-  free (img->tag);
-  for (size_t i = 0; i < img->n_layers; i++)
-    free (img->layers[i]);
-  free (img->layers);
-  free_strv (img->env);
-  free_strv (img->cmd);
-  free (img->workdir);
-  free (img->user);
-  memset (img, 0, sizeof *img);
 }

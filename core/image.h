@@ -36,9 +36,19 @@ struct sbx_image
 /* "oci:DIR[:TAG]".  Pure.  */
 int sbx_image_parse_ref (const char *ref, char **dir, char **tag, sbx_error_t *err);
 
-/* Read, verify and unpack the image; fills img.  */
+/* Read, verify and unpack the image; fills img.  The launcher's side
+   (core/image-call.c): it runs sbx-image, which calls sbx_image_load, and
+   reads its answer, so that libarchive and json-c load only
+   into the process that reads images.  */
 int sbx_image_prepare (const char *ref, const struct sbx_user *user, struct sbx_image *img,
                        sbx_error_t *err);
 void sbx_image_free (struct sbx_image *img);
+
+/* In sbx-image: the work itself (core/image.c).  */
+int sbx_image_load (const char *ref, const struct sbx_user *user, struct sbx_image *img,
+                    sbx_error_t *err);
+/* In sbx-image: the answer sbx_image_prepare reads, on `fd`: img, or
+   the error `e` when it is not NULL.  */
+int sbx_image_send (int fd, const struct sbx_image *img, const sbx_error_t e);
 
 #endif

@@ -1,0 +1,94 @@
+/* sbx-image: reads, verifies and unpacks an OCI image for sbx (--image),
+   and answers on stdout (core/image-call.c has the format).  Its own
+   executable so that libarchive and json-c load only when an
+   image is read, not on every start of sbx.
+ *
+ *   sbx-image --sbx-version=V --uid=N --gid=N --name=NAME --home=DIR
+ *             --log-level=N -- oci:DIR[:TAG]  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#include "core/base/log.h"
+#include "core/base/util.h"
+#include "core/image.h"
+
+/* `--name=`: the value, or NULL when `arg` is another option.  */
+static const char *
+value (const char *arg, const char *name)
+{
+  size_t n = strlen (name);
+  return strncmp (arg, name, n) == 0 && arg[n] == '=' ? arg + n + 1 : NULL;
+}
+
+static int
+number (const char *s, unsigned long max, unsigned long *out)
+{
+  char *end;
+  errno = 0;
+  *out = strtoul (s, &end, 10);
+  return errno || end == s || *end || *out > max ? -1 : 0;
+}
+
+static int
+parse (int argc, char **argv, struct sbx_user *user, const char **ref, sbx_error_t *err)
+{
+  unsigned long v;
+  const char *s;
+  int i;
+
+  if (argc < 2 || strcmp (argv[1], "--sbx-version=" PACKAGE_VERSION) != 0)
+    return sbx_error_make (err, 0, "sbx-image is not the image helper of sbx %s; reinstall sbx",
+                           PACKAGE_VERSION);
+  for (i = 2; i < argc && strcmp (argv[i], "--") != 0; i++)
+    {
+      if ((s = value (argv[i], "--uid")) && number (s, UINT_MAX - 1, &v) == 0)
+        user->uid = v;
+      else if ((s = value (argv[i], "--gid")) && number (s, UINT_MAX - 1, &v) == 0)
+        user->gid = v;
+      else if ((s = value (argv[i], "--name")))
+        user->name = *s ? xstrdup (s) : NULL;
+      else if ((s = value (argv[i], "--home")))
+        user->home = xstrdup (s);
+      else if ((s = value (argv[i], "--log-level")) && number (s, SBX_LOG_DEBUG, &v) == 0)
+        sbx_log_set_level ((enum sbx_log_level)v);
+      else
+        return sbx_error_make (err, 0, "sbx-image: bad argument `%s`", argv[i]);
+    }
+  if (i + 2 != argc)
+    return sbx_error_make (err, 0, "sbx-image: give one image after `--`");
+  *ref = argv[i + 1];
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct sbx_user user = { .uid = getuid (), .gid = getgid () };
+  struct sbx_image img = { 0 };
+  const char *ref = NULL;
+  sbx_error_t err = NULL;
+  int r;
+
+  prctl (PR_SET_NAME, "sbx-image", 0, 0, 0);
+  r = parse (argc, argv, &user, &ref, &err);
+  if (r == 0)
+    r = sbx_image_load (ref, &user, &img, &err);
+  if (sbx_image_send (STDOUT_FILENO, &img, r < 0 ? err : NULL) < 0)
+    {
+      fprintf (stderr, "sbx-image: cannot answer: %s (sbx runs this helper itself)\n",
+               strerror (errno));
+      return SBX_EXIT_FAILURE;
+    }
+  sbx_image_free (&img);
+  free (user.name);
+  free (user.home);
+  return r < 0 ? SBX_EXIT_FAILURE : 0;
+}

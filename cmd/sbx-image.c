@@ -16,17 +16,10 @@
 
 #include "config.h"
 
+#include "core/base/libexec.h"
 #include "core/base/log.h"
 #include "core/base/util.h"
 #include "core/image.h"
-
-/* `--name=`: the value, or NULL when `arg` is another option.  */
-static const char *
-value (const char *arg, const char *name)
-{
-  size_t n = strlen (name);
-  return strncmp (arg, name, n) == 0 && arg[n] == '=' ? arg + n + 1 : NULL;
-}
 
 static int
 number (const char *s, unsigned long max, unsigned long *out)
@@ -44,20 +37,20 @@ parse (int argc, char **argv, struct sbx_user *user, const char **ref, sbx_error
   const char *s;
   int i;
 
-  if (argc < 2 || strcmp (argv[1], "--sbx-version=" PACKAGE_VERSION) != 0)
+  if (argc < 2 || strcmp (argv[1], SBX_LIBEXEC_VERSION_ARG) != 0)
     return sbx_error_make (err, 0, "sbx-image is not the image helper of sbx %s; reinstall sbx",
                            PACKAGE_VERSION);
   for (i = 2; i < argc && strcmp (argv[i], "--") != 0; i++)
     {
-      if ((s = value (argv[i], "--uid")) && number (s, UINT_MAX - 1, &v) == 0)
+      if ((s = sbx_libexec_arg (argv[i], "--uid")) && number (s, UINT_MAX - 1, &v) == 0)
         user->uid = v;
-      else if ((s = value (argv[i], "--gid")) && number (s, UINT_MAX - 1, &v) == 0)
+      else if ((s = sbx_libexec_arg (argv[i], "--gid")) && number (s, UINT_MAX - 1, &v) == 0)
         user->gid = v;
-      else if ((s = value (argv[i], "--name")))
+      else if ((s = sbx_libexec_arg (argv[i], "--name")))
         user->name = *s ? xstrdup (s) : NULL;
-      else if ((s = value (argv[i], "--home")))
+      else if ((s = sbx_libexec_arg (argv[i], "--home")))
         user->home = xstrdup (s);
-      else if ((s = value (argv[i], "--log-level")) && number (s, SBX_LOG_DEBUG, &v) == 0)
+      else if ((s = sbx_libexec_arg (argv[i], "--log-level")) && number (s, SBX_LOG_DEBUG, &v) == 0)
         sbx_log_set_level ((enum sbx_log_level)v);
       else
         return sbx_error_make (err, 0, "sbx-image: bad argument `%s`", argv[i]);

@@ -14,16 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
-
 #include "image.h"
 #include "base/libexec.h"
 #include "base/log.h"
 #include "base/util.h"
-
-/* sbx and sbx-image come from one build: one that answers to another
-   version's arguments is refused rather than misread.  */
-#define VERSION_ARG "--sbx-version=" PACKAGE_VERSION
 
 int
 sbx_image_parse_ref (const char *ref, char **dir, char **tag, sbx_error_t *err)
@@ -191,7 +185,8 @@ sbx_image_prepare (const char *ref, const struct sbx_user *user, struct sbx_imag
   exe = sbx_libexec_open ("sbx-image", &path, err);
   if (exe < 0)
     return sbx_error_prefix (err, "--image `%s`", ref);
-  char *argv[] = { path, VERSION_ARG, uid, gid, name, home, level, "--", (char *)ref, NULL };
+  char *argv[]
+      = { path, SBX_LIBEXEC_VERSION_ARG, uid, gid, name, home, level, "--", (char *)ref, NULL };
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return sbx_error_make (err, errno, "pipe");
   pid = fork ();

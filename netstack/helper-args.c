@@ -8,14 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-
+#include "../core/base/libexec.h"
 #include "../core/base/log.h"
 #include "../core/base/util.h"
-
-/* sbx and sbx-net come from one build: one that answers to another
-   version's arguments is refused rather than misread.  */
-#define VERSION_ARG "--sbx-version=" PACKAGE_VERSION
 
 char **
 sbx_net_helper_argv (const char *prog, const struct sbx_net_helper_cfg *cfg)
@@ -25,7 +20,7 @@ sbx_net_helper_argv (const char *prog, const struct sbx_net_helper_cfg *cfg)
   size_t a = 0;
 
   v[a++] = xstrdup (prog);
-  v[a++] = xstrdup (VERSION_ARG);
+  v[a++] = xstrdup (SBX_LIBEXEC_VERSION_ARG);
   /* First: sbx-net reports every later error on it.  */
   v[a++] = xasprintf ("--status=%d", cfg->status);
   v[a++] = xasprintf ("--tap=%d", cfg->tap);
@@ -72,14 +67,6 @@ number (const char *opt, const char *s, long lo, long hi, long *out, sbx_error_t
   return 0;
 }
 
-/* `--name=`: the value, or NULL when `arg` is another option.  */
-static const char *
-value (const char *arg, const char *name)
-{
-  size_t n = strlen (name);
-  return strncmp (arg, name, n) == 0 && arg[n] == '=' ? arg + n + 1 : NULL;
-}
-
 int
 sbx_net_helper_parse (int argc, char **argv, struct sbx_net_helper_cfg *cfg,
                       struct sbx_netspec *net, int **listeners, sbx_error_t *err)
@@ -91,10 +78,10 @@ sbx_net_helper_parse (int argc, char **argv, struct sbx_net_helper_cfg *cfg,
   *cfg = (struct sbx_net_helper_cfg){ .net = net, .tap = -1, .portsock = -1, .status = -1 };
   *listeners = xmalloc0 (((size_t)argc + 1) * sizeof **listeners);
   cfg->listeners = *listeners;
-  if (argc > 2 && (s = value (argv[2], "--status"))
+  if (argc > 2 && (s = sbx_libexec_arg (argv[2], "--status"))
       && number ("--status", s, 3, INT_MAX, &v, err) == 0)
     cfg->status = (int)v;
-  if (argc < 2 || strcmp (argv[1], VERSION_ARG) != 0)
+  if (argc < 2 || strcmp (argv[1], SBX_LIBEXEC_VERSION_ARG) != 0)
     return sbx_error_make (err, 0, "sbx-net is not the network helper of sbx %s; reinstall sbx",
                            PACKAGE_VERSION);
   if (*err)
@@ -102,19 +89,19 @@ sbx_net_helper_parse (int argc, char **argv, struct sbx_net_helper_cfg *cfg,
   for (int i = 3; i < argc; i++)
     {
       const char *a = argv[i];
-      if ((s = value (a, "--tap")))
+      if ((s = sbx_libexec_arg (a, "--tap")))
         {
           if (number ("--tap", s, 0, INT_MAX, &v, err) < 0)
             return -1;
           cfg->tap = (int)v;
         }
-      else if ((s = value (a, "--portsock")))
+      else if ((s = sbx_libexec_arg (a, "--portsock")))
         {
           if (number ("--portsock", s, 0, INT_MAX, &v, err) < 0)
             return -1;
           cfg->portsock = (int)v;
         }
-      else if ((s = value (a, "--log-level")))
+      else if ((s = sbx_libexec_arg (a, "--log-level")))
         {
           if (number ("--log-level", s, SBX_LOG_QUIET, SBX_LOG_DEBUG, &v, err) < 0)
             return -1;
@@ -122,7 +109,7 @@ sbx_net_helper_parse (int argc, char **argv, struct sbx_net_helper_cfg *cfg,
         }
       else if (strcmp (a, "--raw-terminal") == 0)
         sbx_log_set_raw_terminal (1);
-      else if ((s = value (a, "--mtu")))
+      else if ((s = sbx_libexec_arg (a, "--mtu")))
         {
           if (number ("--mtu", s, 0, UINT16_MAX, &v, err) < 0)
             return -1;
@@ -134,12 +121,12 @@ sbx_net_helper_parse (int argc, char **argv, struct sbx_net_helper_cfg *cfg,
         net->allow_host_loopback = true;
       else if (strcmp (a, "--net-log") == 0)
         net->log = true;
-      else if ((s = value (a, "--egress")))
+      else if ((s = sbx_libexec_arg (a, "--egress")))
         {
           if (sbx_egress_add (&net->egress, s, err) < 0)
             return -1;
         }
-      else if ((s = value (a, "--publish")))
+      else if ((s = sbx_libexec_arg (a, "--publish")))
         {
           const char *comma = strchr (s, ',');
           if (comma == NULL || number ("--publish", s, -1, INT_MAX, &v, err) < 0)

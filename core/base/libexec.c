@@ -95,6 +95,13 @@ sbx_libexec_open (const char *name, char **path, sbx_error_t *err)
                          beside ? "`, then in " : "in ", SBX_PKGLIBEXECDIR);
 }
 
+const char *
+sbx_libexec_arg (const char *arg, const char *name)
+{
+  size_t n = strlen (name);
+  return strncmp (arg, name, n) == 0 && arg[n] == '=' ? arg + n + 1 : NULL;
+}
+
 void
 sbx_libexec_exec (int fd, char *const argv[], char *const envp[])
 {

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+#include "config.h"
+
 #include "error.h"
 
 /* The trust rule, pure (the unit tests feed it): a regular file,
@@ -34,5 +36,13 @@ int sbx_libexec_open (const char *name, char **path, sbx_error_t *err);
 /* Run the opened helper (execveat on `fd`); returns only on failure,
    with errno set.  */
 void sbx_libexec_exec (int fd, char *const argv[], char *const envp[]);
+
+/* A helper's first argument: sbx and its helpers come from one build, and
+   a helper that meets another version's arguments refuses them rather
+   than misread them.  */
+#define SBX_LIBEXEC_VERSION_ARG "--sbx-version=" PACKAGE_VERSION
+
+/* In a helper: the value of `arg` when it is `NAME=VALUE`, else NULL.  */
+const char *sbx_libexec_arg (const char *arg, const char *name);
 
 #endif

@@ -1,10 +1,11 @@
-/* sbx-image: reads, verifies and unpacks an OCI image for sbx (--image),
-   and answers on stdout (core/image-call.c has the format).  Its own
-   executable so that libarchive and json-c load only when an
-   image is read, not on every start of sbx.
+/* sbx-image: unpacks an OCI image's layers into sbx's layer store, for
+   sbx (--image), which read the image and found them missing; answers on
+   stdout (core/image-call.c has the format).  Its own executable so that
+   libarchive (which pulls libxml2 and ICU) loads only when a layer is
+   new, not on every start of sbx.
  *
  *   sbx-image --sbx-version=V --uid=N --gid=N --name=NAME --home=DIR
- *             --log-level=N -- oci:DIR[:TAG]  */
+ *             --log-level=N -- IMAGE-DIR sha256:HEX...  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -31,7 +32,7 @@ number (const char *s, unsigned long max, unsigned long *out)
 }
 
 static int
-parse (int argc, char **argv, struct sbx_user *user, const char **ref, sbx_error_t *err)
+parse (int argc, char **argv, struct sbx_user *user, int *first, sbx_error_t *err)
 {
   unsigned long v;
   const char *s;
@@ -55,9 +56,9 @@ parse (int argc, char **argv, struct sbx_user *user, const char **ref, sbx_error
       else
         return sbx_error_make (err, 0, "sbx-image: bad argument `%s`", argv[i]);
     }
-  if (i + 2 != argc)
-    return sbx_error_make (err, 0, "sbx-image: give one image after `--`");
-  *ref = argv[i + 1];
+  if (i + 3 > argc)
+    return sbx_error_make (err, 0, "sbx-image: give an image and its layers after `--`");
+  *first = i + 1;
   return 0;
 }
 
@@ -65,22 +66,19 @@ int
 main (int argc, char **argv)
 {
   struct sbx_user user = { .uid = getuid (), .gid = getgid () };
-  struct sbx_image img = { 0 };
-  const char *ref = NULL;
   sbx_error_t err = NULL;
-  int r;
+  int first = 0, r;
 
   prctl (PR_SET_NAME, "sbx-image", 0, 0, 0);
-  r = parse (argc, argv, &user, &ref, &err);
+  r = parse (argc, argv, &user, &first, &err);
   if (r == 0)
-    r = sbx_image_load (ref, &user, &img, &err);
-  if (sbx_image_send (STDOUT_FILENO, &img, r < 0 ? err : NULL) < 0)
+    r = sbx_image_unpack (argv[first], argv + first + 1, argc - first - 1, &user, &err);
+  if (sbx_image_answer (STDOUT_FILENO, r < 0 ? err : NULL) < 0)
     {
       fprintf (stderr, "sbx-image: cannot answer: %s (sbx runs this helper itself)\n",
                strerror (errno));
       return SBX_EXIT_FAILURE;
     }
-  sbx_image_free (&img);
   free (user.name);
   free (user.home);
   return r < 0 ? SBX_EXIT_FAILURE : 0;

@@ -1,6 +1,6 @@
 /* sbx: sbx's own helper executables (libexecdir): sbx-image, which
-   unpacks OCI images (libarchive, json-c), and sbx-net, which
-   runs libslirp (glib).  They are separate programs so that the
+   unpacks OCI image layers (libarchive), and sbx-net, which runs
+   libslirp (glib).  They are separate programs so that the
    launcher loads none of those libraries on the starts that need none
    of them, which is most: a dozen shared objects (libarchive alone
    pulls libxml2 and ICU) cost more than the rest of a bare start.

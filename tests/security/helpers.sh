@@ -201,11 +201,23 @@ ln -s "$(dirname "$SBX")/sbx-net" "$own/sbx-net"
 own_sbx "a symlinked sbx-net is refused" 125 \
   "^sbx: sbx's helper \`$own/sbx-net\` is a symlink; reinstall sbx$" --net slirp -- true
 rm -f "$own/sbx-net"
+# sbx-image runs only for layers the store lacks: a fresh store here.
+python3 "$SBX_TESTS/lib/mkoci.py" "$SCRATCH/img" >/dev/null
+export XDG_DATA_HOME=$SCRATCH/data
 make_fakes "$own" 0664 sbx-image
 chmod 0644 "$own/sbx-image"
 own_sbx "an sbx-image that is not executable is refused" 125 \
-  "^sbx: --image \`oci:$SCRATCH/none\`: sbx's helper \`$own/sbx-image\` is not executable; reinstall sbx$" \
-  --image "oci:$SCRATCH/none" -- true
+  "^sbx: --image \`oci:$SCRATCH/img\`: sbx's helper \`$own/sbx-image\` is not executable; reinstall sbx$" \
+  --image "oci:$SCRATCH/img" -- true
+rm -f "$own/sbx-image"
+cp "$(dirname "$SBX")/sbx-image" "$own/sbx-image"
+SBX=$own/sbx sbx_run --image "oci:$SCRATCH/img" -- cat /etc/motd
+is "$RC:$OUT" "0:layer2" "the sbx-image beside sbx unpacks the image's layers"
+# Once they are in the store, a start reads the image without sbx-image.
+rm -f "$own/sbx-image"
+SBX=$own/sbx sbx_run -v --image "oci:$SCRATCH/img" -- cat /etc/motd
+is "$RC:$OUT" "0:layer2" "with its layers unpacked, an image starts without sbx-image"
+unset XDG_DATA_HOME
 cp "$(dirname "$SBX")/sbx-net" "$own/sbx-net"
 SBX=$own/sbx sbx_run -v --net slirp -- true
 if [ "$RC" = 0 ] && printf '%s' "$ERR" | grep -qx "sbx: debug: sbx-net: $own/sbx-net"; then

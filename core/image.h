@@ -36,9 +36,34 @@ struct sbx_image
 /* "oci:DIR[:TAG]".  Pure.  */
 int sbx_image_parse_ref (const char *ref, char **dir, char **tag, sbx_error_t *err);
 
-/* Read, verify and unpack the image; fills img.  */
+/* Read and verify the image, unpack the layers the store lacks; fills
+   img.  Reading and checking happen here, in the launcher (json-c and
+   nettle); the layers the store lacks are unpacked by sbx-image, run once
+   for all of them (libarchive loads only into that process, and only
+   when a layer is new).  */
 int sbx_image_prepare (const char *ref, const struct sbx_user *user, struct sbx_image *img,
                        sbx_error_t *err);
 void sbx_image_free (struct sbx_image *img);
+
+/* Shared by the launcher and sbx-image (image.c).  */
+/* The hex of "sha256:HEX" (64 lower-case hex digits), or NULL.  */
+const char *sbx_image_digest_hex (const char *digest);
+/* The path of a blob of image `dir`, checked against its digest.  */
+char *sbx_image_verified_blob (const char *dir, const char *digest, sbx_error_t *err);
+/* Whether the store (open on storefd) holds layer `hex`: 1 yes, 0 no.  */
+int sbx_image_layer_present (int storefd, const char *hex);
+
+/* image-call.c: run sbx-image on the `n` layers `digests` of the image
+   in `dir` (`ref` as the user wrote it, for errors).  */
+int sbx_image_run_unpacker (const char *ref, const char *dir, const char *const *digests, size_t n,
+                            const struct sbx_user *user, sbx_error_t *err);
+/* In sbx-image: its answer on `fd`, the one sbx_image_run_unpacker
+   reads: done, or the error `e` when it is not NULL.  */
+int sbx_image_answer (int fd, const sbx_error_t e);
+
+/* image-unpack.c, in sbx-image: unpack the layers `digests` of the image
+   in `dir` into the store, each checked against its digest first.  */
+int sbx_image_unpack (const char *dir, char *const *digests, size_t n, const struct sbx_user *user,
+                      sbx_error_t *err);
 
 #endif

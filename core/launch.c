@@ -409,6 +409,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
 
   if (start_child (&l, err) < 0)
     goto out_mask;
+  mark ("sandbox cloned");
   if (sbx_userns_write_maps (l.pid, &l.userns, &spec->user, err) < 0
       || sbx_cgroup_attach (&l.cgroup, l.pid, err) < 0
       || sbx_sync_send (l.sock[0], SBX_SYNC_GO, -1) < 0)

@@ -141,6 +141,14 @@ daemon_layer_name (size_t i, const void *ctx)
   return xasprintf ("/lower%zu", i);
 }
 
+/* static_nlink: a directory's st_nlink is 1 (as on btrfs; find and
+   friends read that as "unknown") instead of a count that fuse-overlayfs
+   makes by reading the whole directory in every layer on each stat.  The
+   start's lookups stat /usr/lib and the like: it halves the CPU time of
+   `sbx -- true` (issue 15).  Not fast_ino: the lower tree joins several
+   file systems, whose inode numbers may collide.  */
+#define FAST_OPTS "static_nlink"
+
 /* fuse-overlayfs, started from the child inside the sandbox's user and
    mount namespaces: it mounts there, and its files get the namespace's
    ids.  It forks into the background once the mount is up, reparented to
@@ -159,9 +167,9 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
   cleanup_free char *opts
       = rt->n_image_layers > 0 ? NULL
         : rt->lower_dir && !sbx_overlay_owner_unmapped (rt->lower_dir)
-            ? xstrdup ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work")
-            : xasprintf ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work,"
-                         "squash_to_uid=%u,squash_to_gid=%u",
+            ? xstrdup ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work," FAST_OPTS)
+            : xasprintf ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work," FAST_OPTS
+                         ",squash_to_uid=%u,squash_to_gid=%u",
                          (unsigned)rt->uid, (unsigned)rt->gid);
   char *argv[] = { rt->fuse_bin, "-o", opts, "/merged", NULL };
   char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
@@ -175,7 +183,7 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
   if (rt->n_image_layers > 0)
     {
       lowers = sbx_overlay_lowers (rt->n_image_layers, daemon_layer_name, NULL);
-      opts = xasprintf ("lowerdir=%s,upperdir=/state/upper,workdir=/state/work", lowers);
+      opts = xasprintf ("lowerdir=%s,upperdir=/state/upper,workdir=/state/work," FAST_OPTS, lowers);
       argv[2] = opts;
     }
   if (make_daemon_root (droot, rt->lower_dir ? rt->lower_dir : lower, rt->image_layers,

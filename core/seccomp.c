@@ -5,7 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <linux/capability.h>
@@ -239,35 +240,27 @@ static bool
 cache_key (struct sbx_seccomp_policy *p, bool log, unsigned char key[SBX_SECCOMP_KEY_LEN])
 {
   struct stat st;
-  EVP_MD_CTX *ctx;
-  unsigned len = 0;
+  struct sha256_ctx ctx;
   char head[256];
   const struct scmp_version *v = seccomp_version ();
-  bool ok;
 
   if (stat ("/proc/self/exe", &st) < 0)
     return false;
-  ctx = EVP_MD_CTX_new ();
-  if (ctx == NULL || EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL) != 1)
-    {
-      EVP_MD_CTX_free (ctx);
-      return false;
-    }
+  sha256_init (&ctx);
   snprintf (head, sizeof head, "sbx-seccomp-1 %lu %lu %lld %lld.%ld %u.%u.%u %u %d %d",
             (unsigned long)st.st_dev, (unsigned long)st.st_ino, (long long)st.st_size,
             (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, v ? v->major : 0, v ? v->minor : 0,
             v ? v->micro : 0, seccomp_arch_native (), log, p->admin);
-  EVP_DigestUpdate (ctx, head, strlen (head));
+  sha256_update (&ctx, strlen (head), (const uint8_t *)head);
   qsort (p->v, p->n, sizeof *p->v, sbx_seccomp_entry_cmp);
   for (size_t i = 0; i < p->n; i++)
     {
       char d = '0' + p->v[i].d;
-      EVP_DigestUpdate (ctx, p->v[i].name, strlen (p->v[i].name) + 1);
-      EVP_DigestUpdate (ctx, &d, 1);
+      sha256_update (&ctx, strlen (p->v[i].name) + 1, (const uint8_t *)p->v[i].name);
+      sha256_update (&ctx, 1, (const uint8_t *)&d);
     }
-  ok = EVP_DigestFinal_ex (ctx, key, &len) == 1 && len == SBX_SECCOMP_KEY_LEN;
-  EVP_MD_CTX_free (ctx);
-  return ok;
+  sha256_digest (&ctx, SBX_SECCOMP_KEY_LEN, key);
+  return true;
 }
 
 int

@@ -14,9 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/base/libexec.h"
 #include "../core/base/sync.h"
 #include "../core/base/util.h"
-#include "helper.h"
+#include "helper-args.h"
 
 /* How long libslirp may take to start before sbx gives up.  */
 #define START_TIMEOUT_MS 10000
@@ -27,11 +28,14 @@ sbx_net_runtime_init (struct sbx_net_runtime *rt)
   memset (rt, 0, sizeof *rt);
   rt->portsock[0] = rt->portsock[1] = -1;
   rt->helper = -1;
+  rt->exe = -1;
 }
 
 int
 sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err)
 {
+  if ((rt->exe = sbx_libexec_open ("sbx-net", &rt->exe_path, err)) < 0)
+    return -1;
   rt->listeners = xmalloc0 ((net->n_ports + 1) * sizeof *rt->listeners);
   rt->n_listeners = net->n_ports;
   for (size_t i = 0; i < net->n_ports; i++)
@@ -90,16 +94,27 @@ sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int ta
   if (pid == 0)
     {
       size_t nk = 0;
-      int *keep = xmalloc0 ((rt->n_listeners + 4) * sizeof *keep);
+      int *keep = xmalloc0 ((rt->n_listeners + 5) * sizeof *keep);
       struct sbx_net_helper_cfg cfg = { net, tap, rt->listeners, rt->portsock[0], status[1] };
+      char **argv = sbx_net_helper_argv (rt->exe_path, &cfg);
+      char *const envp[] = { "LC_ALL=C", NULL };
+      sbx_error_t e = NULL;
       keep[nk++] = tap;
       keep[nk++] = rt->portsock[0];
       keep[nk++] = status[1];
       for (size_t i = 0; i < rt->n_listeners; i++)
         if (rt->listeners[i] >= 0)
           keep[nk++] = rt->listeners[i];
+      /* These pass through the exec of sbx-net; its own executable's fd
+         stays close-on-exec.  */
+      for (size_t i = 0; i < nk; i++)
+        fcntl (keep[i], F_SETFD, 0);
+      keep[nk++] = rt->exe;
       keep_only (keep, nk);
-      sbx_net_helper_main (&cfg);
+      sbx_libexec_exec (rt->exe, argv, envp);
+      sbx_error_make (&e, errno, "run the network helper `%s`", rt->exe_path);
+      sbx_sync_write (status[1], SBX_SYNC_ERROR, e);
+      _exit (SBX_EXIT_FAILURE);
     }
   rt->helper = pid;
   close (status[1]);
@@ -159,6 +174,9 @@ sbx_net_stop (struct sbx_net_runtime *rt)
   for (int i = 0; i < 2; i++)
     if (rt->portsock[i] >= 0)
       close (rt->portsock[i]);
+  if (rt->exe >= 0)
+    close (rt->exe);
+  free (rt->exe_path);
   sbx_net_runtime_init (rt);
 }
 

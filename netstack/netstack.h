@@ -4,8 +4,9 @@
 
    The parent's side: before the sandbox exists, sbx binds the published
    TCP ports (so a port in use fails before anything runs) and makes the
-   socket pair init serves published connections on; once the child
-   hands over the tap, sbx forks the network helper and waits until
+   socket pair init serves published connections on, and opens the
+   helper's executable (sbx-net); once the child hands over the tap, sbx
+   forks the network helper, which execs sbx-net, and waits until
    libslirp runs, so the program only starts with its network up.
 
    The sandbox's side: the child brings up loopback and, for slirp,
@@ -25,6 +26,8 @@ struct sbx_net_runtime
   size_t n_listeners;
   int portsock[2]; /* [0] the helper's, [1] init's */
   pid_t helper;
+  int exe;        /* sbx-net, opened and judged (core/base/libexec.h) */
+  char *exe_path; /* where it was found: argv[0] */
 };
 
 void sbx_net_runtime_init (struct sbx_net_runtime *rt);

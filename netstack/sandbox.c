@@ -19,6 +19,8 @@ sbx_net_child_release (struct sbx_net_runtime *rt)
   for (size_t i = 0; i < rt->n_listeners; i++)
     if (rt->listeners[i] >= 0)
       close (rt->listeners[i]);
+  if (rt->exe >= 0)
+    close (rt->exe);
 }
 
 int

@@ -22,6 +22,18 @@ sbx_log_set_level (enum sbx_log_level l)
   level = l;
 }
 
+enum sbx_log_level
+sbx_log_get_level (void)
+{
+  return level;
+}
+
+int
+sbx_log_raw_terminal (void)
+{
+  return raw_terminal;
+}
+
 static void
 emit (enum sbx_log_level at, const char *kind, const char *fmt, va_list ap)
 {

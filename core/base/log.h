@@ -12,6 +12,10 @@ enum sbx_log_level
 };
 
 void sbx_log_set_level (enum sbx_log_level level);
+/* For a helper executable (core/base/libexec.h), which takes both from
+   its command line.  */
+enum sbx_log_level sbx_log_get_level (void);
+int sbx_log_raw_terminal (void);
 void sbx_log_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void sbx_log_note (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* Something the user asked to see (--seccomp-log): "sbx: ..." unless

@@ -35,7 +35,11 @@ bench_as_user() {
   ((uid != 0)) || die "--user must be unprivileged, not root"
   script=$(<"$0") || die "cannot read my own source"
   copy=$(mktemp -d /var/tmp/sbx-bench.XXXXXX) || die "mktemp failed"
+  # The helpers go along: sbx runs the ones beside it (core/base/libexec.h).
   cp -- "$sbx" "$copy/sbx" && cp -- "${BASH_SOURCE[0]}" "$copy/lib.sh" || die "cannot copy sbx"
+  for h in sbx-image sbx-net; do
+    [[ -f $(dirname -- "$sbx")/$h ]] && cp -- "$(dirname -- "$sbx")/$h" "$copy/$h" && chmod 755 "$copy/$h"
+  done
   chmod 755 "$copy" "$copy/sbx" && chmod 644 "$copy/lib.sh"
   home=$(getent passwd "$user" | cut -d: -f6)
   (cd / && runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" \

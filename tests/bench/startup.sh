@@ -1,28 +1,31 @@
 #!/usr/bin/env bash
-# Start-up cost of `sbx -- true` next to its peers (unshare, bwrap, firejail),
-# measured as an unprivileged user. A benchmark, not a test: it never gates CI.
+# Start-up cost of sbx next to its peers (bwrap, unshare, podman), measured as
+# an unprivileged user, and issue 15's targets met or not. A benchmark, not a
+# test: it never gates CI.
 #
-#   tests/bench/startup.sh [--runs N] [--sbx PATH] [--user NAME]
+#   tests/bench/startup.sh [--runs N] [--build-runs N] [--sbx PATH] [--user NAME]
 #
-# Started as root, it runs everything as NAME (default sbxtest). The figure that
-# matters is "sbx / bwrap" (target: within 1.5x). Exit status: 0 when sbx ran,
-# 1 when it failed, 2 on bad usage.
+# --runs: interleaved rounds of the start-up commands (default 30; medians);
+# --build-runs: rounds of the build job, host then sandbox (default 3; 0 skips
+# it). Started as root, it runs everything as NAME (default sbxtest). On a
+# shared machine compare numbers from one run only. Exit status: 0 when sbx
+# ran, 1 when it failed, 2 on bad usage.
 set -uo pipefail
 # C locale: $EPOCHREALTIME, awk and sort -g must agree on the decimal point.
 export LC_ALL=C
 
-runs=200
-warmup=5
+runs=30
+build_runs=3
 sbx=""
 user=sbxtest
-target=1.5
 
-usage() { sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]:-$0}" 2>/dev/null; exit "${1:-0}"; }
+usage() { sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]:-$0}" 2>/dev/null; exit "${1:-0}"; }
 die() { echo "startup.sh: $*" >&2; exit 2; }
 
 while (($#)); do
     case $1 in
         --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"; runs=$2; shift 2 ;;
+        --build-runs) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--build-runs needs a number"; build_runs=$2; shift 2 ;;
         --sbx) [[ -n ${2:-} ]] || die "--sbx needs a path"; sbx=$2; shift 2 ;;
         --user) [[ -n ${2:-} ]] || die "--user needs a name"; user=$2; shift 2 ;;
         -h|--help) usage 0 ;;
@@ -32,113 +35,192 @@ done
 
 . "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
 bench_find_sbx "$sbx"
-bench_as_user "$user" startup.sh --runs "$runs"
+bench_as_user "$user" startup.sh --runs "$runs" --build-runs "$build_runs"
 
 cd / || exit 2
-work=$(mktemp -d) || die "mktemp failed"
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/sbx-startup.XXXXXX") || die "mktemp failed"
 trap 'rm -rf -- "$work"' EXIT
 
-# name|command line (words split on blanks; the sbx path is the only one that
-# may need quoting, and printf %q quoting is understood by hyperfine -N too).
+# A --rootfs of the user's own (the kernel's overlay refuses a tree whose
+# owner the sandbox does not map): /bin/true and its libraries.
+rootfs=$work/rootfs
+for f in /bin/true $(ldd /bin/true | grep -o '/[^ ]*'); do
+    mkdir -p "$rootfs$(dirname "$f")" && cp -L "$f" "$rootfs$f"
+done
+
+# key|label|command line (words split on blanks; the sbx path is the only
+# one that may need quoting). Rows keep this order.
 qsbx=$(printf '%q' "$sbx")
-peers=(
-    "sbx|$qsbx -- true"
-    "sbx --uid 0|$qsbx --uid 0 -- true"
-    "sbx --overlay none|$qsbx --overlay none -- true"
-    "unshare -Ur|unshare -Ur true"
-    "bwrap|bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev true"
-    "firejail|firejail --noprofile --quiet true"
+rows=(
+    "true|/bin/true (process start, for scale)|/bin/true"
+    "version|sbx --version (loading sbx alone)|$qsbx --version"
+    "bwrap|bwrap --unshare-all --ro-bind / / --dev /dev --proc /proc true|bwrap --unshare-all --ro-bind / / --dev /dev --proc /proc true"
+    "unshare|unshare --map-auto --map-root-user true|unshare --map-auto --map-root-user true"
+    "none|sbx --overlay none -- true|$qsbx --overlay none -- true"
+    "default|sbx -- true (fuse-overlayfs, the default)|$qsbx -- true"
+    "slirp|sbx --net slirp -- true|$qsbx --net slirp -- true"
+    "rootfs|sbx --rootfs DIR --overlay kernel -- /bin/true|$qsbx --rootfs $(printf '%q' "$rootfs") --overlay kernel -- /bin/true"
 )
 
-if command -v hyperfine >/dev/null; then tool="hyperfine $(hyperfine --version | cut -d' ' -f2)"
-else tool="bash loop (\$EPOCHREALTIME)"; fi
-
-echo "sbx start-up benchmark"
+echo "sbx start-up benchmark (issue 15)"
 echo "  date:    $(date '+%Y-%m-%d %H:%M:%S %z')"
 echo "  kernel:  $(uname -srm)"
-echo "  cpus:    $(nproc)"
+echo "  cpus:    $(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  user:    $(id -un) (uid $(id -u))"
 echo "  sbx:     $sbx ($("$sbx" --version 2>&1 | head -n1))"
-echo "  method:  $tool, $warmup warm-up + $runs timed runs each, wall time"
+echo "  method:  $runs interleaved rounds (each command once a round, in turn), wall time"
+echo "           by \$EPOCHREALTIME, medians; one warm-up round first"
 echo
 
-# measure NAME CMD: append "name,mean_s,stddev_s,median_s" (hyperfine's CSV
-# column order) to $work/res; on failure leave the reason in $work/err.
-measure() {
-    local name=$1 r t0 t1 argv=()
-    eval "argv=($2)"
-    if [[ $tool == hyperfine* ]]; then
-        # -N: no intermediate shell, whose own start-up would swamp a few ms.
-        hyperfine -N --style basic --warmup "$warmup" --runs "$runs" -n "$name" \
-            --export-csv "$work/csv" "$2" >"$work/err" 2>&1 || return 1
-        tail -n +2 "$work/csv" | cut -d, -f1-4 >>"$work/res"
-        return
-    fi
-    # $EPOCHREALTIME rather than `date +%s%N`: forking date around every run
-    # would add a millisecond of its own to each sample.
-    for ((r = 0; r < warmup; r++)); do "${argv[@]}" </dev/null >/dev/null 2>&1; done
-    for ((r = 0; r < runs; r++)); do
-        t0=$EPOCHREALTIME
-        "${argv[@]}" </dev/null >/dev/null 2>"$work/err" || return 1
-        t1=$EPOCHREALTIME
-        echo "$t0 $t1"
-    done >"$work/samples"
-    awk '{ print $2 - $1 }' "$work/samples" | sort -g | awk -v n="$name" '
-        { t[NR] = $1; s += $1; ss += $1 * $1 }
-        END { m = s / NR; sd = NR > 1 ? sqrt((ss - NR * m * m) / (NR - 1)) : 0
-              med = NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
-              printf "%s,%.9f,%.9f,%.9f\n", n, m, sd, med }' >>"$work/res"
-}
-
-# Try each peer once first, so one that is absent or refuses to run here
-# (firejail often does in VMs/containers) is reported, not silently dropped.
-# Each is timed on its own, so one failing mid-way costs only its own row.
-status=() argv=() sbx_ok=0
-: >"$work/res"
-for p in "${peers[@]}"; do
-    name=${p%%|*} cmd=${p#*|}
-    eval "argv=($cmd)"
+# Try each once first, so one that is absent or refuses to run here is
+# reported, not silently dropped.
+declare -A why cmd label samples
+keys=()
+for r in "${rows[@]}"; do
+    key=${r%%|*} rest=${r#*|}
+    label[$key]=${rest%%|*} cmd[$key]=${rest#*|}
+    keys+=("$key")
+    eval "argv=(${cmd[$key]})"
     if ! command -v "${argv[0]}" >/dev/null; then
-        status+=("$name|not installed"); continue
-    fi
-    timeout 30 "${argv[@]}" </dev/null >/dev/null 2>"$work/err"; rc=$?
-    if ((rc != 0)); then
-        status+=("$name|failed: $(grep -m1 . "$work/err" || echo "exit status $rc, no message")")
-    elif ! measure "$name" "$cmd"; then
-        # hyperfine's own "Error:" line, minus its advice; else the program's.
-        why=$(sed -n '/^Error: /{s/^Error: //;s/\. Use the .*//;p;q}' "$work/err")
-        status+=("$name|failed while timed: ${why:-$(grep -m1 . "$work/err")}")
-    else
-        status+=("$name|")
-        [[ $name == sbx ]] && sbx_ok=1
+        why[$key]="not installed"
+    elif ! timeout 30 "${argv[@]}" </dev/null >/dev/null 2>"$work/err"; then
+        why[$key]="failed: $(grep -m1 . "$work/err" || echo "no message")"
     fi
 done
 
-# Ratios are of medians (the mean is pulled about by the odd scheduling hiccup)
-# against bwrap, the closest peer in what it sets up. Rows keep the peers' order.
-printf '%s\n' "${status[@]}" | awk -v target="$target" -v resf="$work/res" '
-    BEGIN {
-        while ((getline l < resf) > 0) {
-            split(l, f, ","); n = f[1]
-            mean[n] = f[2] * 1000; sd[n] = f[3] * 1000; med[n] = f[4] * 1000
-        }
-        ref = med["bwrap"]; sbx = med["sbx"]
-        fmt = "%-14s %10s %10s %9s %10s\n"
-        printf fmt, "command", "median ms", "mean ms", "sd ms", "x bwrap"
-        printf fmt, "-------", "---------", "-------", "-----", "-------"
-    }
-    # "name|" ran; "name|why" did not (why may itself hold a "|").
-    { i = index($0, "|"); n = substr($0, 1, i - 1); why = substr($0, i + 1) }
-    why != "" { printf "%-14s %s\n", n, why; next }
-    { printf fmt, n, sprintf("%.2f", med[n]), sprintf("%.2f", mean[n]),
-          sprintf("%.2f", sd[n]), ref ? sprintf("%.2fx", med[n] / ref) : "-" }
-    END {
-        print ""
-        if (sbx && ref)
-            printf "sbx / bwrap = %.2fx (median; target <= %.1fx): %s\n", sbx / ref, target,
-                sbx / ref <= target ? "within target" : "OVER TARGET"
-        else
-            print "sbx / bwrap: n/a (" (sbx ? "bwrap" : "sbx") " did not run)"
-    }'
+for ((round = 0; round <= runs; round++)); do
+    for key in "${keys[@]}"; do
+        [[ -z ${why[$key]:-} ]] || continue
+        eval "argv=(${cmd[$key]})"
+        t0=$EPOCHREALTIME
+        "${argv[@]}" </dev/null >/dev/null 2>"$work/err" || why[$key]="failed while timed: $(grep -m1 . "$work/err")"
+        t1=$EPOCHREALTIME
+        ((round > 0)) && samples[$key]+="$t0 $t1"$'\n'
+    done
+done
 
-((sbx_ok)) && exit 0 || exit 1
+# median KEY: the median in ms, or "" when KEY did not run.
+median() {
+    [[ -z ${why[$1]:-} && -n ${samples[$1]:-} ]] || return 0
+    printf '%s' "${samples[$1]}" | awk '{ print ($2 - $1) * 1000 }' | sort -g |
+        awk '{ t[NR] = $1 } END { printf "%.2f", NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }'
+}
+declare -A ms
+for key in "${keys[@]}"; do ms[$key]=$(median "$key"); done
+
+# ratio A B: A/B to two places, or "-".
+ratio() { [[ -n $1 && -n $2 ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
+
+fmt="%-62s %9s %9s %10s\n"
+printf "$fmt" "command" "median ms" "x bwrap" "x unshare"
+printf "$fmt" "-------" "---------" "-------" "---------"
+for key in "${keys[@]}"; do
+    if [[ -n ${why[$key]:-} ]]; then
+        printf '%-62s %s\n' "${label[$key]}" "${why[$key]}"
+    else
+        printf "$fmt" "${label[$key]}" "${ms[$key]}" "$(ratio "${ms[$key]}" "${ms[bwrap]}")" \
+            "$(ratio "${ms[$key]}" "${ms[unshare]}")"
+    fi
+done
+if command -v podman >/dev/null; then
+    printf '%-62s %s\n' "podman run --rm" "installed, not timed here (it needs an image)"
+else
+    printf '%-62s %s\n' "podman run --rm" "not installed (~425 ms on this kind of machine, issue 15)"
+fi
+
+# Peak RSS: GNU time's %M is the largest of sbx and the processes it waited
+# for, so the launcher's own peak is at most this.
+rss=""
+if [[ -z ${why[none]:-} ]] && [[ -x /usr/bin/time ]]; then
+    for i in 1 2 3 4 5; do
+        /usr/bin/time -f '%M' -o "$work/rss" "$sbx" --overlay none -- true </dev/null >/dev/null 2>&1
+        tail -n1 "$work/rss"
+    done >"$work/rsss"
+    rss=$(sort -n "$work/rsss" | awk '{ t[NR] = $1 } END { if (NR) printf "%.2f", t[int((NR + 1) / 2)] / 1024 }')
+fi
+
+# The build job: a small autotools project's configure, make and make check,
+# on the host and in the default sandbox with the workspace bound, in turn.
+build=""
+build_why=""
+if ((build_runs == 0)); then
+    build_why="skipped (--build-runs 0)"
+elif ! command -v autoreconf >/dev/null || ! command -v cc >/dev/null; then
+    build_why="skipped: needs autoreconf and cc"
+else
+    proj=$work/proj
+    mkdir -p "$proj"
+    cat >"$proj/configure.ac" <<'EOF'
+AC_INIT([hello], [1.0])
+AM_INIT_AUTOMAKE([foreign])
+AC_PROG_CC
+AC_CHECK_HEADERS([stdio.h stdlib.h string.h unistd.h sys/stat.h])
+AC_CHECK_FUNCS([strdup strndup getline])
+AC_CONFIG_FILES([Makefile])
+AC_OUTPUT
+EOF
+    cat >"$proj/Makefile.am" <<'EOF'
+bin_PROGRAMS = hello
+hello_SOURCES = hello.c greet.c greet.h
+TESTS = hello-test.sh
+EXTRA_DIST = hello-test.sh
+EOF
+    printf '#include <stdio.h>\n#include "greet.h"\nint main (void) { puts (greet ()); return 0; }\n' >"$proj/hello.c"
+    printf 'const char *greet (void);\n' >"$proj/greet.h"
+    printf '#include "greet.h"\nconst char *greet (void) { return "Hello, world!"; }\n' >"$proj/greet.c"
+    printf '#!/bin/sh\n./hello | grep -qx "Hello, world!"\n' >"$proj/hello-test.sh"
+    chmod +x "$proj/hello-test.sh"
+    job='./configure -q >/dev/null && make -s >/dev/null && make -s check >/dev/null && make -s distclean >/dev/null'
+    if ! (cd "$proj" && autoreconf -fi >/dev/null 2>&1); then
+        build_why="skipped: autoreconf failed on the sample project"
+    else
+        : >"$work/build"
+        for ((i = 0; i < build_runs; i++)); do
+            for where in host sbx; do
+                t0=$EPOCHREALTIME
+                if [[ $where == host ]]; then
+                    (cd "$proj" && sh -c "$job") </dev/null >/dev/null 2>"$work/err"
+                else
+                    (cd "$proj" && "$sbx" --bind "$proj" -- sh -c "$job") </dev/null >/dev/null 2>"$work/err"
+                fi || { build_why="failed ($where): $(grep -m1 . "$work/err")"; break 2; }
+                t1=$EPOCHREALTIME
+                echo "$where $t0 $t1" >>"$work/build"
+            done
+        done
+        [[ -n $build_why ]] || build=$(awk '{ d = $3 - $2; if ($1 == "host") h[++nh] = d; else s[++ns] = d }
+            function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+                                           return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+            END { printf "%.3f %.3f", med(h, nh), med(s, ns) }' "$work/build")
+    fi
+fi
+echo
+if [[ -n $rss ]]; then echo "peak RSS, sbx --overlay none -- true (largest process of its tree): $rss MiB"; fi
+if [[ -n $build ]]; then
+    read -r bh bs <<<"$build"
+    echo "build job (configure, make, make check; $build_runs rounds, medians): host ${bh} s, sbx ${bs} s"
+else
+    echo "build job: $build_why"
+fi
+
+# target DESC VALUE LIMIT [UNIT]: "met" when VALUE <= LIMIT; VALUE "" is n/a.
+echo
+echo "targets (issue 15):"
+target() {
+    local desc=$1 v=$2 limit=$3 unit=${4:-x}
+    if [[ -z $v || $v == - ]]; then printf '  %-52s %12s  n/a\n' "$desc" "-"; return; fi
+    awk -v d="$desc" -v v="$v" -v l="$limit" -v u="$unit" 'BEGIN {
+        printf "  %-52s %12s  %s\n", d, (u == "x" ? sprintf("%.2fx", v) : sprintf("%.2f %s", v, u)),
+            (v + 0 <= l + 0 ? "met" : "NOT MET") }'
+}
+target "sbx --overlay none <= 1.3x unshare --map-auto" "$(ratio "${ms[none]}" "${ms[unshare]}")" 1.3
+target "sbx (default) <= 50 ms" "${ms[default]}" 50 ms
+target "sbx (default) <= 2x --overlay none" "$(ratio "${ms[default]}" "${ms[none]}")" 2
+slirp_adds=""
+[[ -n ${ms[slirp]} && -n ${ms[default]} ]] &&
+    slirp_adds=$(awk -v a="${ms[slirp]}" -v b="${ms[default]}" 'BEGIN { printf "%.2f", a - b }')
+target "--net slirp adds <= 5 ms" "$slirp_adds" 5 ms
+target "--rootfs --overlay kernel <= 1.5x --overlay none" "$(ratio "${ms[rootfs]}" "${ms[none]}")" 1.5
+target "build job under sbx <= 1.05x the host" "$([[ -n $build ]] && ratio "$bs" "$bh")" 1.05
+target "peak RSS of the launcher <= 4 MiB" "$rss" 4 MiB
+
+[[ -z ${why[default]:-} && -z ${why[none]:-} ]] && exit 0 || exit 1

@@ -98,7 +98,7 @@ exec \"\$0\" \"\$@\"" "$SBX" "$@" 2>"$SCRATCH/fake-host.err" </dev/null)
 
 # Processes sbx may have left: its own, its init, its helpers.
 sbx_processes() {
-  ps -u "$(id -u)" -o pid=,comm= | awk '$2 ~ /^(sbx|sbx-init|sbx-net|newuidmap|newgidmap|fuse-overlayfs)$/ { print }'
+  ps -u "$(id -u)" -o pid=,comm= | awk '$2 ~ /^(sbx|sbx-init|sbx-net|sbx-image|newuidmap|newgidmap|fuse-overlayfs)$/ { print }'
 }
 
 # no_leftovers DESC: nothing of sbx's is still running (waits 3s for the

@@ -168,4 +168,61 @@ for f in sys.argv[1:]: os.setxattr(f, \"security.capability\", v)' $SCRATCH/caps
     fi
   fi
 fi
+
+# sbx's own helpers, sbx-image and sbx-net (core/base/libexec.c): taken
+# from beside sbx (this copy is not the installed one), never from PATH,
+# and only as regular files of root's or sbx's owner's that nobody else
+# may change.  A copy of sbx in a directory of its own, with fakes beside
+# it and on PATH; each fake leaves a marker if it runs.
+own=$SCRATCH/own
+mkdir -p "$own" "$SCRATCH/path-fakes"
+cp "$SBX" "$own/sbx"
+make_fakes "$SCRATCH/path-fakes" 0755 sbx-net sbx-image
+libexec_default=$(strings "$SBX" | grep -m1 -E '^/.*/libexec/sbx$')
+# own_sbx DESC ARGS...: the copy, with the fakes' directory first on PATH.
+own_sbx() {
+  rm -f "$marks"/*
+  SBX=$own/sbx PATH=$SCRATCH/path-fakes:$sys_path fails_cleanly "$@"
+  is "$(ran)" "" "$1: no fake helper ran"
+}
+if [ -n "$libexec_default" ] && [ -e "$libexec_default/sbx-net" ]; then
+  skip "a missing sbx-net is an error" "an installed sbx's helpers are in $libexec_default"
+else
+  own_sbx "sbx-net missing beside sbx: not taken from PATH" 125 \
+    "^sbx: sbx's helper \`sbx-net\` is missing \(looked beside sbx in \`$own\`, then in /.*\); reinstall sbx$" \
+    --net slirp -- true
+fi
+make_fakes "$own" 0775 sbx-net
+own_sbx "a group-writable sbx-net is refused" 125 \
+  "^sbx: sbx's helper \`$own/sbx-net\` is writable by group or others; reinstall sbx$" \
+  --net slirp -- true
+rm -f "$own/sbx-net"
+ln -s "$(dirname "$SBX")/sbx-net" "$own/sbx-net"
+own_sbx "a symlinked sbx-net is refused" 125 \
+  "^sbx: sbx's helper \`$own/sbx-net\` is a symlink; reinstall sbx$" --net slirp -- true
+rm -f "$own/sbx-net"
+# sbx-image runs only for layers the store lacks: a fresh store here.
+python3 "$SBX_TESTS/lib/mkoci.py" "$SCRATCH/img" >/dev/null
+export XDG_DATA_HOME=$SCRATCH/data
+make_fakes "$own" 0664 sbx-image
+chmod 0644 "$own/sbx-image"
+own_sbx "an sbx-image that is not executable is refused" 125 \
+  "^sbx: --image \`oci:$SCRATCH/img\`: sbx's helper \`$own/sbx-image\` is not executable; reinstall sbx$" \
+  --image "oci:$SCRATCH/img" -- true
+rm -f "$own/sbx-image"
+cp "$(dirname "$SBX")/sbx-image" "$own/sbx-image"
+SBX=$own/sbx sbx_run --image "oci:$SCRATCH/img" -- cat /etc/motd
+is "$RC:$OUT" "0:layer2" "the sbx-image beside sbx unpacks the image's layers"
+# Once they are in the store, a start reads the image without sbx-image.
+rm -f "$own/sbx-image"
+SBX=$own/sbx sbx_run -v --image "oci:$SCRATCH/img" -- cat /etc/motd
+is "$RC:$OUT" "0:layer2" "with its layers unpacked, an image starts without sbx-image"
+unset XDG_DATA_HOME
+cp "$(dirname "$SBX")/sbx-net" "$own/sbx-net"
+SBX=$own/sbx sbx_run -v --net slirp -- true
+if [ "$RC" = 0 ] && printf '%s' "$ERR" | grep -qx "sbx: debug: sbx-net: $own/sbx-net"; then
+  pass "the sbx-net beside sbx runs, and -v names it"
+else
+  fail "the sbx-net beside sbx runs, and -v names it" "rc: $RC" "stderr: $ERR"
+fi
 no_leftovers "nothing left behind"

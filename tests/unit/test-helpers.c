@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/base/libexec.h"
 #include "core/base/util.h"
 #include "core/helpers.h"
 #include "tap.h"
@@ -232,9 +233,41 @@ cleanup (void)
   rmdir (dir);
 }
 
+/* sbx's own helpers (core/base/libexec.c): root's or sbx's owner's
+   regular, executable files that nobody else may change.  */
+static void
+test_libexec_judge (void)
+{
+  struct
+  {
+    mode_t mode;
+    uid_t uid;
+    const char *want;
+  } cases[] = {
+    { S_IFREG | 0755, 0, NULL },
+    { S_IFREG | 0755, 1000, NULL },
+    { S_IFREG | 0700, 1000, NULL },
+    { S_IFREG | 0755, 1001, "owned by another user than root or sbx's owner" },
+    { S_IFREG | 0775, 1000, "writable by group or others" },
+    { S_IFREG | 0757, 0, "writable by group or others" },
+    { S_IFREG | 0644, 0, "not executable" },
+    { S_IFDIR | 0755, 0, "not a regular file" },
+    { S_IFCHR | 0755, 0, "not a regular file" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    {
+      struct stat st = { .st_mode = cases[i].mode, .st_uid = cases[i].uid };
+      const char *got = sbx_libexec_judge (&st, 1000);
+      TAP_IS_STR (got ? got : "trusted", cases[i].want ? cases[i].want : "trusted",
+                  "sbx's helper, mode %o owner %u (sbx's owner 1000)", (unsigned)cases[i].mode,
+                  (unsigned)cases[i].uid);
+    }
+}
+
 int
 main (void)
 {
+  test_libexec_judge ();
   test_entries ();
   test_find ();
   test_judge ();

@@ -1,0 +1,28 @@
+/* sbx-net: the network helper, exec'd by the process sbx forks for it
+   (netstack/netstack.c), with the fds it inherits and what it needs of
+   the spec on its command line (netstack/helper-args.h).  Its own
+   executable so that libslirp and glib load only where they run.  */
+#include <stdio.h>
+
+#include "core/base/error.h"
+#include "core/base/sync.h"
+#include "netstack/helper-args.h"
+
+int
+main (int argc, char **argv)
+{
+  struct sbx_net_helper_cfg cfg;
+  struct sbx_netspec net;
+  int *listeners = NULL;
+  sbx_error_t err = NULL;
+
+  if (sbx_net_helper_parse (argc, argv, &cfg, &net, &listeners, &err) < 0)
+    {
+      /* sbx waits on the status socket for this; anyone else who ran
+         it by hand reads stderr.  */
+      if (cfg.status < 0 || sbx_sync_write (cfg.status, SBX_SYNC_ERROR, err) < 0)
+        fprintf (stderr, "sbx-net: %s (sbx runs this helper itself)\n", err->msg);
+      return SBX_EXIT_FAILURE;
+    }
+  sbx_net_helper_main (&cfg);
+}

@@ -373,6 +373,21 @@ sbx_cgroup_parse_hugetlb (const char *s, struct sbx_hugetlb *h, sbx_error_t *err
 }
 
 int
+sbx_cgroup_add_hugetlb (struct sbx_limits *lim, const struct sbx_hugetlb *h, sbx_error_t *err)
+{
+  size_t i;
+
+  for (i = 0; i < lim->n_hugetlb && lim->hugetlb[i].page != h->page; i++)
+    ;
+  if (i == SBX_HUGETLB_MAX)
+    return sbx_error_make (err, 0, "at most %d huge page sizes", SBX_HUGETLB_MAX);
+  lim->hugetlb[i] = *h;
+  if (i == lim->n_hugetlb)
+    lim->n_hugetlb++;
+  return 0;
+}
+
+int
 sbx_cgroup_machine_memory (uint64_t *out, sbx_error_t *err)
 {
   struct sysinfo si;

@@ -94,6 +94,9 @@ void sbx_cgroup_hugetlb_name (uint64_t page, char *buf, size_t size);
 /* "[PAGESIZE:]SIZE" into `h`; without a page size, the machine's default
    (Hugepagesize).  The page size must be one this kernel has.  */
 int sbx_cgroup_parse_hugetlb (const char *s, struct sbx_hugetlb *h, sbx_error_t *err);
+/* Add `h` to lim's huge page limits: once per page size, a later one
+   replacing an earlier (the command line a profile's).  */
+int sbx_cgroup_add_hugetlb (struct sbx_limits *lim, const struct sbx_hugetlb *h, sbx_error_t *err);
 unsigned sbx_cgroup_needs (const struct sbx_limits *lim);
 
 /* What a sandbox used, from its cgroup; -1 where the host does not tell.  */

@@ -41,67 +41,38 @@ static const struct
   { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
+/* implements oci_item_fn: one of process.rlimits */
 static int
-parse_rlimits (struct walk *w, json_object *o, struct sbx_oci_process *p)
+rlimit_item (struct walk *w, json_object *r, void *slot, void *ctx)
 {
-  json_object *v = oci_member (o, "rlimits");
-  size_t n = oci_enter (w, "rlimits"), len;
-  int ret = 0;
+  struct sbx_oci_rlimit *rl = slot;
+  cleanup_free char *type = NULL;
+  json_object *soft, *hard;
+  size_t k, f;
+  int ret;
 
-  if (v == NULL)
-    goto out;
-  if (oci_expect (w, v, json_type_array) < 0)
-    {
-      ret = -1;
-      goto out;
-    }
-  len = json_object_array_length (v);
-  p->rlimits = xmalloc0 ((len + 1) * sizeof *p->rlimits);
-  for (size_t i = 0; i < len && ret == 0; i++)
-    {
-      static const char *const known[] = { "type", "soft", "hard", NULL };
-      json_object *r = json_object_array_get_idx (v, i), *soft, *hard;
-      struct sbx_oci_rlimit *rl = &p->rlimits[p->n_rlimits];
-      cleanup_free char *type = NULL;
-      size_t m = oci_enter_idx (w, i), k;
-
-      if (oci_expect (w, r, json_type_object) < 0 || oci_check_keys (w, r, known, NULL) < 0
-          || oci_get_string (w, r, "type", true, &type) < 0)
-        ret = -1;
-      for (k = 0; ret == 0 && k < sizeof rlimit_names / sizeof rlimit_names[0]; k++)
-        if (strcmp (rlimit_names[k].name, type) == 0)
-          break;
-      if (ret == 0 && k == sizeof rlimit_names / sizeof rlimit_names[0])
-        ret = oci_fail (w, "unknown rlimit type `%s`", type);
-      if (ret == 0)
-        {
-          rl->resource = rlimit_names[k].resource;
-          soft = oci_member (r, "soft");
-          hard = oci_member (r, "hard");
-          if (soft == NULL || hard == NULL)
-            ret = oci_fail (w, "%s: both soft and hard are required", type);
-        }
-      if (ret == 0)
-        {
-          size_t f = oci_enter (w, "soft");
-          ret = oci_unsigned64 (w, soft, &rl->soft);
-          oci_leave (w, f);
-        }
-      if (ret == 0)
-        {
-          size_t f = oci_enter (w, "hard");
-          ret = oci_unsigned64 (w, hard, &rl->hard);
-          oci_leave (w, f);
-        }
-      if (ret == 0 && rl->soft > rl->hard)
-        ret = oci_fail (w, "%s: soft %llu is above hard %llu", type, (unsigned long long)rl->soft,
-                        (unsigned long long)rl->hard);
-      if (ret == 0)
-        p->n_rlimits++;
-      oci_leave (w, m);
-    }
-out:
-  oci_leave (w, n);
+  (void)ctx;
+  if (oci_get_string (w, r, "type", true, &type) < 0)
+    return -1;
+  for (k = 0; k < sizeof rlimit_names / sizeof rlimit_names[0]; k++)
+    if (strcmp (rlimit_names[k].name, type) == 0)
+      break;
+  if (k == sizeof rlimit_names / sizeof rlimit_names[0])
+    return oci_fail (w, "unknown rlimit type `%s`", type);
+  rl->resource = rlimit_names[k].resource;
+  soft = oci_member (r, "soft");
+  hard = oci_member (r, "hard");
+  if (soft == NULL || hard == NULL)
+    return oci_fail (w, "%s: both soft and hard are required", type);
+  f = oci_enter (w, "soft");
+  ret = oci_unsigned64 (w, soft, &rl->soft);
+  oci_leave (w, f);
+  f = oci_enter (w, "hard");
+  ret = ret < 0 ? -1 : oci_unsigned64 (w, hard, &rl->hard);
+  oci_leave (w, f);
+  if (ret == 0 && rl->soft > rl->hard)
+    ret = oci_fail (w, "%s: soft %llu is above hard %llu", type, (unsigned long long)rl->soft,
+                    (unsigned long long)rl->hard);
   return ret;
 }
 
@@ -189,7 +160,9 @@ parse_process (struct walk *w, json_object *root, struct sbx_oci_process *p)
       || oci_get_string (w, o, "apparmorProfile", false, &p->apparmor_profile) < 0
       || oci_get_string (w, o, "selinuxLabel", false, &p->selinux_label) < 0
       || oci_get_num (w, o, "oomScoreAdj", -1000, 1000, &v, &has) < 0 || parse_caps (w, o, p) < 0
-      || parse_rlimits (w, o, p) < 0)
+      || oci_objects (w, o, "rlimits", (const char *const[]){ "type", "soft", "hard", NULL }, NULL,
+                      sizeof *p->rlimits, &p->rlimits, &p->n_rlimits, rlimit_item, NULL)
+             < 0)
     goto out;
   if (has)
     {
@@ -277,46 +250,44 @@ out:
 }
 /* ---- mounts, hooks, annotations ------------------------------------------------ */
 
+/* implements oci_item_fn: one of mounts */
 static int
-parse_mounts (struct walk *w, json_object *root, struct sbx_oci_config *c)
+mount_item (struct walk *w, json_object *m, void *slot, void *ctx)
 {
-  static const char *const known[] = { "destination", "type", "source", "options", NULL };
-  static const char *const refused[] = { "uidMappings", "gidMappings", NULL };
-  json_object *v = oci_member (root, "mounts");
-  size_t n = oci_enter (w, "mounts"), len;
-  int ret = 0;
+  struct sbx_oci_mount *mt = slot;
+  size_t d;
 
-  if (v == NULL)
-    goto out;
-  if (oci_expect (w, v, json_type_array) < 0)
-    {
-      ret = -1;
-      goto out;
-    }
-  len = json_object_array_length (v);
-  c->mounts = xmalloc0 ((len + 1) * sizeof *c->mounts);
-  for (size_t i = 0; i < len && ret == 0; i++)
-    {
-      json_object *m = json_object_array_get_idx (v, i);
-      struct sbx_oci_mount *mt = &c->mounts[c->n_mounts++];
-      size_t k = oci_enter_idx (w, i);
-      if (oci_expect (w, m, json_type_object) < 0 || oci_check_keys (w, m, known, refused) < 0
-          || oci_get_string (w, m, "destination", true, &mt->destination) < 0
-          || oci_get_string (w, m, "type", false, &mt->type) < 0
-          || oci_get_string (w, m, "source", false, &mt->source) < 0
-          || oci_get_strings (w, m, "options", &mt->options, &mt->n_options) < 0)
-        ret = -1;
-      else if (!oci_absolute (mt->destination))
-        {
-          size_t d = oci_enter (w, "destination");
-          ret = oci_fail (w, "`%s` is not an absolute path", mt->destination);
-          oci_leave (w, d);
-        }
-      oci_leave (w, k);
-    }
-out:
-  oci_leave (w, n);
-  return ret;
+  (void)ctx;
+  if (oci_get_string (w, m, "destination", true, &mt->destination) < 0
+      || oci_get_string (w, m, "type", false, &mt->type) < 0
+      || oci_get_string (w, m, "source", false, &mt->source) < 0
+      || oci_get_strings (w, m, "options", &mt->options, &mt->n_options) < 0)
+    return -1;
+  if (oci_absolute (mt->destination))
+    return 0;
+  d = oci_enter (w, "destination");
+  oci_fail (w, "`%s` is not an absolute path", mt->destination);
+  oci_leave (w, d);
+  return -1;
+}
+
+/* implements oci_item_fn: one hook */
+static int
+hook_item (struct walk *w, json_object *h, void *slot, void *ctx)
+{
+  struct sbx_oci_hook *hk = slot;
+  int64_t t = 0;
+
+  (void)ctx;
+  if (oci_get_string (w, h, "path", true, &hk->path) < 0
+      || oci_get_strings (w, h, "args", &hk->args, NULL) < 0
+      || oci_get_strings (w, h, "env", &hk->env, NULL) < 0
+      || oci_get_num (w, h, "timeout", 1, INT32_MAX, &t, NULL) < 0)
+    return -1;
+  hk->timeout = (int)t;
+  if (!oci_absolute (hk->path))
+    return oci_fail (w, "path `%s` is not absolute", hk->path);
+  return 0;
 }
 
 static int
@@ -340,41 +311,9 @@ parse_hooks (struct walk *w, json_object *root, struct sbx_oci_config *c)
       goto out;
     }
   for (int kind = 0; kind < SBX_OCI_HOOK_COUNT && ret == 0; kind++)
-    {
-      json_object *list = oci_member (hooks, sbx_oci_hook_names[kind]);
-      size_t k = oci_enter (w, sbx_oci_hook_names[kind]), len;
-      if (list == NULL)
-        {
-          oci_leave (w, k);
-          continue;
-        }
-      if (oci_expect (w, list, json_type_array) < 0)
-        {
-          oci_leave (w, k);
-          ret = -1;
-          break;
-        }
-      len = json_object_array_length (list);
-      c->hooks[kind] = xmalloc0 ((len + 1) * sizeof *c->hooks[kind]);
-      for (size_t i = 0; i < len && ret == 0; i++)
-        {
-          json_object *h = json_object_array_get_idx (list, i);
-          struct sbx_oci_hook *hk = &c->hooks[kind][c->n_hooks[kind]++];
-          int64_t t = 0;
-          size_t j = oci_enter_idx (w, i);
-          if (oci_expect (w, h, json_type_object) < 0 || oci_check_keys (w, h, known, NULL) < 0
-              || oci_get_string (w, h, "path", true, &hk->path) < 0
-              || oci_get_strings (w, h, "args", &hk->args, NULL) < 0
-              || oci_get_strings (w, h, "env", &hk->env, NULL) < 0
-              || oci_get_num (w, h, "timeout", 1, INT32_MAX, &t, NULL) < 0)
-            ret = -1;
-          else if (!oci_absolute (hk->path))
-            ret = oci_fail (w, "path `%s` is not absolute", hk->path);
-          hk->timeout = (int)t;
-          oci_leave (w, j);
-        }
-      oci_leave (w, k);
-    }
+    ret = oci_objects (w, hooks, sbx_oci_hook_names[kind], known, NULL,
+                       sizeof (struct sbx_oci_hook), &c->hooks[kind], &c->n_hooks[kind], hook_item,
+                       NULL);
 out:
   oci_leave (w, n);
   return ret;
@@ -441,7 +380,12 @@ sbx_oci_config_parse (const char *text, const char *origin, struct sbx_oci_confi
   }
   if (oci_get_string (&w, doc, "hostname", false, &cfg->hostname) < 0
       || oci_get_string (&w, doc, "domainname", false, &cfg->domainname) < 0
-      || parse_process (&w, doc, &cfg->process) < 0 || parse_mounts (&w, doc, cfg) < 0
+      || parse_process (&w, doc, &cfg->process) < 0
+      || oci_objects (&w, doc, "mounts",
+                      (const char *const[]){ "destination", "type", "source", "options", NULL },
+                      (const char *const[]){ "uidMappings", "gidMappings", NULL },
+                      sizeof *cfg->mounts, &cfg->mounts, &cfg->n_mounts, mount_item, NULL)
+             < 0
       || parse_hooks (&w, doc, cfg) < 0
       || oci_get_kv (&w, doc, "annotations", &cfg->annotations, &cfg->n_annotations) < 0
       || oci_parse_linux (&w, doc, cfg) < 0)

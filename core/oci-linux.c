@@ -31,131 +31,121 @@ ns_type (const char *name)
   return -1;
 }
 
+/* implements oci_item_fn: one of linux.namespaces */
 static int
-parse_namespaces (struct walk *w, json_object *lx, struct sbx_oci_config *c)
+namespace_item (struct walk *w, json_object *e, void *slot, void *ctx)
 {
-  static const char *const known[] = { "type", "path", NULL };
-  json_object *v = oci_member (lx, "namespaces");
-  size_t n = oci_enter (w, "namespaces");
-  int ret = 0;
+  struct sbx_oci_config *c = ctx;
+  cleanup_free char *type = NULL, *path = NULL;
+  int t;
 
-  if (v == NULL)
-    goto out;
-  if (oci_expect (w, v, json_type_array) < 0)
-    {
-      ret = -1;
-      goto out;
-    }
-  for (size_t i = 0; i < json_object_array_length (v) && ret == 0; i++)
-    {
-      json_object *e = json_object_array_get_idx (v, i);
-      cleanup_free char *type = NULL, *path = NULL;
-      size_t k = oci_enter_idx (w, i);
-      int t;
-      if (oci_expect (w, e, json_type_object) < 0 || oci_check_keys (w, e, known, NULL) < 0
-          || oci_get_string (w, e, "type", true, &type) < 0
-          || oci_get_string (w, e, "path", false, &path) < 0)
-        ret = -1;
-      t = ret == 0 ? ns_type (type) : -1;
-      if (ret == 0 && t < 0)
-        ret = oci_fail (w, "unknown namespace type `%s`", type);
-      else if (ret == 0 && c->ns[t].wanted)
-        ret = oci_fail (w, "the %s namespace is listed twice", type);
-      else if (ret == 0 && path && !oci_absolute (path))
-        ret = oci_fail (w, "path `%s` is not absolute", path);
-      else if (ret == 0)
-        {
-          c->ns[t].wanted = true;
-          c->ns[t].path = steal_pointer (&path);
-        }
-      oci_leave (w, k);
-    }
-out:
-  oci_leave (w, n);
-  return ret;
+  (void)slot;
+  if (oci_get_string (w, e, "type", true, &type) < 0
+      || oci_get_string (w, e, "path", false, &path) < 0)
+    return -1;
+  t = ns_type (type);
+  if (t < 0)
+    return oci_fail (w, "unknown namespace type `%s`", type);
+  if (c->ns[t].wanted)
+    return oci_fail (w, "the %s namespace is listed twice", type);
+  if (path && !oci_absolute (path))
+    return oci_fail (w, "path `%s` is not absolute", path);
+  c->ns[t].wanted = true;
+  c->ns[t].path = steal_pointer (&path);
+  return 0;
 }
 
+/* implements oci_item_fn: one of linux.uidMappings, gidMappings */
 static int
-parse_idmaps (struct walk *w, json_object *lx, const char *key, struct sbx_oci_idmap **out,
-              size_t *n_out)
+idmap_item (struct walk *w, json_object *e, void *slot, void *ctx)
 {
-  static const char *const known[] = { "containerID", "hostID", "size", NULL };
-  json_object *v = oci_member (lx, key);
-  size_t n = oci_enter (w, key);
-  int ret = 0;
+  struct sbx_oci_idmap *m = slot;
 
-  if (v == NULL)
-    goto out;
-  if (oci_expect (w, v, json_type_array) < 0)
-    {
-      ret = -1;
-      goto out;
-    }
-  *out = xmalloc0 ((json_object_array_length (v) + 1) * sizeof **out);
-  for (size_t i = 0; i < json_object_array_length (v) && ret == 0; i++)
-    {
-      json_object *e = json_object_array_get_idx (v, i);
-      struct sbx_oci_idmap *m = &(*out)[*n_out];
-      size_t k = oci_enter_idx (w, i);
-      if (oci_expect (w, e, json_type_object) < 0 || oci_check_keys (w, e, known, NULL) < 0
-          || oci_get_u32 (w, e, "containerID", true, &m->container, NULL) < 0
-          || oci_get_u32 (w, e, "hostID", true, &m->host, NULL) < 0
-          || oci_get_u32 (w, e, "size", true, &m->size, NULL) < 0)
-        ret = -1;
-      else if (m->size == 0)
-        ret = oci_fail (w, "size 0 maps nothing");
-      else
-        (*n_out)++;
-      oci_leave (w, k);
-    }
-out:
-  oci_leave (w, n);
-  return ret;
+  (void)ctx;
+  if (oci_get_u32 (w, e, "containerID", true, &m->container, NULL) < 0
+      || oci_get_u32 (w, e, "hostID", true, &m->host, NULL) < 0
+      || oci_get_u32 (w, e, "size", true, &m->size, NULL) < 0)
+    return -1;
+  return m->size == 0 ? oci_fail (w, "size 0 maps nothing") : 0;
 }
 
+/* implements oci_item_fn: one of linux.devices */
 static int
-parse_devices (struct walk *w, json_object *lx, struct sbx_oci_config *c)
+device_item (struct walk *w, json_object *e, void *slot, void *ctx)
 {
-  static const char *const known[]
-      = { "path", "type", "major", "minor", "fileMode", "uid", "gid", NULL };
-  json_object *v = oci_member (lx, "devices");
-  size_t n = oci_enter (w, "devices");
-  int ret = 0;
+  struct sbx_oci_device *d = slot;
+  cleanup_free char *type = NULL;
 
-  if (v == NULL)
-    goto out;
-  if (oci_expect (w, v, json_type_array) < 0)
-    {
-      ret = -1;
-      goto out;
-    }
-  c->devices = xmalloc0 ((json_object_array_length (v) + 1) * sizeof *c->devices);
-  for (size_t i = 0; i < json_object_array_length (v) && ret == 0; i++)
-    {
-      json_object *e = json_object_array_get_idx (v, i);
-      struct sbx_oci_device *d = &c->devices[c->n_devices++];
-      cleanup_free char *type = NULL;
-      size_t k = oci_enter_idx (w, i);
-      if (oci_expect (w, e, json_type_object) < 0 || oci_check_keys (w, e, known, NULL) < 0
-          || oci_get_string (w, e, "path", true, &d->path) < 0
-          || oci_get_string (w, e, "type", true, &type) < 0
-          || oci_get_num (w, e, "major", 0, INT64_MAX, &d->major, NULL) < 0
-          || oci_get_num (w, e, "minor", 0, INT64_MAX, &d->minor, NULL) < 0
-          || oci_get_u32 (w, e, "fileMode", false, &d->mode, &d->has_mode) < 0
-          || oci_get_u32 (w, e, "uid", false, &d->uid, &d->has_uid) < 0
-          || oci_get_u32 (w, e, "gid", false, &d->gid, &d->has_gid) < 0)
-        ret = -1;
-      else if (strlen (type) != 1 || strchr ("cbup", type[0]) == NULL)
-        ret = oci_fail (w, "type `%s`: expected c, b, u or p", type);
-      else if (!oci_absolute (d->path))
-        ret = oci_fail (w, "path `%s` is not absolute", d->path);
-      else
-        d->type = type[0];
-      oci_leave (w, k);
-    }
-out:
-  oci_leave (w, n);
-  return ret;
+  (void)ctx;
+  if (oci_get_string (w, e, "path", true, &d->path) < 0
+      || oci_get_string (w, e, "type", true, &type) < 0
+      || oci_get_num (w, e, "major", 0, INT64_MAX, &d->major, NULL) < 0
+      || oci_get_num (w, e, "minor", 0, INT64_MAX, &d->minor, NULL) < 0
+      || oci_get_u32 (w, e, "fileMode", false, &d->mode, &d->has_mode) < 0
+      || oci_get_u32 (w, e, "uid", false, &d->uid, &d->has_uid) < 0
+      || oci_get_u32 (w, e, "gid", false, &d->gid, &d->has_gid) < 0)
+    return -1;
+  if (strlen (type) != 1 || strchr ("cbup", type[0]) == NULL)
+    return oci_fail (w, "type `%s`: expected c, b, u or p", type);
+  if (!oci_absolute (d->path))
+    return oci_fail (w, "path `%s` is not absolute", d->path);
+  d->type = type[0];
+  return 0;
+}
+
+/* implements oci_item_fn: one of linux.resources.hugepageLimits, into
+   the limits `ctx` */
+static int
+hugepage_item (struct walk *w, json_object *e, void *slot, void *ctx)
+{
+  cleanup_free char *page = NULL, *arg = NULL;
+  cleanup_error sbx_error_t e2 = NULL;
+  json_object *l = oci_member (e, "limit");
+  struct sbx_hugetlb h;
+  uint64_t limit = 0;
+  size_t f, len;
+  int ret;
+
+  (void)slot;
+  if (oci_get_string (w, e, "pageSize", true, &page) < 0)
+    return -1;
+  f = oci_enter (w, "limit");
+  ret = l == NULL ? oci_fail (w, "missing") : oci_unsigned64 (w, l, &limit);
+  oci_leave (w, f);
+  if (ret < 0)
+    return -1;
+  /* "2MB" -> "2M": the page size as --hugetlb takes it.  */
+  len = strlen (page);
+  if (len < 3
+      || (strcmp (page + len - 2, "KB") != 0 && strcmp (page + len - 2, "MB") != 0
+          && strcmp (page + len - 2, "GB") != 0))
+    return oci_fail (w, "pageSize `%s`: expected a size such as 2MB or 1GB", page);
+  arg = xasprintf ("%.*s:%llu", (int)(len - 1), page, (unsigned long long)limit);
+  if (sbx_cgroup_parse_hugetlb (arg, &h, &e2) < 0 || sbx_cgroup_add_hugetlb (ctx, &h, &e2) < 0)
+    return oci_fail (w, "%s", e2->msg);
+  return 0;
+}
+
+/* implements oci_item_fn: one of linux.resources.devices, checked */
+static int
+device_rule_item (struct walk *w, json_object *e, void *slot, void *ctx)
+{
+  cleanup_free char *type = NULL, *access = NULL;
+  bool allow = false;
+  int64_t v;
+
+  (void)slot;
+  (void)ctx;
+  if (oci_get_bool (w, e, "allow", &allow) < 0 || oci_get_string (w, e, "type", false, &type) < 0
+      || oci_get_string (w, e, "access", false, &access) < 0
+      || oci_get_num (w, e, "major", -1, INT64_MAX, &v, NULL) < 0
+      || oci_get_num (w, e, "minor", -1, INT64_MAX, &v, NULL) < 0)
+    return -1;
+  if (type && (strlen (type) != 1 || strchr ("acb", type[0]) == NULL))
+    return oci_fail (w, "type `%s`: expected a, c or b", type);
+  if (access && strspn (access, "rwm") != strlen (access))
+    return oci_fail (w, "access `%s`: expected letters of rwm", access);
+  return 0;
 }
 
 /* linux.resources into sbx's limits.  A limit sbx cannot enforce (cpu
@@ -302,89 +292,14 @@ parse_resources (struct walk *w, json_object *lx, struct sbx_oci_config *c)
       if (bad)
         goto out;
     }
-  if ((o = oci_member (r, "hugepageLimits")) != NULL)
-    {
-      static const char *const hk[] = { "pageSize", "limit", NULL };
-      size_t m = oci_enter (w, "hugepageLimits");
-      int bad = oci_expect (w, o, json_type_array) < 0;
-      for (size_t i = 0; !bad && i < json_object_array_length (o); i++)
-        {
-          json_object *e = json_object_array_get_idx (o, i);
-          cleanup_free char *page = NULL, *arg = NULL;
-          cleanup_error sbx_error_t e2 = NULL;
-          struct sbx_hugetlb h;
-          uint64_t limit = 0;
-          size_t k = oci_enter_idx (w, i);
-          bad = oci_expect (w, e, json_type_object) < 0 || oci_check_keys (w, e, hk, NULL) < 0
-                || oci_get_string (w, e, "pageSize", true, &page) < 0;
-          if (!bad)
-            {
-              json_object *l = oci_member (e, "limit");
-              size_t f = oci_enter (w, "limit");
-              bad = l == NULL ? oci_fail (w, "missing") < 0 : oci_unsigned64 (w, l, &limit) < 0;
-              oci_leave (w, f);
-            }
-          /* "2MB" -> "2M": the page size as --hugetlb takes it.  */
-          if (!bad)
-            {
-              size_t len = strlen (page);
-              if (len >= 3 && strcmp (page + len - 2, "KB") != 0
-                  && strcmp (page + len - 2, "MB") != 0 && strcmp (page + len - 2, "GB") != 0)
-                len = 0;
-              if (len < 3)
-                bad = oci_fail (w, "pageSize `%s`: expected a size such as 2MB or 1GB", page) < 0;
-              else
-                arg = xasprintf ("%.*s:%llu", (int)(len - 1), page, (unsigned long long)limit);
-            }
-          if (!bad && sbx_cgroup_parse_hugetlb (arg, &h, &e2) < 0)
-            bad = oci_fail (w, "%s", e2->msg) < 0;
-          if (!bad)
-            {
-              size_t j;
-              for (j = 0; j < lim->n_hugetlb && lim->hugetlb[j].page != h.page; j++)
-                ;
-              if (j == SBX_HUGETLB_MAX)
-                bad = oci_fail (w, "more than %d page sizes", SBX_HUGETLB_MAX) < 0;
-              else
-                {
-                  lim->hugetlb[j] = h;
-                  if (j == lim->n_hugetlb)
-                    lim->n_hugetlb++;
-                }
-            }
-          oci_leave (w, k);
-        }
-      oci_leave (w, m);
-      if (bad)
-        goto out;
-    }
-  if ((o = oci_member (r, "devices")) != NULL)
-    {
-      static const char *const dk[] = { "allow", "type", "major", "minor", "access", NULL };
-      size_t m = oci_enter (w, "devices");
-      int bad = oci_expect (w, o, json_type_array) < 0;
-      for (size_t i = 0; !bad && i < json_object_array_length (o); i++)
-        {
-          json_object *e = json_object_array_get_idx (o, i);
-          cleanup_free char *type = NULL, *access = NULL;
-          bool allow = false;
-          size_t k = oci_enter_idx (w, i);
-          bad = oci_expect (w, e, json_type_object) < 0 || oci_check_keys (w, e, dk, NULL) < 0
-                || oci_get_bool (w, e, "allow", &allow) < 0
-                || oci_get_string (w, e, "type", false, &type) < 0
-                || oci_get_string (w, e, "access", false, &access) < 0
-                || oci_get_num (w, e, "major", -1, INT64_MAX, &v, NULL) < 0
-                || oci_get_num (w, e, "minor", -1, INT64_MAX, &v, NULL) < 0;
-          if (!bad && type && (strlen (type) != 1 || strchr ("acb", type[0]) == NULL))
-            bad = oci_fail (w, "type `%s`: expected a, c or b", type) < 0;
-          if (!bad && access && strspn (access, "rwm") != strlen (access))
-            bad = oci_fail (w, "access `%s`: expected letters of rwm", access) < 0;
-          oci_leave (w, k);
-        }
-      oci_leave (w, m);
-      if (bad)
-        goto out;
-    }
+  if (oci_objects (w, r, "hugepageLimits", (const char *const[]){ "pageSize", "limit", NULL }, NULL,
+                   0, NULL, NULL, hugepage_item, lim)
+          < 0
+      || oci_objects (w, r, "devices",
+                      (const char *const[]){ "allow", "type", "major", "minor", "access", NULL },
+                      NULL, 0, NULL, NULL, device_rule_item, NULL)
+             < 0)
+    goto out;
   if ((o = oci_member (r, "unified")) != NULL)
     {
       size_t m = oci_enter (w, "unified");
@@ -406,6 +321,7 @@ out:
 int
 oci_parse_linux (struct walk *w, json_object *root, struct sbx_oci_config *c)
 {
+  static const char *const idmap_keys[] = { "containerID", "hostID", "size", NULL };
   static const char *const known[]
       = { "namespaces",    "uidMappings", "gidMappings", "devices",           "cgroupsPath",
           "resources",     "sysctl",      "seccomp",     "rootfsPropagation", "maskedPaths",
@@ -424,10 +340,20 @@ oci_parse_linux (struct walk *w, json_object *root, struct sbx_oci_config *c)
       goto out;
     }
   if (oci_expect (w, o, json_type_object) < 0 || oci_check_keys (w, o, known, refused) < 0
-      || parse_namespaces (w, o, c) < 0
-      || parse_idmaps (w, o, "uidMappings", &c->uid_mappings, &c->n_uid_mappings) < 0
-      || parse_idmaps (w, o, "gidMappings", &c->gid_mappings, &c->n_gid_mappings) < 0
-      || parse_devices (w, o, c) < 0
+      || oci_objects (w, o, "namespaces", (const char *const[]){ "type", "path", NULL }, NULL, 0,
+                      NULL, NULL, namespace_item, c)
+             < 0
+      || oci_objects (w, o, "uidMappings", idmap_keys, NULL, sizeof *c->uid_mappings,
+                      &c->uid_mappings, &c->n_uid_mappings, idmap_item, NULL)
+             < 0
+      || oci_objects (w, o, "gidMappings", idmap_keys, NULL, sizeof *c->gid_mappings,
+                      &c->gid_mappings, &c->n_gid_mappings, idmap_item, NULL)
+             < 0
+      || oci_objects (w, o, "devices",
+                      (const char *const[]){ "path", "type", "major", "minor", "fileMode", "uid",
+                                             "gid", NULL },
+                      NULL, sizeof *c->devices, &c->devices, &c->n_devices, device_item, NULL)
+             < 0
       || oci_get_string (w, o, "cgroupsPath", false, &c->cgroups_path) < 0
       || parse_resources (w, o, c) < 0 || oci_get_kv (w, o, "sysctl", &c->sysctl, &c->n_sysctl) < 0
       || oci_parse_seccomp (w, o, &c->seccomp) < 0

@@ -51,12 +51,10 @@ seccomp_action (struct walk *w, const char *name, json_object *errno_ret, uint32
   return 0;
 }
 
+/* implements oci_item_fn: one of a rule's args, into the rule `ctx` */
 static int
-parse_seccomp_rule (struct walk *w, json_object *e, struct sbx_oci_seccomp_rule *rule)
+arg_item (struct walk *w, json_object *a, void *slot, void *ctx)
 {
-  static const char *const known[]
-      = { "names", "action", "errnoRet", "args", "comment", "includes", "excludes", NULL };
-  static const char *const ak[] = { "index", "value", "valueTwo", "op", NULL };
   static const struct
   {
     const char *name;
@@ -68,71 +66,63 @@ parse_seccomp_rule (struct walk *w, json_object *e, struct sbx_oci_seccomp_rule 
               { "SCMP_CMP_GE", SCMP_CMP_GE },
               { "SCMP_CMP_GT", SCMP_CMP_GT },
               { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ } };
-  cleanup_free char *action = NULL;
-  json_object *args;
+  struct sbx_oci_seccomp_rule *rule = ctx;
+  struct sbx_oci_seccomp_arg *sa;
+  cleanup_free char *op = NULL;
+  json_object *val;
+  uint32_t index = 0;
+  size_t o, f;
   int ret = 0;
 
-  if (oci_expect (w, e, json_type_object) < 0 || oci_check_keys (w, e, known, NULL) < 0
-      || oci_get_strings (w, e, "names", &rule->names, &rule->n_names) < 0
+  (void)slot;
+  if (rule->n_args == 6)
+    return oci_fail (w, "more than 6 arguments");
+  sa = &rule->args[rule->n_args];
+  if (oci_get_u32 (w, a, "index", true, &index, NULL) < 0
+      || oci_get_string (w, a, "op", true, &op) < 0)
+    return -1;
+  if (index > 5)
+    return oci_fail (w, "index %u: a syscall has 6 arguments, 0 to 5", index);
+  for (o = 0; o < sizeof ops / sizeof ops[0] && strcmp (ops[o].name, op) != 0; o++)
+    ;
+  if (o == sizeof ops / sizeof ops[0])
+    return oci_fail (w, "unknown op `%s`", op);
+  sa->index = index;
+  sa->op = ops[o].op;
+  if ((val = oci_member (a, "value")) == NULL)
+    return oci_fail (w, "value: missing");
+  f = oci_enter (w, "value");
+  ret = oci_unsigned64 (w, val, &sa->value);
+  oci_leave (w, f);
+  if (ret == 0 && (val = oci_member (a, "valueTwo")) != NULL)
+    {
+      f = oci_enter (w, "valueTwo");
+      ret = oci_unsigned64 (w, val, &sa->value_two);
+      oci_leave (w, f);
+    }
+  if (ret == 0)
+    rule->n_args++;
+  return ret;
+}
+
+/* implements oci_item_fn: one of linux.seccomp.syscalls */
+static int
+rule_item (struct walk *w, json_object *e, void *slot, void *ctx)
+{
+  struct sbx_oci_seccomp_rule *rule = slot;
+  cleanup_free char *action = NULL;
+
+  (void)ctx;
+  if (oci_get_strings (w, e, "names", &rule->names, &rule->n_names) < 0
       || oci_get_string (w, e, "action", true, &action) < 0)
     return -1;
   if (rule->n_names == 0)
     return oci_fail (w, "names: missing or empty");
   if (seccomp_action (w, action, oci_member (e, "errnoRet"), &rule->action) < 0)
     return -1;
-  args = oci_member (e, "args");
-  if (args == NULL)
-    return 0;
-  {
-    size_t n = oci_enter (w, "args");
-    if (oci_expect (w, args, json_type_array) < 0)
-      ret = -1;
-    else if (json_object_array_length (args) > 6)
-      ret = oci_fail (w, "more than 6 arguments");
-    for (size_t i = 0; ret == 0 && i < json_object_array_length (args); i++)
-      {
-        json_object *a = json_object_array_get_idx (args, i), *val;
-        struct sbx_oci_seccomp_arg *sa = &rule->args[rule->n_args];
-        cleanup_free char *op = NULL;
-        uint32_t index = 0;
-        size_t k = oci_enter_idx (w, i), o;
-        if (oci_expect (w, a, json_type_object) < 0 || oci_check_keys (w, a, ak, NULL) < 0
-            || oci_get_u32 (w, a, "index", true, &index, NULL) < 0
-            || oci_get_string (w, a, "op", true, &op) < 0)
-          ret = -1;
-        else if (index > 5)
-          ret = oci_fail (w, "index %u: a syscall has 6 arguments, 0 to 5", index);
-        for (o = 0; ret == 0 && o < sizeof ops / sizeof ops[0]; o++)
-          if (strcmp (ops[o].name, op) == 0)
-            break;
-        if (ret == 0 && o == sizeof ops / sizeof ops[0])
-          ret = oci_fail (w, "unknown op `%s`", op);
-        if (ret == 0)
-          {
-            sa->index = index;
-            sa->op = ops[o].op;
-            if ((val = oci_member (a, "value")) == NULL)
-              ret = oci_fail (w, "value: missing");
-            else
-              {
-                size_t f = oci_enter (w, "value");
-                ret = oci_unsigned64 (w, val, &sa->value);
-                oci_leave (w, f);
-              }
-          }
-        if (ret == 0 && (val = oci_member (a, "valueTwo")) != NULL)
-          {
-            size_t f = oci_enter (w, "valueTwo");
-            ret = oci_unsigned64 (w, val, &sa->value_two);
-            oci_leave (w, f);
-          }
-        if (ret == 0)
-          rule->n_args++;
-        oci_leave (w, k);
-      }
-    oci_leave (w, n);
-  }
-  return ret;
+  return oci_objects (w, e, "args",
+                      (const char *const[]){ "index", "value", "valueTwo", "op", NULL }, NULL, 0,
+                      NULL, NULL, arg_item, rule);
 }
 
 int
@@ -141,7 +131,7 @@ oci_parse_seccomp (struct walk *w, json_object *lx, struct sbx_oci_seccomp *s)
   static const char *const known[]
       = { "defaultAction", "defaultErrnoRet", "architectures", "flags", "syscalls", NULL };
   static const char *const refused[] = { "listenerPath", "listenerMetadata", NULL };
-  json_object *o = oci_member (lx, "seccomp"), *list;
+  json_object *o = oci_member (lx, "seccomp");
   cleanup_free char *def = NULL;
   char **archs = NULL, **flags = NULL;
   size_t n = oci_enter (w, "seccomp"), n_archs = 0, n_flags = 0;
@@ -201,28 +191,12 @@ oci_parse_seccomp (struct walk *w, json_object *lx, struct sbx_oci_seccomp *s)
           goto out;
         }
     }
-  list = oci_member (o, "syscalls");
-  if (list)
-    {
-      size_t m = oci_enter (w, "syscalls");
-      if (oci_expect (w, list, json_type_array) == 0)
-        {
-          size_t len = json_object_array_length (list);
-          s->rules = xmalloc0 ((len + 1) * sizeof *s->rules);
-          for (size_t i = 0; i < len; i++)
-            {
-              size_t k = oci_enter_idx (w, i);
-              int r = parse_seccomp_rule (w, json_object_array_get_idx (list, i),
-                                          &s->rules[s->n_rules++]);
-              oci_leave (w, k);
-              if (r < 0)
-                break;
-            }
-        }
-      oci_leave (w, m);
-      if (*w->err)
-        goto out;
-    }
+  if (oci_objects (w, o, "syscalls",
+                   (const char *const[]){ "names", "action", "errnoRet", "args", "comment",
+                                          "includes", "excludes", NULL },
+                   NULL, sizeof *s->rules, &s->rules, &s->n_rules, rule_item, NULL)
+      < 0)
+    goto out;
   ret = 0;
 out:
   oci_free_strv (archs);

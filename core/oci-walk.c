@@ -312,3 +312,42 @@ out:
   oci_leave (w, n);
   return ret;
 }
+
+int
+oci_objects (struct walk *w, json_object *o, const char *key, const char *const *known,
+             const char *const *refused, size_t size, void *out, size_t *n, oci_item_fn *fn,
+             void *ctx)
+{
+  json_object *v = oci_member (o, key);
+  size_t at = oci_enter (w, key), len;
+  char *slots = NULL;
+  int ret = 0;
+
+  if (n)
+    *n = 0;
+  if (v == NULL || oci_expect (w, v, json_type_array) < 0)
+    {
+      ret = v == NULL ? 0 : -1;
+      goto out;
+    }
+  len = json_object_array_length (v);
+  if (out)
+    {
+      slots = xmalloc0 ((len + 1) * size);
+      *(void **)out = slots;
+    }
+  for (size_t i = 0; i < len && ret == 0; i++)
+    {
+      json_object *item = json_object_array_get_idx (v, i);
+      size_t k = oci_enter_idx (w, i);
+      if (n)
+        (*n)++;
+      if (oci_expect (w, item, json_type_object) < 0 || oci_check_keys (w, item, known, refused) < 0
+          || fn (w, item, slots ? slots + i * size : NULL, ctx) < 0)
+        ret = -1;
+      oci_leave (w, k);
+    }
+out:
+  oci_leave (w, at);
+  return ret;
+}

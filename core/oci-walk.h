@@ -52,6 +52,17 @@ int oci_get_strings (struct walk *w, json_object *o, const char *key, char ***ou
 /* An object of strings into key/value pairs.  */
 int oci_get_kv (struct walk *w, json_object *o, const char *key, struct sbx_oci_kv **out,
                 size_t *n_out);
+/* The array `key` of `o` as a list of objects: for each element, with
+   the path at key[i] and the element checked to be an object with only the
+   `known` keys (and none of `refused`), `fn (w, item, slot, ctx)` reads
+   it into `slot`, the i-th of the `size`-byte slots *out gets (zeroed,
+   one spare); *n counts each slot before fn fills it, so that freeing *n
+   slots frees what a failed one holds.  out NULL: no slots (slot NULL).
+   An absent array is an empty one.  Stops at the first error.  */
+typedef int oci_item_fn (struct walk *w, json_object *item, void *slot, void *ctx);
+int oci_objects (struct walk *w, json_object *o, const char *key, const char *const *known,
+                 const char *const *refused, size_t size, void *out, size_t *n, oci_item_fn *fn,
+                 void *ctx);
 void oci_free_strv (char **v);
 bool oci_absolute (const char *p);
 

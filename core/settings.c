@@ -472,19 +472,11 @@ static int
 apply_hugetlb (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
                sbx_error_t *err)
 {
-  struct sbx_limits *lim = &spec->limits;
   struct sbx_hugetlb h;
-  size_t i;
 
-  if (sbx_cgroup_parse_hugetlb (arg, &h, err) < 0)
+  if (sbx_cgroup_parse_hugetlb (arg, &h, err) < 0
+      || sbx_cgroup_add_hugetlb (&spec->limits, &h, err) < 0)
     return -1;
-  for (i = 0; i < lim->n_hugetlb && lim->hugetlb[i].page != h.page; i++)
-    ;
-  if (i == SBX_HUGETLB_MAX)
-    return sbx_error_make (err, 0, "`%s`: at most %d huge page sizes", arg, SBX_HUGETLB_MAX);
-  lim->hugetlb[i] = h;
-  if (i == lim->n_hugetlb)
-    lim->n_hugetlb++;
   return 0;
 }
 

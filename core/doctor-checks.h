@@ -73,6 +73,7 @@ sbx_doctor_check_fn sbx_doctor_check_fuse_dev;
 sbx_doctor_check_fn sbx_doctor_check_fuse_overlayfs;
 sbx_doctor_check_fn sbx_doctor_check_tun;
 sbx_doctor_check_fn sbx_doctor_check_cgroups;
+sbx_doctor_check_fn sbx_doctor_check_libexec;
 sbx_doctor_check_fn sbx_doctor_check_data_dir;
 sbx_doctor_check_fn sbx_doctor_check_xattr;
 sbx_doctor_check_fn sbx_doctor_check_sandbox;

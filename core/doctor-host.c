@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/libexec.h"
 #include "base/util.h"
 #include "cgroup.h"
 #include "doctor-checks.h"
@@ -227,6 +228,55 @@ sbx_doctor_check_fuse_overlayfs (struct sbx_doctor_ctx *c, struct sbx_doctor_res
       return;
     }
   sbx_doctor_ok (r, "%s (%s)", version, path);
+}
+
+/* --- sbx's own helper programs ------------------------------------------- */
+
+void
+sbx_doctor_check_libexec (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
+{
+  static const struct
+  {
+    const char *name, *needed_for;
+  } helpers[] = { { "sbx-net", "--net slirp" }, { "sbx-image", "--image" } };
+  cleanup_free char *found = xstrdup ("");
+  const char *why = NULL;
+  char *bad = NULL;
+
+  (void)c;
+  for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++)
+    {
+      cleanup_error sbx_error_t err = NULL;
+      cleanup_free char *path = NULL;
+      int fd = sbx_libexec_open (helpers[i].name, &path, &err);
+      char *next;
+      if (fd < 0)
+        {
+          if (bad == NULL)
+            {
+              bad = xstrdup (err->msg);
+              why = helpers[i].needed_for;
+            }
+          continue;
+        }
+      close (fd);
+      next = xasprintf ("%s%s%s", found, *found ? ", " : "", path);
+      free (found);
+      found = next;
+    }
+  if (bad)
+    {
+      cleanup_free char *w = xasprintf ("%s runs sbx's own helper program; the default sandbox "
+                                        "does not",
+                                        why);
+      sbx_doctor_bad (r, SBX_DOCTOR_WARN, SBX_DOCTOR_AS_ROOT,
+                      "reinstall sbx (make install, or its package), which puts its helpers in "
+                      "its libexec directory",
+                      w, "sbx's helpers: %s", bad);
+      free (bad);
+      return;
+    }
+  sbx_doctor_ok (r, "sbx's helpers: %s", found);
 }
 
 /* --- cgroups ------------------------------------------------------------- */

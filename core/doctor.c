@@ -37,6 +37,7 @@ static const struct
   { "dev-fuse", sbx_doctor_check_fuse_dev },
   { "fuse-overlayfs", sbx_doctor_check_fuse_overlayfs },
   { "dev-net-tun", sbx_doctor_check_tun },
+  { "helpers", sbx_doctor_check_libexec },
   { "cgroups", sbx_doctor_check_cgroups },
   { "data-dir", sbx_doctor_check_data_dir },
   { "user-xattrs", sbx_doctor_check_xattr },

@@ -40,6 +40,7 @@ like "$OUT" "^ok    kernel [0-9]+\.[0-9]+[^:]*: user namespaces, new mount API" 
 like "$OUT" "^ok    user namespaces: made one" "... a user namespace made for real"
 like "$OUT" "^ok    /dev/fuse: opened read-write" "... /dev/fuse opened"
 like "$OUT" "^ok    fuse-overlayfs: version " "... fuse-overlayfs' version"
+like "$OUT" "^ok    sbx's helpers: .*/sbx-net, .*/sbx-image$" "... sbx's own helpers, where they are"
 like "$OUT" "^ok    default sandbox: \`sbx -- true\` ran" "... a default sandbox run"
 like "$(printf '%s\n' "$OUT" | tail -1)" "^sbx doctor: (no problems|[0-9]+ problems? \(0 FAIL, [0-9]+ warn\)); the default sandbox works here$" "... the summary line last"
 bad=$(printf '%s\n' "$OUT" | grep -Ev '^(ok    |warn  |FAIL  |      fix \(as (root|user)\): |      why: |sbx doctor: )')
@@ -177,6 +178,12 @@ fo=$(command -v fuse-overlayfs)
 in_fake_host "mount --bind $SCRATCH/fuse-overlayfs $fo" doctor
 is "$RC" 1 "a broken fuse-overlayfs: exit 1"
 has_problem "... FAIL with the reinstall command" FAIL "$fo --version failed" "apt-get install --reinstall fuse-overlayfs"
+
+# sbx's own network helper replaced by something that is not a program.
+in_fake_host "mount --bind /dev/null $(dirname "$SBX")/sbx-net" doctor
+is "$RC" 0 "no usable sbx-net: the default sandbox still works (exit 0)"
+has_problem "... a warn naming --net slirp and the reinstall" warn "sbx's helpers: .*sbx-net" "reinstall sbx"
+like "$(block "^warn  sbx's helpers")" "why: --net slirp runs sbx's own helper program" "... and why it matters"
 
 # --- sbx's data directory --------------------------------------------------
 mkdir -p "$SCRATCH/data/sbx"

@@ -241,10 +241,18 @@ echo "sbx-test" >"$HOME/.gnupg/sbx_test_$$"
 at_exit "rm -f '$HOME/.ssh/id_sbx_test_$$' '$HOME/.gnupg/sbx_test_$$'"
 agent=$HOME/sbx-test-agent.$$.sock
 x0=@sbx-test-X0-$$
+n=0
 for sock in "$agent" "$x0"; do
-  "$probe" listen-unix "$sock" >"$SCRATCH/listen.out" 2>&1 &
+  n=$((n + 1))
+  "$probe" listen-unix "$sock" >"$SCRATCH/listen$n.out" 2>&1 &
   at_exit "kill $! 2>/dev/null; rm -f '$agent'"
-  for _ in $(seq 50); do grep -q '^ready' "$SCRATCH/listen.out" && break; sleep 0.05; done
+  # Up to 20 s: a loaded machine can be slow to start it; never go on
+  # without it (the connects below would fail for the wrong reason).
+  for _ in $(seq 400); do grep -q '^ready' "$SCRATCH/listen$n.out" && break; sleep 0.05; done
+  if ! grep -q '^ready' "$SCRATCH/listen$n.out"; then
+    fail "secrets: the test's listener on $sock starts" "it never said ready in 20 s: $(cat "$SCRATCH/listen$n.out")"
+    exit 1
+  fi
 done
 is "$("$probe" connect-unix "$agent")" success "secrets: outside, the agent socket $agent answers"
 is "$("$probe" connect-unix "$x0")" success "secrets: outside, the abstract socket $x0 answers"

@@ -442,7 +442,6 @@ struct child
   int ask[2];    /* the program asks init over this (ask_init) */
   int sigfd;     /* SIGCHLD and the forwarded signals */
   int dumpable;  /* as we were before init became not dumpable */
-  pid_t daemon;  /* what serves the root (fuse-overlayfs), or 0 */
   pid_t program; /* the program, once forked */
 };
 
@@ -460,12 +459,9 @@ step_network (struct child *c, sbx_error_t *err)
 static int
 step_filesystem (struct child *c, sbx_error_t *err)
 {
-  const struct sbx_overlay_backend *be;
-
+  c->l->rootfs.sock = c->sock;
   if (setup_filesystem (c->l, err) < 0)
     return -1;
-  be = c->l->rootfs.backend;
-  c->daemon = be && be->daemon ? be->daemon () : 0;
   child_mark ("child: root built and entered");
   return 0;
 }
@@ -542,6 +538,9 @@ step_init_undumpable (struct child *c, sbx_error_t *err)
 static int
 step_fork_program (struct child *c, sbx_error_t *err)
 {
+  /* Named before the program exists, so that it never sees another name
+     for its PID 1.  */
+  prctl (PR_SET_NAME, "sbx-init", 0, 0, 0);
   c->program = fork ();
   if (c->program < 0)
     return sbx_error_make (err, errno, "fork the program");
@@ -599,5 +598,5 @@ sbx_child_run (struct sbx_launch *l)
      program's execve succeeds.  */
   close (c.sock);
   sbx_init_run (c.program, c.sigfd, l->net.portsock[1],
-                l->rootfs.state.ephemeral ? l->rootfs.state.dirfd : -1, c.daemon);
+                l->rootfs.state.ephemeral ? l->rootfs.state.dirfd : -1);
 }

@@ -15,13 +15,11 @@ void sbx_init_forwarded (sigset_t *set);
    set, all of them blocked.  `portsock`, when >= 0, is where the network
    helper asks for sockets to published ports (sbx_net_init_serve).  */
 /* `layers`, when >= 0, is an ephemeral sandbox's state directory: once
-   the program has exited, init stops every other process (fuse-overlayfs
-   among them) and removes the upper and work layers, which only a
-   process with capabilities in this user namespace may delete.  */
-/* `overlay_daemon`, when > 0, is fuse-overlayfs: if it dies first, the
-   sandbox's files are gone, so init says so and ends the sandbox.  */
-__attribute__ ((noreturn)) void sbx_init_run (pid_t program, int sigfd, int portsock, int layers,
-                                              pid_t overlay_daemon);
+   the program has exited, init stops every other process of the sandbox
+   and removes the upper and work layers, which only a process with
+   capabilities in this user namespace may delete.  (fuse-overlayfs is
+   not in the sandbox's PID namespace: the launcher watches it.)  */
+__attribute__ ((noreturn)) void sbx_init_run (pid_t program, int sigfd, int portsock, int layers);
 
 /* Shell convention for a wait status.  */
 int sbx_init_exit_code (int status);

@@ -47,6 +47,10 @@ mark (const char *what)
 static void
 launch_free (struct sbx_launch *l)
 {
+  /* The daemon first: the ephemeral layers go below (sbx_rootfs_release).  */
+  sbx_overlay_daemon_stop (&l->daemon);
+  if (l->pidfd >= 0)
+    close (l->pidfd);
   sbx_userns_plan_free (&l->userns);
   sbx_mount_plan_free (&l->mounts);
   sbx_seccomp_prog_free (&l->seccomp);
@@ -112,6 +116,40 @@ pump_master (struct relay *r)
   return false;
 }
 
+/* The first error ends the sandbox; later ones say less.  */
+static void
+relay_fail (struct relay *r, sbx_error_t *e)
+{
+  if (r->child_err == NULL)
+    {
+      r->child_err = *e;
+      *e = NULL;
+    }
+  else
+    sbx_error_release (e);
+  kill (r->l->pid, SIGKILL);
+}
+
+/* The child asked for fuse-overlayfs, in `root`: the launcher runs it in
+   the sandbox's user and mount namespaces and its cgroup, outside its PID
+   namespace (overlay-daemon.h).  The child waits for the mount; on a
+   failure it is killed and the error is ours to report.  */
+static void
+start_overlay_daemon (struct relay *r, const char *opts, int root)
+{
+  struct sbx_launch *l = r->l;
+  sbx_error_t e = NULL;
+
+  if (l->rootfs.fuse_bin == NULL)
+    sbx_error_make (&e, 0, "fuse-overlayfs asked for, but none was found");
+  else if (sbx_overlay_daemon_start (&l->daemon, l->rootfs.fuse_bin, opts, l->pidfd, root, &e) < 0
+           || sbx_cgroup_attach (&l->cgroup, l->daemon.pid, &e) < 0)
+    sbx_error_prefix (&e, "start fuse-overlayfs");
+  else
+    return;
+  relay_fail (r, &e);
+}
+
 /* > 0: a message handled; 0: nothing now (EAGAIN) or the end.  */
 static int
 handle_message (struct relay *r)
@@ -158,6 +196,8 @@ handle_message (struct relay *r)
       else
         sbx_sync_send (r->l->sock[0], SBX_SYNC_NET_READY, -1);
     }
+  else if (m.type == SBX_SYNC_OVERLAY && fd >= 0 && r->l->daemon.pid < 0)
+    start_overlay_daemon (r, m.text, fd);
   else if (m.type == SBX_SYNC_ERROR && r->child_err == NULL)
     sbx_error_make_exit (&r->child_err, m.exit_code, 0, "%s", m.text);
   if (fd >= 0)
@@ -176,6 +216,14 @@ handle_signal (struct relay *r)
     {
       int status;
       pid_t helper = r->l->net.helper;
+      sbx_error_t e = NULL;
+      /* The daemon first: a program that died of its death (SIGBUS on a
+         mapped file, an I/O error) may end before it is reaped.  */
+      if (sbx_overlay_daemon_dead (&r->l->daemon))
+        {
+          sbx_overlay_daemon_error (&r->l->daemon, !r->sock_open, &e);
+          relay_fail (r, &e);
+        }
       if (helper > 0 && waitpid (helper, &status, WNOHANG) == helper)
         {
           /* The network helper died under a running sandbox: its network
@@ -220,14 +268,16 @@ relay_until_end (struct relay *r)
 {
   while (!r->ended)
     {
-      struct pollfd p[5];
-      int n = 0, isig, isock = -1, istdin = -1, imaster = -1, inotify = -1;
+      struct pollfd p[6];
+      int n = 0, isig, isock = -1, istdin = -1, imaster = -1, inotify = -1, idaemon = -1;
 
       p[isig = n++] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
       if (r->sock_open)
         p[isock = n++] = (struct pollfd){ .fd = r->l->sock[0], .events = POLLIN };
       if (r->notify.fd >= 0)
         p[inotify = n++] = (struct pollfd){ .fd = r->notify.fd, .events = POLLIN };
+      if (r->l->daemon.out >= 0)
+        p[idaemon = n++] = (struct pollfd){ .fd = r->l->daemon.out, .events = POLLIN };
       if (r->master >= 0)
         {
           p[imaster = n++] = (struct pollfd){ .fd = r->master, .events = POLLIN };
@@ -246,6 +296,8 @@ relay_until_end (struct relay *r)
         handle_message (r);
       if (imaster >= 0 && p[imaster].revents)
         pump_master (r);
+      if (idaemon >= 0 && p[idaemon].revents)
+        sbx_overlay_daemon_drain (&r->l->daemon);
       if (istdin >= 0 && p[istdin].revents)
         relay_stdin (r);
       if (inotify >= 0 && p[inotify].revents && !sbx_seccomp_notify_handle (&r->notify))
@@ -277,6 +329,9 @@ start_child (struct sbx_launch *l, sbx_error_t *err)
   if (pid == 0)
     sbx_child_run (l);
   l->pid = pid;
+  l->pidfd = syscall (SYS_pidfd_open, pid, 0);
+  if (l->pidfd < 0)
+    return sbx_error_make (err, errno, "pidfd_open of the sandbox's init");
   close (l->sock[1]);
   l->sock[1] = -1;
   sbx_net_parent_cloned (&l->net);
@@ -375,7 +430,7 @@ prepare (struct sbx_launch *l, sbx_error_t *err)
 int
 sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
 {
-  struct sbx_launch l = { .spec = spec, .sock = { -1, -1 }, .pid = -1 };
+  struct sbx_launch l = { .spec = spec, .sock = { -1, -1 }, .pid = -1, .pidfd = -1 };
   struct relay r = { .l = &l,
                      .sigfd = -1,
                      .master = -1,
@@ -387,6 +442,8 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
 
   *exit_code = SBX_EXIT_FAILURE;
   l.rootfs.state.dirfd = l.rootfs.state.lock = -1;
+  l.rootfs.sock = -1;
+  sbx_overlay_daemon_init (&l.daemon);
   mark ("start");
   sbx_net_runtime_init (&l.net);
   if (prepare (&l, err) < 0)

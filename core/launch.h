@@ -12,7 +12,8 @@
    the child may malloc, format messages and run the whole plan, not just
    async-signal-safe calls.  Work that would want a thread runs in a
    process of its own instead: the network helper (libslirp's loop,
-   netstack/helper.c) and fuse-overlayfs are separate processes, and
+   netstack/helper.c) and fuse-overlayfs (overlay-daemon.c) are separate
+   processes, both outside the sandbox's PID namespace, and
    the parent's relay is one poll loop.  `make lint` (tests/check-layering)
    refuses a pthread_create in sbx's libraries.  */
 #ifndef SBX_LAUNCH_H
@@ -24,6 +25,7 @@
 #include "cgroup.h"
 #include "mounts.h"
 #include "overlay.h"
+#include "overlay-daemon.h"
 #include "pty.h"
 #include "seccomp.h"
 #include "spec.h"
@@ -40,9 +42,11 @@ struct sbx_launch
   struct sbx_seccomp_prog seccomp;
   struct sbx_net_runtime net;
   struct sbx_rootfs_rt rootfs;
-  struct sbx_cgroup cgroup; /* no backend: no limits asked for, or best-effort without */
-  int sock[2];              /* [0] parent's end, [1] child's end */
-  pid_t pid;                /* the sandbox's init, as seen from the host */
+  struct sbx_cgroup cgroup;         /* no backend: no limits asked for, or best-effort without */
+  int sock[2];                      /* [0] parent's end, [1] child's end */
+  pid_t pid;                        /* the sandbox's init, as seen from the host */
+  int pidfd;                        /* the same, as a pidfd: what helpers join (setns) */
+  struct sbx_overlay_daemon daemon; /* fuse-overlayfs, outside the PID namespace */
 };
 
 /* Run the sandbox to its end.  *exit_code is the program's status, or an

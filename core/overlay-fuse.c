@@ -1,7 +1,7 @@
 /* sbx: the fuse-overlayfs backend of the copy-on-write root; see
-   overlay.h.  The daemon runs inside the sandbox's user and mount
-   namespaces, from a root of its own, and serves the root until the
-   sandbox ends; init ends the sandbox if it dies.  */
+   overlay.h.  The child builds the daemon's root; the launcher runs the
+   daemon in the sandbox's user and mount namespaces but outside its PID
+   namespace (overlay-daemon.c), and ends the sandbox if it dies.  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -15,33 +15,22 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
+#include <sys/statfs.h>
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "caps.h"
 #include "mountapi.h"
 #include "overlay-backend.h"
 #include "path.h"
+#include "base/sync.h"
 #include "base/util.h"
 
 #define MOVE_MOUNT_T_EMPTY_PATH_ 0x00000040
-
-static void
-keep_caps_across_exec (void)
-{
-  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-  struct __user_cap_data_struct data[2];
-  int last = sbx_caps_last ();
-
-  if (syscall (SYS_capget, &hdr, data) < 0)
-    return;
-  data[0].inheritable = data[0].permitted;
-  data[1].inheritable = data[1].permitted;
-  if (syscall (SYS_capset, &hdr, data) < 0)
-    return;
-  for (int c = 0; c <= last; c++)
-    prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
-}
+#define FUSE_SUPER_MAGIC_ 0x65735546
+/* How long fuse-overlayfs may take to mount before sbx gives up.  */
+#define MOUNT_TIMEOUT_MS 30000
 
 /* Attach a copy of `src` (a path) at `dir`/`name`, made first.  */
 static int
@@ -67,11 +56,15 @@ bind_into (const char *dir, const char *name, const char *src, bool recursive, u
 }
 
 /* The daemon's own root: the host's programs and libraries (to exec
-   fuse-overlayfs), /dev/fuse and /dev/null, a /proc, and the three layers
+   fuse-overlayfs), /dev/fuse and /dev/null, the host's /proc, and the
+   three layers
    under plain paths.  Not the sandbox's root: pivot_root moves every
    process whose root is the old root to the new one, and a daemon whose
    root is its own mount waits on itself for every path it resolves
-   (fuse-overlayfs uses /proc/self/fd/N paths) and hangs the sandbox.  */
+   (fuse-overlayfs uses /proc/self/fd/N paths) and hangs the sandbox.
+   The host's /proc, not one of the sandbox's: the daemon lives in the
+   host's PID namespace, where /proc/self must name it.  The root is
+   covered once the sandbox's is built (fuse_keep).  */
 static int
 make_daemon_root (const char *root, const char *lower, char *const *layers, size_t n_layers,
                   const char *state, sbx_error_t *err)
@@ -80,9 +73,7 @@ make_daemon_root (const char *root, const char *lower, char *const *layers, size
       = { "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL };
   static const char *const opts[] = { "mode=0755", NULL };
   cleanup_close int fs = sbx_mnt_new_fs ("tmpfs", opts, SBX_MNT_NOSUID | SBX_MNT_NODEV, err);
-  cleanup_close int proc = -1;
   cleanup_free char *dev = xasprintf ("%s/dev", root);
-  cleanup_free char *procdir = xasprintf ("%s/proc", root);
   cleanup_free char *merged = xasprintf ("%s/merged", root);
   const unsigned ro = SBX_MNT_RDONLY | SBX_MNT_NOSUID | SBX_MNT_NODEV;
 
@@ -114,8 +105,11 @@ make_daemon_root (const char *root, const char *lower, char *const *layers, size
       || bind_into (dev, "null", "/dev/null", false, SBX_MNT_NOSUID | SBX_MNT_NOEXEC, true, err)
              < 0)
     return sbx_error_prefix (err, "make fuse-overlayfs' /dev");
-  proc = sbx_mnt_new_fs ("proc", NULL, SBX_MNT_NOSUID | SBX_MNT_NODEV | SBX_MNT_NOEXEC, err);
-  if (proc < 0 || mkdir (procdir, 0755) < 0 || sbx_mnt_attach_path (proc, procdir, err) < 0)
+  /* Recursive: a user namespace may not copy a mount without the
+     submounts locked over it.  */
+  if (bind_into (root, "proc", "/proc", true, SBX_MNT_NOSUID | SBX_MNT_NODEV | SBX_MNT_NOEXEC,
+                 false, err)
+      < 0)
     return sbx_error_prefix (err, "make fuse-overlayfs' /proc");
   /* upper and work on one mount: a copy-up renames from one to the other.  */
   if (bind_into (root, "state", state, false, SBX_MNT_NOSUID | SBX_MNT_NODEV, false, err) < 0)
@@ -149,10 +143,41 @@ daemon_layer_name (size_t i, const void *ctx)
    file systems, whose inode numbers may collide.  */
 #define FAST_OPTS "static_nlink"
 
-/* fuse-overlayfs, started from the child inside the sandbox's user and
-   mount namespaces: it mounts there, and its files get the namespace's
-   ids.  It forks into the background once the mount is up, reparented to
-   the sandbox's init, and dies with the sandbox's PID namespace.  */
+
+/* Wait until the daemon's mount shows on `merged`.  `mounts` is
+   /proc/self/mountinfo, opened before the daemon was asked for: poll
+   reports every change of this mount namespace's table after that.  If
+   the daemon fails, the launcher kills us and says why.  */
+static int
+wait_for_mount (int mounts, const char *merged, sbx_error_t *err)
+{
+  struct timespec start, now;
+
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  for (;;)
+    {
+      struct statfs sfs;
+      struct pollfd p = { .fd = mounts, .events = POLLPRI };
+      long left;
+
+      if (statfs (merged, &sfs) == 0 && sfs.f_type == FUSE_SUPER_MAGIC_)
+        return 0;
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      left = MOUNT_TIMEOUT_MS
+             - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+      if (left <= 0)
+        return sbx_error_make (err, ETIMEDOUT,
+                               "fuse-overlayfs did not mount the copy-on-write root within %d s",
+                               MOUNT_TIMEOUT_MS / 1000);
+      if (poll (&p, 1, (int)left) < 0 && errno != EINTR)
+        return sbx_error_make (err, errno, "wait for fuse-overlayfs' mount");
+    }
+}
+
+/* fuse-overlayfs, asked of the launcher, which runs it in our user and
+   mount namespaces but outside the sandbox's PID namespace
+   (overlay-daemon.h): it mounts here, and its files get the namespace's
+   ids.  */
 static int
 fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *target,
                  sbx_error_t *err)
@@ -171,12 +196,8 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
             : xasprintf ("lowerdir=/lower,upperdir=/state/upper,workdir=/state/work," FAST_OPTS
                          ",squash_to_uid=%u,squash_to_gid=%u",
                          (unsigned)rt->uid, (unsigned)rt->gid);
-  char *argv[] = { rt->fuse_bin, "-o", opts, "/merged", NULL };
-  char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
   cleanup_free char *merged = xasprintf ("%s/merged", droot);
-  char out[1024];
-  int pipefd[2], status;
-  pid_t pid;
+  cleanup_close int rootfd = -1, mounts = -1;
 
   /* An image's layers, the top one first as overlays want them; they
      keep their owners (unpacked in the sandbox's own mapping).  */
@@ -184,46 +205,19 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
     {
       lowers = sbx_overlay_lowers (rt->n_image_layers, daemon_layer_name, NULL);
       opts = xasprintf ("lowerdir=%s,upperdir=/state/upper,workdir=/state/work," FAST_OPTS, lowers);
-      argv[2] = opts;
     }
   if (make_daemon_root (droot, rt->lower_dir ? rt->lower_dir : lower, rt->image_layers,
                         rt->n_image_layers, rt->state.dir, err)
       < 0)
     return -1;
-  if (pipe2 (pipefd, O_CLOEXEC) < 0)
-    return sbx_error_make (err, errno, "pipe");
-  pid = fork ();
-  if (pid < 0)
-    return sbx_error_make (err, errno, "fork fuse-overlayfs");
-  if (pid == 0)
-    {
-      dup2 (pipefd[1], STDOUT_FILENO);
-      dup2 (pipefd[1], STDERR_FILENO);
-      if (chdir (droot) < 0 || chroot (".") < 0 || chdir ("/") < 0)
-        {
-          dprintf (STDERR_FILENO, "enter its root: %s", strerror (errno));
-          _exit (127);
-        }
-      /* The daemon needs our capabilities in the user namespace (to
-         mount, and to give files their owners) but runs as our uid, not
-         0, which execve would strip them from: carry them across as
-         ambient capabilities.  */
-      keep_caps_across_exec ();
-      execve (rt->fuse_bin, argv, envp);
-      dprintf (STDERR_FILENO, "exec %s: %s", rt->fuse_bin, strerror (errno));
-      _exit (127);
-    }
-  close (pipefd[1]);
-  /* The daemon keeps no copy of the pipe once it runs in the background
-     (libfuse points its stdio at /dev/null), so EOF comes with the exit.  */
-  sbx_read_message (pipefd[0], out, sizeof out);
-  close (pipefd[0]);
-  while (waitpid (pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return sbx_error_make (err, errno, "wait for fuse-overlayfs");
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    return sbx_error_make (err, 0, "fuse-overlayfs could not mount the copy-on-write root (%s)",
-                           *out ? out : "no message");
+  rootfd = open (droot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  mounts = open ("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  if (rootfd < 0 || mounts < 0)
+    return sbx_error_make (err, errno, "open fuse-overlayfs' root");
+  if (sbx_sync_send_text (rt->sock, SBX_SYNC_OVERLAY, opts, rootfd) < 0)
+    return sbx_error_make (err, errno, "ask sbx for fuse-overlayfs");
+  if (wait_for_mount (mounts, merged, err) < 0)
+    return -1;
   /* Out of the daemon's root, to where the sandbox's root is built.  */
   if (syscall (SYS_move_mount, AT_FDCWD, merged, AT_FDCWD, target, 0) < 0)
     return sbx_error_make (err, errno, "move the copy-on-write root into place");
@@ -254,43 +248,10 @@ fuse_keep (int rootfd, sbx_error_t *err)
   return 0;
 }
 
-/* implements sbx_overlay_backend.daemon: fuse-overlayfs forked into the
-   background and was reparented to us: find it in our own /proc, to
-   notice if it dies.  */
-static pid_t
-fuse_daemon (void)
-{
-  DIR *d = opendir ("/proc");
-  struct dirent *de;
-  pid_t found = 0;
-
-  if (d == NULL)
-    return 0;
-  while ((de = readdir (d)) != NULL && found == 0)
-    {
-      char path[64], comm[32] = "";
-      int fd, n;
-      pid_t pid = atoi (de->d_name);
-      if (pid <= 1)
-        continue;
-      snprintf (path, sizeof path, "/proc/%d/comm", (int)pid);
-      fd = open (path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        continue;
-      n = read (fd, comm, sizeof comm - 1);
-      close (fd);
-      if (n > 0 && strncmp (comm, "fuse-overlayfs", 14) == 0)
-        found = pid;
-    }
-  closedir (d);
-  return found;
-}
-
 const struct sbx_overlay_backend sbx_overlay_fuse = {
   .name = "fuse-overlayfs",
   .writable = true,
   .needs_tree = true,
   .mount_tree = fuse_mount_tree,
   .keep = fuse_keep,
-  .daemon = fuse_daemon,
 };

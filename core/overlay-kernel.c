@@ -106,5 +106,4 @@ const struct sbx_overlay_backend sbx_overlay_kernel = {
   .needs_tree = false,
   .mount_tree = kernel_mount_tree,
   .keep = NULL,
-  .daemon = NULL,
 };

@@ -120,5 +120,4 @@ const struct sbx_overlay_backend sbx_overlay_none = {
   .needs_tree = true,
   .mount_tree = none_mount_tree,
   .keep = NULL,
-  .daemon = NULL,
 };

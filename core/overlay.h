@@ -30,6 +30,7 @@ struct sbx_rootfs_rt
   char *data_dir;         /* for the clean-up of stale ephemeral state */
   uid_t uid;              /* the program's ids inside, for ownership */
   gid_t gid;
+  int sock; /* child: the sync socket, to ask sbx for fuse-overlayfs */
   const struct sbx_overlay_backend *backend; /* chosen once, in the child */
 };
 
@@ -60,9 +61,6 @@ struct sbx_overlay_backend
   /* Child, the new root built, before pivot_root: keep what serves the
      root reachable; NULL when nothing does.  */
   int (*keep) (int rootfd, sbx_error_t *err);
-  /* Child, the root mounted: the process that serves it, whose death
-     ends the sandbox; NULL (or 0) when none does.  */
-  pid_t (*daemon) (void);
 };
 
 /* Child: the backend, chosen once and kept in rt->backend; --overlay

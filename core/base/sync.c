@@ -28,6 +28,16 @@ sbx_sync_send (int sock, enum sbx_sync_type type, int fd)
 }
 
 int
+sbx_sync_send_text (int sock, enum sbx_sync_type type, const char *text, int fd)
+{
+  struct sbx_sync_msg m = { .type = type };
+
+  snprintf (m.text, sizeof m.text, "%s", text);
+  return sbx_send_with_fd (sock, &m, offsetof (struct sbx_sync_msg, text) + strlen (m.text) + 1,
+                           fd);
+}
+
+int
 sbx_sync_send_error (int sock, const sbx_error_t e)
 {
   struct sbx_sync_msg m = { .type = SBX_SYNC_ERROR };

@@ -17,6 +17,8 @@ enum sbx_sync_type
   SBX_SYNC_SECCOMP,   /* child -> parent: the seccomp listener (--seccomp-log) */
   SBX_SYNC_TAP,       /* child -> parent: tap0 of the sandbox (--net slirp) */
   SBX_SYNC_NET_READY, /* parent -> child, and helper -> parent: the network helper runs */
+  SBX_SYNC_OVERLAY,   /* child -> parent: start fuse-overlayfs with the options in text,
+                         in the root passed as SCM_RIGHTS (overlay-daemon.c) */
 };
 
 #define SBX_SYNC_TEXT_MAX 2048
@@ -31,6 +33,8 @@ struct sbx_sync_msg
 
 int sbx_sync_socketpair (int fds[2], sbx_error_t *err);
 int sbx_sync_send (int sock, enum sbx_sync_type type, int fd);
+/* A message with a text (cut to fit) and an optional fd.  */
+int sbx_sync_send_text (int sock, enum sbx_sync_type type, const char *text, int fd);
 /* Send an error made in the child; the text is cut to fit.  */
 int sbx_sync_send_error (int sock, const sbx_error_t e);
 /* The same message with write(2) alone, no fd: for a process whose

@@ -8,8 +8,8 @@ mygid=$(id -g)
 sbx_run -- sh -c 'echo $PPID; cat /proc/1/comm'
 is "$OUT" "1
 sbx-init" "the program runs under sbx's init as PID 1"
-sbx_run --overlay none -- sh -c 'echo $$'
-is "$OUT" "2" "without an overlay daemon the program is PID 2"
+sbx_run -- sh -c 'echo $$'
+is "$OUT" "2" "the program is PID 2: sbx's helpers are not in the sandbox's PID namespace"
 
 sbx_run -- hostname
 is "$OUT" "sbx" "default hostname is sbx"
@@ -121,7 +121,7 @@ sleep 300 &
 hostpid=$!
 at_exit "kill $hostpid 2>/dev/null"
 sbx_run -- ps -e -o comm=
-is "$(echo $OUT | tr ' ' '\n' | sort | tr '\n' ' ')" "fuse-overlayfs ps sbx-init " "ps -e inside sees only init, the overlay daemon and itself"
+is "$(echo $OUT | tr ' ' '\n' | sort | tr '\n' ' ')" "ps sbx-init " "ps -e inside sees only init and itself"
 sbx_run -- sh -c "kill -0 $hostpid; echo \$?"
 like "$OUT" "^1$" "a host process cannot be signalled by pid"
 no_leftovers "nothing left behind"

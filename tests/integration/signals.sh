@@ -208,7 +208,7 @@ else
     sleep 0.05
   done
   sbx_pid=$(awk '$1 == "child" { print $2 }' "$SCRATCH/reaper.log")
-  init_pid=$(pgrep -P "$sbx_pid" 2>/dev/null)
+  init_pid=$(pgrep -P "$sbx_pid" -x sbx-init 2>/dev/null)
   if [ -n "$sleep_pid" ] && [ -n "$init_pid" ] && [ "$(cat "/proc/$init_pid/comm" 2>/dev/null)" = sbx-init ]; then
     pass "the sandbox's program and sbx-init are visible on the host"
     kill -KILL "$sbx_pid"

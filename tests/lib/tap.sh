@@ -127,3 +127,38 @@ fails_cleanly() {
   fi
   no_leftovers "$desc: nothing left behind"
 }
+
+# bg_sbx NAME ARGS...: sbx ARGS in the background, output in
+# $SCRATCH/NAME.out; BG=pid.  Needs $SCRATCH.
+bg_sbx() {
+  local name=$1
+  shift
+  "$SBX" "$@" </dev/null >"$SCRATCH/$name.out" 2>&1 &
+  BG=$!
+  at_exit "kill -KILL $BG 2>/dev/null; wait $BG 2>/dev/null"
+}
+# wait_until SECONDS CMD...: poll CMD every 50 ms, until it succeeds or
+# the deadline passes.
+wait_until() {
+  local n=$(($1 * 20))
+  shift
+  for _ in $(seq $n); do
+    "$@" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# wait_rc PID SECONDS: RC = PID's status, or "timeout" (and it is killed).
+wait_rc() {
+  if wait_until "$2" gone "$1"; then
+    wait "$1"
+    RC=$?
+  else
+    kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    RC=timeout
+  fi
+}
+# child_of PID COMM: the pid of PID's child named COMM.
+child_of() { ps --ppid "$1" -o pid=,comm= 2>/dev/null | awk -v c="$2" '$2 == c { print $1; exit }'; }

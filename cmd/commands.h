@@ -21,6 +21,12 @@ int sbx_cmd_seccomp (int argc, char **argv);
 int sbx_cmd_diff (int argc, char **argv);
 int sbx_cmd_rm (int argc, char **argv);
 int sbx_cmd_doctor (int argc, char **argv);
+int sbx_cmd_ps (int argc, char **argv);
+int sbx_cmd_stop (int argc, char **argv);
+int sbx_cmd_kill (int argc, char **argv);
+int sbx_cmd_logs (int argc, char **argv);
+int sbx_cmd_inspect (int argc, char **argv);
+int sbx_cmd_exec (int argc, char **argv);
 
 /* Print "sbx: message" and return the exit code the error carries.  */
 struct sbx_error_s;

@@ -18,14 +18,20 @@ const struct sbx_verb sbx_verbs[] = {
   { "seccomp", sbx_cmd_seccomp },
   { "diff", sbx_cmd_diff },
   { "rm", sbx_cmd_rm },
+  /* The lifecycle of running sandboxes (core/record.h).  */
+  { "ps", sbx_cmd_ps },
+  { "stop", sbx_cmd_stop },
+  { "kill", sbx_cmd_kill },
+  { "logs", sbx_cmd_logs },
+  { "inspect", sbx_cmd_inspect },
+  { "exec", sbx_cmd_exec },
   /* About the host, not a sandbox.  */
   { "doctor", sbx_cmd_doctor },
   { NULL, NULL },
 };
 
-/* Reserved for the lifecycle, image and profile work to come.  */
-const char *const sbx_reserved_verbs[]
-    = { "ps", "exec", "stop", "kill", "inspect", "logs", "profile", NULL };
+/* Reserved for the work to come.  */
+const char *const sbx_reserved_verbs[] = { "profile", NULL };
 
 int
 main (int argc, char **argv)

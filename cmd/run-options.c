@@ -20,6 +20,7 @@
 enum
 {
   OPT_PROFILE = 1000,
+  OPT_RM,
   OPT_SETTING = 2000, /* + index into sbx_settings */
 };
 
@@ -29,6 +30,8 @@ static const struct option cli_only[] = {
   { "quiet", no_argument, NULL, 'q' },
   { "verbose", no_argument, NULL, 'v' },
   { "profile", required_argument, NULL, OPT_PROFILE },
+  { "detach", no_argument, NULL, 'd' },
+  { "rm", no_argument, NULL, OPT_RM },
 };
 
 #define N_CLI_ONLY (sizeof cli_only / sizeof cli_only[0])
@@ -93,7 +96,7 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
   optind = 0; /* full reset: the tests parse many argvs */
   opterr = 0;
   /* '+': stop at the first non-option, it is the program.  */
-  while ((c = getopt_long (argc, argv, "+:hVqvp:", longopts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "+:hVqvdp:", longopts, NULL)) != -1)
     {
       switch (c)
         {
@@ -119,6 +122,12 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
         case OPT_PROFILE:
           profiles[n_profiles++] = optarg;
           break;
+        case 'd':
+          spec->life.detach = true;
+          break;
+        case OPT_RM:
+          spec->life.remove = true;
+          break;
         case 'p':
           todo[n_todo++] = (struct pending){ sbx_setting_find ("publish"), optarg };
           break;
@@ -140,6 +149,15 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
         return sbx_error_prefix (err, "%s", origin);
     }
 
+  /* What inspect shows of how the sandbox was made.  */
+  free (spec->life.options);
+  spec->life.options = xmalloc0 (optind * sizeof *spec->life.options);
+  for (int i = 1; i < optind; i++)
+    spec->life.options[i - 1] = argv[i];
+  free (spec->life.profiles);
+  spec->life.profiles = xmalloc0 ((n_profiles + 1) * sizeof *spec->life.profiles);
+  for (size_t i = 0; i < n_profiles; i++)
+    spec->life.profiles[i] = profiles[i];
   spec->process.argv = &argv[optind];
   /* An image may name the program; sbx_spec_resolve decides.  */
   if (argv[optind] == NULL && spec->root.image)

@@ -34,6 +34,7 @@
 #include "base/sync.h"
 #include "base/util.h"
 #include "caps.h"
+#include "program.h"
 #include "env.h"
 #include "init.h"
 #include "layout.h"
@@ -101,94 +102,6 @@ setup_filesystem (struct sbx_launch *l, sbx_error_t *err)
   return sbx_mounts_enter (&l->mounts, &l->rootfs, err);
 }
 
-/* Search PATH of the sandbox's environment, inside the sandbox.  */
-static int
-exec_program (char **argv, char **envp, sbx_error_t *err)
-{
-  const char *name = argv[0];
-  const char *path = sbx_env_get (envp, "PATH");
-  int last = ENOENT;
-  bool denied = false;
-
-  if (strchr (name, '/'))
-    {
-      execve (name, argv, envp);
-      last = errno;
-    }
-  else
-    for (const char *p = path ? path : SBX_DEFAULT_PATH; *p;)
-      {
-        const char *colon = strchrnul (p, ':');
-        cleanup_free char *cand
-            = xasprintf ("%.*s/%s", (int)(colon - p), colon == p ? "." : p, name);
-        execve (cand, argv, envp);
-        /* EACCES from a directory of PATH we may not search is not a
-           verdict on the program: only a file that is there counts.  */
-        if (errno == EACCES)
-          denied |= faccessat (AT_FDCWD, cand, F_OK, AT_EACCESS) == 0;
-        else if (errno != ENOENT && errno != ENOTDIR)
-          {
-            last = errno;
-            break;
-          }
-        p = *colon ? colon + 1 : colon;
-      }
-  if (last == ENOENT && denied)
-    last = EACCES;
-  if (last == ENOENT)
-    return sbx_error_make_exit (err, SBX_EXIT_NOT_FOUND, 0, "%s: command not found in sandbox",
-                                name);
-  return sbx_error_make_exit (err, SBX_EXIT_CANNOT_EXEC, last, "%s: cannot execute in sandbox",
-                              name);
-}
-
-/* Why the caller's cwd is not visible inside, for the note below.  */
-static void
-cwd_hidden_why (const char *cwd, char *out, size_t size)
-{
-  const char *top = sbx_layout_replaced_top (cwd);
-
-  if (top && strcmp (top, "home") != 0)
-    snprintf (out, size, "/%s is the sandbox's own", top);
-  else
-    snprintf (out, size,
-              "the homes are hidden, and it is a home or holds or lies in a place of "
-              "secrets");
-}
-
-static int
-enter_cwd (const struct sbx_spec *spec, sbx_error_t *err)
-{
-  const char *home;
-
-  if (spec->process.cwd)
-    {
-      if (chdir (spec->process.cwd) < 0)
-        return sbx_error_make (err, errno, "--chdir `%s`", spec->process.cwd);
-      return 0;
-    }
-  if (spec->process.host_cwd && chdir (spec->process.host_cwd) == 0)
-    return 0;
-  home = sbx_env_get (spec->env.resolved, "HOME");
-  if (!(home && chdir (home) == 0))
-    {
-      home = "/";
-      if (chdir ("/") < 0)
-        return sbx_error_make (err, errno, "chdir /");
-    }
-  /* A build started from a checkout in /tmp must not run elsewhere
-     silently: say where it runs, and how to bring the directory in.  */
-  if (spec->process.host_cwd)
-    {
-      char why[128];
-      cwd_hidden_why (spec->process.host_cwd, why, sizeof why);
-      sbx_log_note ("the current directory %s is not visible in the sandbox (%s); the "
-                    "program starts in %s (bind it with --bind %s, or choose one with --chdir)",
-                    spec->process.host_cwd, why, home, spec->process.host_cwd);
-    }
-  return 0;
-}
-
 /* The program asks init for two things between fork and execve, over a
    socket pair, and waits for each answer: read and write only, since
    the seccomp filter may already refuse the rest.
@@ -240,47 +153,6 @@ take_listener (pid_t program, int num, int sock, sbx_error_t *err)
   return 0;
 }
 
-/* The nested namespace maps exactly the ids of ours, each to itself.  */
-static int
-copy_map (pid_t program, const char *what, sbx_error_t *err)
-{
-  cleanup_free char *self = xasprintf ("/proc/self/%s", what);
-  cleanup_free char *target = xasprintf ("/proc/%d/%s", (int)program, what);
-  cleanup_free char *text = NULL;
-  cleanup_free char *out = NULL;
-  size_t len = 0;
-  unsigned long in, outside, count;
-  const char *p;
-
-  if (sbx_read_file (self, &text, NULL, err) < 0)
-    return -1;
-  out = xmalloc0 (strlen (text) + 1);
-  for (p = text; sscanf (p, " %lu %lu %lu", &in, &outside, &count) == 3;)
-    {
-      len += sprintf (out + len, "%lu %lu %lu\n", in, in, count);
-      p = strchr (p, '\n');
-      if (p == NULL)
-        break;
-      p++;
-    }
-  return sbx_write_file (target, out, len, err);
-}
-
-static int
-map_nested (pid_t program, sbx_error_t *err)
-{
-  cleanup_free char *sg = NULL;
-  cleanup_free char *target = xasprintf ("/proc/%d/setgroups", (int)program);
-
-  if (sbx_read_file ("/proc/self/setgroups", &sg, NULL, err) < 0)
-    return -1;
-  if (strncmp (sg, "deny", 4) == 0 && sbx_write_file (target, "deny", 4, err) < 0)
-    return -1;
-  if (copy_map (program, "uid_map", err) < 0 || copy_map (program, "gid_map", err) < 0)
-    return sbx_error_prefix (err, "map the program's own user namespace");
-  return 0;
-}
-
 /* Init's side: answer until the program's execve closes its end.  */
 static int
 serve_program (int asksock, pid_t program, int sock, sbx_error_t *err)
@@ -296,7 +168,7 @@ serve_program (int asksock, pid_t program, int sock, sbx_error_t *err)
                                        : sbx_error_make (err, errno, "read the program's request");
       if (m.type == ASK_LISTENER && take_listener (program, m.num, sock, err) < 0)
         return -1;
-      if (m.type == ASK_MAPS && map_nested (program, err) < 0)
+      if (m.type == ASK_MAPS && sbx_program_map_nested (program, err) < 0)
         return -1;
       if (write (asksock, "k", 1) != 1)
         return sbx_error_make (err, errno, "answer the program");
@@ -306,60 +178,6 @@ serve_program (int asksock, pid_t program, int sock, sbx_error_t *err)
 /* The program's last steps: terminal, cwd, capabilities, no_new_privs,
    fds, seccomp, execve.  */
 /* The program's steps between fork and execve.  */
-
-/* A fresh program in a fresh sandbox: default actions for every signal.
-   Ignored ones would otherwise carry over from however sbx was started (a
-   script's background job ignores SIGINT and SIGQUIT), and a forwarded
-   Ctrl-C would be lost.  `nohup sbx` still works: sbx itself then never
-   receives SIGHUP to forward.  */
-static void
-reset_signals (void)
-{
-  sigset_t none;
-
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
-      {
-        /* The raw call: glibc's sigaction refuses its own two real-time
-           signals, which a parent may also have left ignored.  */
-        struct
-        {
-          void *handler;
-          unsigned long flags;
-          void *restorer;
-          unsigned long mask;
-        } dfl = { SIG_DFL, 0, NULL, 0 };
-        syscall (SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
-      }
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-}
-
-/* An image's User: the sandbox maps the caller to root inside, and the
-   program runs as that user; capabilities are kept across the switch so
-   that the steps below can still drop them exactly.  */
-static int
-switch_user (const struct sbx_spec *spec, sbx_error_t *err)
-{
-  struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-  struct __user_cap_data_struct data[2];
-  gid_t g = spec->process.run_gid;
-  uid_t u = spec->process.run_uid;
-
-  if (spec->process.run_uid < 0)
-    return 0;
-  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setgroups (1, &g) < 0 || setresgid (g, g, g) < 0
-      || setresuid (u, u, u) < 0 || syscall (SYS_capget, &hdr, data) < 0)
-    return sbx_error_make (err, errno, "switch to the image's user %ld:%ld", spec->process.run_uid,
-                           spec->process.run_gid);
-  /* The switch cleared the effective set: without it the bounding set
-     below could not be dropped.  */
-  data[0].effective = data[0].permitted;
-  data[1].effective = data[1].permitted;
-  if (syscall (SYS_capset, &hdr, data) < 0)
-    return sbx_error_make (err, errno, "restore capabilities after switching to the image's user");
-  return 0;
-}
 
 /* A program that keeps CAP_SYS_ADMIN gets a user and mount namespace of
    its own, which locks every mount (see ASK_MAPS above).  */
@@ -373,24 +191,6 @@ lock_mounts (const struct sbx_spec *spec, int asksock, sbx_error_t *err)
                            "lock the sandbox's mounts (a user namespace for a program that "
                            "keeps CAP_SYS_ADMIN)");
   ask_init (asksock, ASK_MAPS, 0);
-  return 0;
-}
-
-static int
-drop_privileges (const struct sbx_spec *spec, sbx_error_t *err)
-{
-  bool root = spec->process.run_uid >= 0 ? spec->process.run_uid == 0 : spec->ids.uid == 0;
-
-  if (sbx_caps_apply (spec->process.caps_keep, root, err) < 0)
-    return -1;
-  /* No setuid binary or file capability inside can raise privilege.  */
-  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return sbx_error_make (err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-  /* Only 0-2 reach the program; the sync socket stays open until execve
-     succeeds, to report a failure.  */
-  if (syscall (SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    for (int fd = 3; fd < 65536; fd++)
-      fcntl (fd, F_SETFD, FD_CLOEXEC);
   return 0;
 }
 
@@ -416,12 +216,13 @@ run_program (struct sbx_launch *l, int slave, int asksock)
   const struct sbx_spec *spec = l->spec;
   sbx_error_t err = NULL;
 
-  reset_signals ();
-  if ((l->tty.use_pty && sbx_tty_attach (&l->tty, slave, &err) < 0) || enter_cwd (spec, &err) < 0
-      || switch_user (spec, &err) < 0 || lock_mounts (spec, asksock, &err) < 0
-      || drop_privileges (spec, &err) < 0 || load_filter (l, asksock, &err) < 0)
+  sbx_program_reset_signals ();
+  if ((l->tty.use_pty && sbx_tty_attach (&l->tty, slave, &err) < 0)
+      || sbx_program_enter_cwd (spec, &err) < 0 || sbx_program_switch_user (spec, &err) < 0
+      || lock_mounts (spec, asksock, &err) < 0 || sbx_program_drop_privileges (spec, &err) < 0
+      || load_filter (l, asksock, &err) < 0)
     fail (l->sock[1], &err);
-  exec_program (spec->process.argv, spec->env.resolved, &err);
+  sbx_program_exec (spec->process.argv, spec->env.resolved, &err);
   fail (l->sock[1], &err);
 }
 
@@ -522,6 +323,22 @@ step_init_signals (struct child *c, sbx_error_t *err)
   return 0;
 }
 
+/* Init's namespaces, for `sbx exec` (monitor.h): opened by init itself,
+   since a process that is not dumpable (below) refuses everyone else,
+   its owner too, the /proc/PID/ns files and setns through a pidfd.  */
+static int
+step_share_namespaces (struct child *c, sbx_error_t *err)
+{
+  for (const char *const *n = sbx_monitor_ns_names; *n; n++)
+    {
+      cleanup_free char *path = xasprintf ("/proc/self/ns/%s", *n);
+      cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || sbx_sync_send_text (c->sock, SBX_SYNC_NS, *n, fd) < 0)
+        return sbx_error_make (err, errno, "pass init's namespace `%s` to sbx", *n);
+    }
+  return 0;
+}
+
 /* Init never exec's: its /proc/1/exe is sbx itself, and its memory is
    sbx's.  Not dumpable, so the program cannot open /proc/1/exe, /root,
    /fd, /mem or /environ, nor ptrace it (the CVE-2019-5736 class).  Before
@@ -591,8 +408,8 @@ sbx_child_run (struct sbx_launch *l)
   if (tie_to_parent (c.sock, &err) < 0 || step_network (&c, &err) < 0
       || step_filesystem (&c, &err) < 0 || step_hostname (&c, &err) < 0
       || step_terminal (&c, &err) < 0 || step_wait_network (&c, &err) < 0
-      || step_init_signals (&c, &err) < 0 || step_init_undumpable (&c, &err) < 0
-      || step_fork_program (&c, &err) < 0)
+      || step_init_signals (&c, &err) < 0 || step_share_namespaces (&c, &err) < 0
+      || step_init_undumpable (&c, &err) < 0 || step_fork_program (&c, &err) < 0)
     fail (c.sock, &err);
   /* Init keeps no copy of the socket: the parent sees it close when the
      program's execve succeeds.  */

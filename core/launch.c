@@ -161,7 +161,13 @@ handle_message (struct relay *r)
   if (got <= 0)
     {
       if (got != -EAGAIN && got != -EINTR)
-        r->sock_open = false;
+        {
+          /* The program's execve closed the child's end, or the child
+             failed (and said why first).  */
+          r->sock_open = false;
+          if (r->child_err == NULL)
+            sbx_monitor_running (&r->l->mon);
+        }
       return 0;
     }
   if (m.type == SBX_SYNC_PTY && fd >= 0 && r->master < 0)
@@ -195,6 +201,11 @@ handle_message (struct relay *r)
         }
       else
         sbx_sync_send (r->l->sock[0], SBX_SYNC_NET_READY, -1);
+    }
+  else if (m.type == SBX_SYNC_NS && fd >= 0)
+    {
+      sbx_monitor_take_ns (&r->l->mon, m.text, fd);
+      fd = -1;
     }
   else if (m.type == SBX_SYNC_OVERLAY && fd >= 0 && r->l->daemon.pid < 0)
     start_overlay_daemon (r, m.text, fd);
@@ -268,14 +279,19 @@ relay_until_end (struct relay *r)
 {
   while (!r->ended)
     {
-      struct pollfd p[6];
-      int n = 0, isig, isock = -1, istdin = -1, imaster = -1, inotify = -1, idaemon = -1;
+      struct pollfd p[8];
+      int n = 0, isig, isock = -1, istdin = -1, imaster = -1, inotify = -1, idaemon = -1, ilog = -1,
+          ictl = -1;
 
       p[isig = n++] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
       if (r->sock_open)
         p[isock = n++] = (struct pollfd){ .fd = r->l->sock[0], .events = POLLIN };
       if (r->notify.fd >= 0)
         p[inotify = n++] = (struct pollfd){ .fd = r->notify.fd, .events = POLLIN };
+      if (r->l->mon.ctl >= 0)
+        p[ictl = n++] = (struct pollfd){ .fd = r->l->mon.ctl, .events = POLLIN };
+      if (r->l->mon.log_in >= 0)
+        p[ilog = n++] = (struct pollfd){ .fd = r->l->mon.log_in, .events = POLLIN };
       if (r->l->daemon.out >= 0)
         p[idaemon = n++] = (struct pollfd){ .fd = r->l->daemon.out, .events = POLLIN };
       if (r->master >= 0)
@@ -298,6 +314,10 @@ relay_until_end (struct relay *r)
         pump_master (r);
       if (idaemon >= 0 && p[idaemon].revents)
         sbx_overlay_daemon_drain (&r->l->daemon);
+      if (ictl >= 0 && p[ictl].revents)
+        sbx_monitor_serve (&r->l->mon);
+      if (ilog >= 0 && p[ilog].revents)
+        sbx_monitor_pump (&r->l->mon);
       if (istdin >= 0 && p[istdin].revents)
         relay_stdin (r);
       if (inotify >= 0 && p[inotify].revents && !sbx_seccomp_notify_handle (&r->notify))
@@ -444,10 +464,12 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   l.rootfs.state.dirfd = l.rootfs.state.lock = -1;
   l.rootfs.sock = -1;
   sbx_overlay_daemon_init (&l.daemon);
+  sbx_monitor_init (&l.mon);
   mark ("start");
   sbx_net_runtime_init (&l.net);
-  if (prepare (&l, err) < 0)
+  if (prepare (&l, err) < 0 || sbx_monitor_begin (&l.mon, &l, err) < 0)
     goto out;
+  mark ("record made");
   sbx_tty_detect (&l.tty);
   if (sbx_sync_socketpair (l.sock, err) < 0)
     goto out;
@@ -467,7 +489,8 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   if (start_child (&l, err) < 0)
     goto out_mask;
   mark ("sandbox cloned");
-  if (sbx_userns_write_maps (l.pid, &l.userns, &spec->user, err) < 0
+  if (sbx_monitor_created (&l.mon, l.pid, err) < 0
+      || sbx_userns_write_maps (l.pid, &l.userns, &spec->user, err) < 0
       || sbx_cgroup_attach (&l.cgroup, l.pid, err) < 0
       || sbx_sync_send (l.sock[0], SBX_SYNC_GO, -1) < 0)
     {
@@ -510,5 +533,8 @@ out:
   launch_free (&l);
   if (ret < 0 && *err)
     *exit_code = (*err)->exit_code;
+  /* Last: the record says the sandbox runs until everything of it is
+     gone.  */
+  sbx_monitor_end (&l.mon, *exit_code);
   return ret;
 }

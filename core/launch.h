@@ -23,6 +23,7 @@
 
 #include "../netstack/netstack.h"
 #include "cgroup.h"
+#include "monitor.h"
 #include "mounts.h"
 #include "overlay.h"
 #include "overlay-daemon.h"
@@ -47,6 +48,7 @@ struct sbx_launch
   pid_t pid;                        /* the sandbox's init, as seen from the host */
   int pidfd;                        /* the same, as a pidfd: what helpers join (setns) */
   struct sbx_overlay_daemon daemon; /* fuse-overlayfs, outside the PID namespace */
+  struct sbx_monitor mon;           /* the record, and a detached sandbox's log */
 };
 
 /* Run the sandbox to its end.  *exit_code is the program's status, or an

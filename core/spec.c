@@ -9,7 +9,9 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -23,6 +25,7 @@ sbx_spec_init (struct sbx_spec *spec)
 {
   memset (spec, 0, sizeof *spec);
   spec->process.run_uid = spec->process.run_gid = -1;
+  spec->life.ready_fd = -1;
   spec->user.uid = getuid ();
   spec->user.gid = getgid ();
 }
@@ -62,6 +65,9 @@ sbx_spec_free (struct sbx_spec *spec)
   free (spec->net.needs_slirp);
   free (spec->root.dir);
   free (spec->root.name);
+  free (spec->life.name);
+  free (spec->life.options);
+  free (spec->life.profiles);
   free (spec->root.image);
   for (size_t i = 0; i < spec->root.n_image_layers; i++)
     free (spec->root.image_layers[i]);
@@ -382,6 +388,24 @@ sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
   if (spec->uts.hostname == NULL)
     spec->uts.hostname = xstrdup (
         spec->root.name && sbx_hostname_valid (spec->root.name) ? spec->root.name : "sbx");
+  /* Every sandbox has a name while it runs, for ps, exec and stop.
+     With --rm a --name names it but keeps nothing: its layers are
+     ephemeral.  */
+  spec->life.named = spec->root.name != NULL;
+  if (spec->root.name)
+    spec->life.name = xstrdup (spec->root.name);
+  else
+    {
+      uint32_t r = 0;
+      if (getrandom (&r, sizeof r, 0) != sizeof r)
+        r = (uint32_t)getpid () ^ (uint32_t)time (NULL);
+      spec->life.name = xasprintf ("sbx-%06x", (unsigned)(r & 0xffffff));
+    }
+  if (spec->life.remove && spec->root.name)
+    {
+      free (spec->root.name);
+      spec->root.name = NULL;
+    }
   if (spec->root.dir)
     {
       struct stat st;

@@ -157,6 +157,18 @@ struct sbx_uts
   char *hostname;
 };
 
+/* How the sandbox is known and kept while it runs (record.h).  */
+struct sbx_lifecycle
+{
+  char *name;            /* resolved: --name, or one made up (sbx-XXXXXX) */
+  bool named;            /* the user chose the name */
+  bool detach;           /* -d: in the background, its output to a capped log */
+  bool remove;           /* --rm: nothing kept when it ends, not even a --name's layers */
+  char **options;        /* run's options as given, borrowed from argv (inspect) */
+  const char **profiles; /* the --profile names, in order (ps, inspect) */
+  int ready_fd;          /* -d: the launcher writes "ok" here once the program runs, or -1 */
+};
+
 struct sbx_spec
 {
   struct sbx_user user;
@@ -169,6 +181,7 @@ struct sbx_spec
   struct sbx_netspec net; /* netstack/netspec.h */
   struct sbx_rootspec root;
   struct sbx_limits limits;
+  struct sbx_lifecycle life;
 };
 
 void sbx_spec_init (struct sbx_spec *spec);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -188,4 +189,14 @@ sbx_net_parent_cloned (struct sbx_net_runtime *rt)
       close (rt->portsock[1]);
       rt->portsock[1] = -1;
     }
+}
+
+void
+sbx_net_port_text (const struct sbx_netspec *net, size_t i, char *buf, size_t size)
+{
+  const struct sbx_publish *p = &net->ports[i];
+  char host[80];
+
+  sbx_publish_host_string (p, host, sizeof host);
+  snprintf (buf, size, "%s->%u/%s", host, p->sandbox_port, p->proto == IPPROTO_UDP ? "udp" : "tcp");
 }

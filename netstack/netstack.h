@@ -55,4 +55,8 @@ int sbx_net_child_setup (const struct sbx_netspec *net, int sync_sock, sbx_error
    the program.  */
 void sbx_net_init_serve (int portsock);
 
+/* Published port i as `docker inspect` shows it:
+   "127.0.0.1:8080->80/tcp" (inspect, ps).  */
+void sbx_net_port_text (const struct sbx_netspec *net, size_t i, char *buf, size_t size);
+
 #endif

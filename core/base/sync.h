@@ -19,6 +19,8 @@ enum sbx_sync_type
   SBX_SYNC_NET_READY, /* parent -> child, and helper -> parent: the network helper runs */
   SBX_SYNC_OVERLAY,   /* child -> parent: start fuse-overlayfs with the options in text,
                          in the root passed as SCM_RIGHTS (overlay-daemon.c) */
+  SBX_SYNC_NS,        /* child -> parent: one of init's namespaces (text: its name), as an fd */
+  SBX_SYNC_EXEC_PID,  /* sbx exec's joiner -> sbx exec: the host pid of what it runs (text) */
 };
 
 #define SBX_SYNC_TEXT_MAX 2048

@@ -98,6 +98,11 @@ sbx_cmd_exec (int argc, char **argv)
           i++;
           break;
         }
+      if (strcmp (argv[i], "--interactive") == 0 || strcmp (argv[i], "--tty") == 0)
+        {
+          *(argv[i][2] == 'i' ? &x.interactive : &x.tty) = true;
+          continue;
+        }
       for (const char *c = argv[i] + 1; *c; c++)
         if (*c == 'i')
           x.interactive = true;

@@ -35,11 +35,17 @@ sbx_help_print_main (void)
          "             give\n"
          "  seccomp groups [--json]   syscall groups and members\n"
          "  diff [--json] NAME   what a named sandbox changed: A added, C changed, D deleted\n"
-         "  rm NAME... remove named sandboxes' kept state (not while they run)\n"
+         "  rm NAME... remove stopped sandboxes: their record, a --name's kept layers\n"
+         "  ps [--all] [--json]   the sandboxes that run (--all: stopped ones too)\n"
+         "  exec [-i] [-t] NAME PROGRAM [ARGS...]   run a program in a running sandbox\n"
+         "  stop [-t SECONDS] NAME...   SIGTERM, then SIGKILL after SECONDS (10)\n"
+         "  kill NAME [SIGNAL]   send a signal (default KILL)\n"
+         "  logs [-f] NAME   what a detached sandbox printed\n"
+         "  inspect [--format TEMPLATE] NAME...   a sandbox as JSON\n"
          "  doctor [--json]  check what sbx needs on this host; say how to fix what is missing\n"
-         "Reserved for later versions: ps exec stop kill inspect logs profile\n"
+         "Reserved for later versions: profile\n"
          "(`sbx -- ps` runs a program called ps).\n"
-         "  --json     (diff, seccomp show, seccomp groups) print JSON instead of text\n"
+         "  --json     (diff, ps, seccomp show, seccomp groups) print JSON instead of text\n"
          "See sbx(1) and sbx-profile(5).\n"
          "\n",
          stdout);
@@ -105,7 +111,11 @@ sbx_help_print_run (void)
       "                        Searched in $SBX_PROFILE_PATH, else ~/.config/sbx/profiles,\n"
       "                        " SBX_SYSCONF_PROFILES ",\n"
       "                        " SBX_DATA_PROFILES " (default, ci)\n"
-      "  --hostname NAME       hostname inside (default: sbx)\n"
+      "  --hostname NAME       hostname inside (default: sbx, or the --name)\n"
+      "  -d, --detach          run in the background: print the sandbox's name and return;\n"
+      "                        its output goes to a log (sbx logs), sbx ps/exec/stop reach it\n"
+      "  --rm                  keep nothing when it ends: no record, and with --name no\n"
+      "                        layers either (the name only names it while it runs)\n"
       "  -q, --quiet           no notes, only warnings and errors\n"
       "  -v, --verbose         debug output\n"
       "  -h, --help            this text\n"
@@ -117,6 +127,11 @@ sbx_help_print_run (void)
 }
 
 static const char *const json_option[] = { "--json", NULL };
+static const char *const ps_options[] = { "--all", "--json", NULL };
+static const char *const exec_options[] = { "-i", "--interactive", "-t", "--tty", NULL };
+static const char *const stop_options[] = { "-t SECONDS", "--time SECONDS", NULL };
+static const char *const logs_options[] = { "-f", "--follow", NULL };
+static const char *const inspect_options[] = { "--format TEMPLATE", NULL };
 
 /* Each verb's help; `options` are the ones it takes besides run's.  */
 static const struct
@@ -146,8 +161,53 @@ static const struct
   { "rm",
     "Usage: sbx rm NAME...\n"
     "\n"
-    "Remove the kept state of the named sandboxes (refused while one runs).\n",
+    "Remove stopped sandboxes: their record (sbx ps --all) and, for a --name, its kept\n"
+    "layers.  Refused while one runs.\n",
     false, NULL },
+  { "ps",
+    "Usage: sbx ps [--all] [--json]\n"
+    "\n"
+    "The sandboxes that run: NAME PID (of init, on the host) PROFILE STATUS UPTIME NET\n"
+    "COMMAND.\n"
+    "  --all      stopped ones too: records kept of named or detached sandboxes, and\n"
+    "             named sandboxes' kept layers\n"
+    "  --json     print JSON instead of text\n",
+    false, ps_options },
+  { "exec",
+    "Usage: sbx exec [-i] [-t] NAME PROGRAM [ARGS...]\n"
+    "\n"
+    "Run PROGRAM in the running sandbox NAME: in all its namespaces and its cgroup, with\n"
+    "its program's environment, working directory rule, identity, capabilities,\n"
+    "no_new_privs and seccomp policy.  Exit status: PROGRAM's.\n"
+    "  -i, --interactive   pass stdin (else /dev/null)\n"
+    "  -t, --tty           a terminal of the sandbox's own (stdin and stdout must be one)\n",
+    false, exec_options },
+  { "stop",
+    "Usage: sbx stop [-t SECONDS] NAME...\n"
+    "\n"
+    "SIGTERM to the program, SIGKILL to the whole sandbox after SECONDS; returns once\n"
+    "the sandbox is gone.\n"
+    "  -t, --time SECONDS  how long the program may take (default 10)\n",
+    false, stop_options },
+  { "kill",
+    "Usage: sbx kill NAME [SIGNAL]\n"
+    "\n"
+    "Send SIGNAL (a name, TERM or SIGTERM, or a number; default KILL, which ends the\n"
+    "whole sandbox) to the sandbox's program.\n",
+    false, NULL },
+  { "logs",
+    "Usage: sbx logs [-f] NAME\n"
+    "\n"
+    "What the detached sandbox NAME (sbx -d) printed: its last 2 MiB at most.\n"
+    "  -f, --follow   go on printing until the sandbox ends\n",
+    false, logs_options },
+  { "inspect",
+    "Usage: sbx inspect [--format TEMPLATE] NAME...\n"
+    "\n"
+    "The sandboxes as JSON: Pid (init on the host), State, Namespaces, GraphDriver.Data\n"
+    "(LowerDir, UpperDir, WorkDir, MergedDir), Cgroups, NetworkSettings, Config, OCI.\n"
+    "  --format TEMPLATE   print fields instead: {{.Pid}}, {{.GraphDriver.Data.UpperDir}}\n",
+    false, inspect_options },
   /* Its text lives with the command (cmd/doctor.c).  */
   { "doctor", NULL, false, json_option },
   { "version", "Usage: sbx version | sbx --version\n\nPrint the version.\n", false, NULL },

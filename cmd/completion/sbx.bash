@@ -26,6 +26,13 @@ _sbx_sandboxes() {
   _sbx_words "${names[@]}"
 }
 
+# Sandboxes with a record (running, or stopped and kept), from sbx ps.
+_sbx_running() {
+  local -a names
+  mapfile -t names < <("$sbx" ps --all 2>/dev/null | awk 'NR > 1 { print $1 }')
+  _sbx_words "${names[@]}"
+}
+
 _sbx_groups() {
   local -a groups
   mapfile -t groups < <("$sbx" seccomp groups 2>/dev/null | sed -n 's/^\(@[^:]*\):.*/\1/p')
@@ -80,7 +87,25 @@ _sbx() {
       return 0 ;;
     version) return 0 ;;
     rm)
-      _sbx_sandboxes
+      _sbx_running
+      return 0 ;;
+    ps | stop | kill | logs | inspect | exec)
+      if [[ $cur == -* ]]; then
+        _sbx_words $("$sbx" help --list-options "$verb" 2>/dev/null | cut -d' ' -f1)
+      elif [[ $verb != ps ]]; then
+        # The name: the first word that is no option (and no -t's value).
+        local k seen=0
+        for ((k = 2; k < COMP_CWORD; k++)); do
+          [[ ${COMP_WORDS[k]} == -t && $verb == stop ]] && { k=$((k + 1)); continue; }
+          [[ ${COMP_WORDS[k]} == --format ]] && { k=$((k + 1)); continue; }
+          [[ ${COMP_WORDS[k]} == -* ]] || seen=1
+        done
+        if [[ $seen == 0 || $verb == stop || $verb == inspect ]]; then
+          _sbx_running
+        elif [[ $verb == exec ]]; then
+          mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+        fi
+      fi
       return 0 ;;
     seccomp)
       if [[ $COMP_CWORD -eq 2 ]]; then _sbx_words show groups; return 0; fi

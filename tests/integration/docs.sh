@@ -119,11 +119,13 @@ like "$(XDG_CONFIG_HOME=$SCRATCH/config complete_bash --uid 0 --profile m)" "^mi
 "$SBX" seccomp groups | sed -n 's/^\(@[^:]*\):.*/\1/p' | LC_ALL=C sort | tr '\n' ' ' >"$SCRATCH/groups"
 is "$(complete_bash --seccomp-allow @)" "$(cat "$SCRATCH/groups")" "bash: \`sbx --seccomp-allow @\` offers the syscall groups"
 like "$(complete_bash --seccomp-deny @net)" "^@network-io $" "bash: ... --seccomp-deny too"
-is "$(complete_bash --)" "$(grep -v -- '^--json$' "$SCRATCH/long.code" | LC_ALL=C sort -u | tr '\n' ' ')" \
+is "$(complete_bash --)" "$("$SBX" help --list-options run | cut -d' ' -f1 | grep -E '^--' | LC_ALL=C sort -u | tr '\n' ' ')" \
   "bash: \`sbx --\` offers every option of run"
 is "$(complete_bash --net "")" "host none slirp " "bash: \`sbx --net \` offers its values"
 is "$(complete_bash seccomp "")" "groups show " "bash: \`sbx seccomp \` offers show and groups"
 is "$(complete_bash seccomp show --seccomp-allow @deb)" "@debug " "bash: seccomp show takes run's options"
+is "$(complete_bash ps --)" "--all --json " "bash: \`sbx ps --\` offers its options"
+is "$(complete_bash stop -)" "--time -t " "bash: \`sbx stop -\` offers its options"
 mkdir -p "$SCRATCH/data/sbx/sandboxes/docs-one" "$SCRATCH/data/sbx/sandboxes/docs-two"
 is "$(XDG_DATA_HOME=$SCRATCH/data complete_bash diff "")" "docs-one docs-two " "bash: \`sbx diff \` offers the named sandboxes"
 is "$(XDG_DATA_HOME=$SCRATCH/data complete_bash rm docs-one d)" "docs-one docs-two " "bash: ... so does \`sbx rm\`"

@@ -14,6 +14,7 @@
 
 #include "../core/base/error.h"
 #include "../core/base/util.h"
+#include "../core/monitor.h"
 #include "../core/record.h"
 #include "commands.h"
 
@@ -26,23 +27,33 @@ sbx_get (json_object *doc, const char *key)
   return NULL;
 }
 
-/* The namespaces of init, as the host names them (user:[4026532...]).  */
+/* The namespaces of init, as the host names them (user:[4026532...]):
+   init is not dumpable, so its /proc/PID/ns cannot be read, even by its
+   owner; its monitor holds them (monitor.h).  */
 static json_object *
-namespaces (pid_t pid)
+namespaces (const char *name)
 {
-  static const char *const ns[] = { "user", "mnt", "pid", "net", "ipc", "uts", "cgroup", NULL };
   json_object *o = json_object_new_object ();
-  for (const char *const *n = ns; *n; n++)
+  int fds[SBX_NS_N];
+  sbx_error_t e = NULL;
+
+  if (sbx_monitor_namespaces (name, fds, &e) < 0)
+    {
+      sbx_error_release (&e);
+      return o;
+    }
+  for (int k = 0; k < SBX_NS_N; k++)
     {
       char path[64], link[PATH_MAX];
       ssize_t len;
-      snprintf (path, sizeof path, "/proc/%d/ns/%s", (int)pid, *n);
+      snprintf (path, sizeof path, "/proc/self/fd/%d", fds[k]);
       len = readlink (path, link, sizeof link - 1);
       if (len > 0)
         {
           link[len] = '\0';
-          json_object_object_add (o, *n, json_object_new_string (link));
+          json_object_object_add (o, sbx_monitor_ns_names[k], json_object_new_string (link));
         }
+      close (fds[k]);
     }
   return o;
 }
@@ -72,7 +83,8 @@ build (const struct sbx_record_view *v)
   json_object_object_add (state, "StartedAt", sbx_get (v->doc, "started"));
   json_object_object_add (state, "FinishedAt", sbx_get (v->doc, "finished"));
   json_object_object_add (o, "State", state);
-  json_object_object_add (o, "Namespaces", pid ? namespaces (pid) : json_object_new_object ());
+  json_object_object_add (o, "Namespaces",
+                          pid ? namespaces (v->name) : json_object_new_object ());
   json_object_object_add (graph, "Name", json_object_new_string ("overlay"));
   json_object_object_add (graph, "Data", sbx_get (v->doc, "rootfs"));
   json_object_object_add (o, "GraphDriver", graph);

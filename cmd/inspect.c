@@ -83,8 +83,7 @@ build (const struct sbx_record_view *v)
   json_object_object_add (state, "StartedAt", sbx_get (v->doc, "started"));
   json_object_object_add (state, "FinishedAt", sbx_get (v->doc, "finished"));
   json_object_object_add (o, "State", state);
-  json_object_object_add (o, "Namespaces",
-                          pid ? namespaces (v->name) : json_object_new_object ());
+  json_object_object_add (o, "Namespaces", pid ? namespaces (v->name) : json_object_new_object ());
   json_object_object_add (graph, "Name", json_object_new_string ("overlay"));
   json_object_object_add (graph, "Data", sbx_get (v->doc, "rootfs"));
   json_object_object_add (o, "GraphDriver", graph);

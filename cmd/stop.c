@@ -88,20 +88,23 @@ stop_one (const char *name, int timeout, sbx_error_t *err)
     }
   init = sbx_pidfd_checked (v.pid, (unsigned long long)sbx_record_int (v.doc, "pidStart"), err);
   if (init < 0)
-    sbx_error_release (err); /* not created yet, or gone: the monitor decides */
-  if (init >= 0 && send_signal (init, SIGTERM, name, err) < 0)
-    goto out;
-  if (init < 0 || !wait_exit (mon, timeout * 1000))
     {
-      if (init >= 0 && send_signal (init, SIGKILL, name, err) < 0)
+      sbx_error_release (err);
+      /* No init yet: the monitor takes SIGTERM as sbx does before the
+         sandbox exists (it ends, and nothing is left).  An init that is
+         gone already: the monitor is cleaning up, as another stop or the
+         program's own end asked; wait for it, never kill it halfway.  */
+      if (v.pid <= 0 && send_signal (mon, SIGTERM, name, err) < 0)
         goto out;
-      if (init < 0 && send_signal (mon, SIGKILL, name, err) < 0)
-        goto out;
-      if (!wait_exit (mon, 30000))
-        {
-          sbx_error_make (err, ETIMEDOUT, "sandbox `%s` did not stop", name);
-          goto out;
-        }
+    }
+  else if (send_signal (init, SIGTERM, name, err) < 0)
+    goto out;
+  if (init >= 0 && !wait_exit (mon, timeout * 1000) && send_signal (init, SIGKILL, name, err) < 0)
+    goto out;
+  if (!wait_exit (mon, 30000))
+    {
+      sbx_error_make (err, ETIMEDOUT, "sandbox `%s` did not stop within 30 s of SIGKILL", name);
+      goto out;
     }
   ret = 0;
 out:

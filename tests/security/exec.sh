@@ -1,0 +1,90 @@
+# sbx exec, tried from both sides: what it runs gets no host fd, no
+# capability, no_new_privs and the sandbox's seccomp filter, in every one
+# of the sandbox's namespaces and its cgroup; the process that joins is
+# invisible from inside and not dumpable (nothing can ptrace it or read
+# its /proc entries: runc's CVE-2016-9962), and holds only fds 0-2 of the
+# caller's.  The escape probe runs under exec as under the sandbox's own
+# program.
+. "$SBX_TESTS/lib/tap.sh"
+. "$SBX_TESTS/lib/probe.sh"
+
+wipe_data() { sbx_wipe "$SCRATCH/data"; }
+at_exit wipe_data
+scratch
+export XDG_DATA_HOME=$SCRATCH/data
+unset XDG_RUNTIME_DIR
+n=ex$$
+stop_all() { "$SBX" ps 2>/dev/null | awk 'NR > 1 { print $1 }' | xargs -r "$SBX" stop -t 0 >/dev/null 2>&1; }
+at_exit stop_all
+
+sbx_run -d --name $n -- sleep 1000
+is "$RC:$OUT" "0:$n" "a detached sandbox to exec into"
+init=$("$SBX" inspect --format '{{.Pid}}' $n)
+prog=$(ps --ppid "$init" -o pid= | tr -d ' ')
+
+# Host fds: fd 5 and 7 of the caller must not reach inside.
+OUT=$(exec 5</etc/passwd 7>"$SCRATCH/seven"; timeout 20 "$SBX" exec $n sh -c 'ls /proc/self/fd' 2>&1)
+is "$(echo $OUT)" "0 1 2 3" "exec: only fds 0-2 reach the program (3 is ls's own)"
+sbx_run exec $n "$probe" fds
+probe_points "exec: fds"
+
+# Namespaces: every one of init's (seen through the program, which is
+# dumpable), none of the host's.
+tok=$tag-sleep-$$
+"$SBX" exec $n sleep 1001 </dev/null >/dev/null 2>&1 &
+execpid=$!
+at_exit "kill $execpid 2>/dev/null"
+inner=
+wait_until 10 eval 'inner=$(pgrep -u "$(id -u)" -xf "sleep 1001"); [ -n "$inner" ]'
+same=0 differ=0
+for ns in user mnt pid net ipc uts cgroup; do
+  [ "$(readlink /proc/$inner/ns/$ns)" = "$(readlink /proc/$prog/ns/$ns)" ] && same=$((same + 1))
+  [ "$(readlink /proc/$inner/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] && differ=$((differ + 1))
+done
+is "$same:$differ" "7:7" "exec: in all 7 of the sandbox's namespaces, none of the host's"
+is "$(grep -E '^(Seccomp|NoNewPrivs|CapEff|CapBnd):' /proc/$inner/status | awk '{ printf "%s ", $2 }')" \
+  "0000000000000000 0000000000000000 1 2 " "exec: seen from the host, no capabilities, no_new_privs, a filter"
+# The joiner: sbx exec's child, waiting outside the PID namespace.
+joiner=$(ps --ppid "$execpid" -o pid= | tr -d ' ')
+if [ -n "$joiner" ]; then
+  cat /proc/$$/environ >/dev/null 2>&1 && own=readable || own=unreadable
+  cat "/proc/$joiner/environ" >/dev/null 2>&1 && j=readable || j=unreadable
+  is "$own:$j" "readable:unreadable" "the joiner is not dumpable: its /proc/PID/environ is closed to its own user"
+  perl -e 'require "syscall.ph"; exit(syscall(&SYS_ptrace, 16, $ARGV[0], 0, 0) == 0 ? 0 : 1)' "$joiner" 2>/dev/null &&
+    fail "... nor can its own user ptrace it" || pass "... nor can its own user ptrace it"
+  is "$(ls /proc/$joiner/fd 2>&1 | head -1)" "ls: cannot open directory '/proc/$joiner/fd': Permission denied" \
+    "... nor list its fds"
+else
+  fail "found the joiner" "$(ps -u "$(id -u)" -o pid,ppid,comm)"
+fi
+sbx_run exec $n sh -c 'for p in /proc/[0-9]*; do read c < $p/comm; echo $c; done'
+is "$(printf '%s\n' "$OUT" | sort -u | tr '\n' ' ')" "sbx-init sh sleep " \
+  "from inside, the joiner (and every helper) is invisible: only init, the program and exec's"
+kill $execpid 2>/dev/null
+wait $execpid 2>/dev/null
+
+# The escape probes hold under exec as under the program (not `proc`,
+# whose kill(-1) is meant for the sandbox's program itself).
+sbx_run exec $n "$probe" priv
+probe_points "exec: priv"
+
+# The cgroup: with limits, what exec runs counts against them.
+c=${n}c
+sbx_run -d --name $c --pids 64 --limits strict -- sleep 1000
+if [ "$RC" = 0 ]; then
+  cinit=$("$SBX" inspect --format '{{.Pid}}' $c)
+  cprog=$(ps --ppid "$cinit" -o pid= | tr -d ' ')
+  "$SBX" exec $c sleep 1002 </dev/null >/dev/null 2>&1 &
+  cexec=$!
+  at_exit "kill $cexec 2>/dev/null"
+  cin=
+  wait_until 10 eval 'cin=$(pgrep -u "$(id -u)" -xf "sleep 1002"); [ -n "$cin" ]'
+  is "$(grep pids /proc/$cin/cgroup)" "$(grep pids /proc/$cprog/cgroup)" "exec: in the sandbox's cgroup (pids)"
+  kill $cexec 2>/dev/null
+  wait $cexec 2>/dev/null
+  "$SBX" stop -t 0 $c >/dev/null
+else
+  skip "exec: in the sandbox's cgroup" "no delegated cgroup here: $ERR"
+fi
+"$SBX" stop -t 0 $n >/dev/null
+no_leftovers "nothing left running"

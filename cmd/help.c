@@ -205,7 +205,8 @@ static const struct
     "Usage: sbx inspect [--format TEMPLATE] NAME...\n"
     "\n"
     "The sandboxes as JSON: Pid (init on the host), State, Namespaces, GraphDriver.Data\n"
-    "(LowerDir, UpperDir, WorkDir, MergedDir), Cgroups, NetworkSettings, Config, OCI.\n"
+    "(LowerDir, UpperDir, WorkDir, MergedDir), Cgroup (paths, stats), NetworkSettings,\n"
+    "Config, OCI.\n"
     "  --format TEMPLATE   print fields instead: {{.Pid}}, {{.GraphDriver.Data.UpperDir}}\n",
     false, inspect_options },
   /* Its text lives with the command (cmd/doctor.c).  */

@@ -14,6 +14,7 @@
 
 #include "../core/base/error.h"
 #include "../core/base/util.h"
+#include "../core/cgroup.h"
 #include "../core/monitor.h"
 #include "../core/record.h"
 #include "commands.h"
@@ -58,6 +59,59 @@ namespaces (const char *name)
   return o;
 }
 
+static void
+add_num (json_object *o, const char *key, int64_t v)
+{
+  json_object_object_add (o, key, v >= 0 ? json_object_new_int64 (v) : NULL);
+}
+
+/* The cgroup's paths, and while it runs what it uses (cgroup.c).  */
+static json_object *
+cgroup (const struct sbx_record_view *v)
+{
+  json_object *o = json_object_new_object ();
+  json_object *sbx, *part, *be = NULL, *ctl = NULL, *dirs = NULL;
+  struct sbx_cgroup cg;
+  struct sbx_cgroup_stats st;
+  sbx_error_t e = NULL;
+  char *d[SBX_CGROUP_MAX_DIRS];
+  unsigned c[SBX_CGROUP_MAX_DIRS];
+  size_t n = 0;
+
+  if (!json_object_object_get_ex (v->doc, "sbx", &sbx))
+    return o;
+  json_object_object_get_ex (sbx, "cgroups", &dirs);
+  if (json_object_object_get_ex (sbx, "cgroup", &part))
+    {
+      json_object_object_get_ex (part, "backend", &be);
+      json_object_object_get_ex (part, "controls", &ctl);
+    }
+  json_object_object_add (o, "Backend", be ? json_object_get (be) : NULL);
+  json_object_object_add (o, "Paths", dirs ? json_object_get (dirs) : json_object_new_array ());
+  if (!v->alive || be == NULL || dirs == NULL || ctl == NULL)
+    return o;
+  for (; n < json_object_array_length (dirs) && n < SBX_CGROUP_MAX_DIRS; n++)
+    {
+      d[n] = (char *)json_object_get_string (json_object_array_get_idx (dirs, n));
+      c[n] = (unsigned)json_object_get_int (json_object_array_get_idx (ctl, n));
+    }
+  if (sbx_cgroup_reopen (json_object_get_string (be), d, c, n, &cg, &e) == 0
+      && sbx_cgroup_read_stats (&cg, &st, &e) == 0)
+    {
+      json_object *s = json_object_new_object ();
+      add_num (s, "MemoryCurrent", st.memory_current);
+      add_num (s, "MemoryPeak", st.memory_peak);
+      add_num (s, "PidsCurrent", st.pids_current);
+      add_num (s, "PidsPeak", st.pids_peak);
+      add_num (s, "CpuUsec", st.cpu_usec);
+      add_num (s, "OomKills", st.oom_kills);
+      json_object_object_add (o, "Stats", s);
+    }
+  sbx_error_release (&e);
+  sbx_cgroup_release (&cg);
+  return o;
+}
+
 static json_object *
 build (const struct sbx_record_view *v)
 {
@@ -87,7 +141,7 @@ build (const struct sbx_record_view *v)
   json_object_object_add (graph, "Name", json_object_new_string ("overlay"));
   json_object_object_add (graph, "Data", sbx_get (v->doc, "rootfs"));
   json_object_object_add (o, "GraphDriver", graph);
-  json_object_object_add (o, "Cgroups", sbx_get (v->doc, "cgroups"));
+  json_object_object_add (o, "Cgroup", cgroup (v));
   json_object_object_add (o, "NetworkSettings", sbx_get (v->doc, "network"));
   json_object_object_add (config, "Cmd", sbx_get (v->doc, "command"));
   json_object_object_add (config, "Hostname", sbx_get (v->doc, "hostname"));

@@ -888,3 +888,31 @@ sbx_cgroup_rmdir (const char *dir, sbx_error_t *err)
     }
   return sbx_error_make (err, errno, "remove the cgroup `%s`", dir);
 }
+
+int
+sbx_cgroup_reopen (const char *backend, char *const *dirs, const unsigned *controls, size_t n,
+                   struct sbx_cgroup *cg, sbx_error_t *err)
+{
+  memset (cg, 0, sizeof *cg);
+  if (strcmp (backend, sbx_cgroup_v2.name) == 0)
+    cg->backend = &sbx_cgroup_v2;
+  else if (strcmp (backend, sbx_cgroup_v1.name) == 0)
+    cg->backend = &sbx_cgroup_v1;
+  else
+    return sbx_error_make (err, 0, "unknown cgroup backend `%s`", backend);
+  for (size_t k = 0; k < n && k < SBX_CGROUP_MAX_DIRS; k++)
+    {
+      cg->dirs[k] = xstrdup (dirs[k]);
+      cg->controls[k] = controls[k];
+      cg->n = k + 1;
+    }
+  return 0;
+}
+
+int
+sbx_cgroup_read_stats (const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st, sbx_error_t *err)
+{
+  if (cg->backend == NULL)
+    return sbx_error_make (err, 0, "no cgroup");
+  return cg->backend->stats (cg, st, err);
+}

@@ -191,4 +191,12 @@ char *sbx_cgroup_scope_runner (const struct sbx_limits *lim);
 /* Whether the v2 root's cgroup.controllers text has what `needs` wants.  */
 bool sbx_cgroup_scope_fits (const char *v2_root_controllers, unsigned needs);
 
+/* A running sandbox's cgroup as another sbx sees it (inspect): the
+   backend by name and the leaves with what each serves, as the record
+   keeps them; then what it uses.  Nothing is made or removed.  */
+int sbx_cgroup_reopen (const char *backend, char *const *dirs, const unsigned *controls, size_t n,
+                       struct sbx_cgroup *cg, sbx_error_t *err);
+int sbx_cgroup_read_stats (const struct sbx_cgroup *cg, struct sbx_cgroup_stats *st,
+                           sbx_error_t *err);
+
 #endif

@@ -215,6 +215,22 @@ cgroups (const struct sbx_cgroup *cg)
   return a;
 }
 
+/* The same leaves with the backend and what each serves, for inspect's
+   stats (sbx_cgroup_reopen).  */
+static json_object *
+cgroup_part (const struct sbx_cgroup *cg)
+{
+  json_object *o = json_object_new_object ();
+  json_object *controls = json_object_new_array ();
+
+  add_str (o, "backend", cg->backend ? cg->backend->name : NULL);
+  for (int k = 0; k < SBX_CGROUP_MAX_DIRS; k++)
+    if (cg->dirs[k])
+      json_object_array_add (controls, json_object_new_int ((int)cg->controls[k]));
+  json_object_object_add (o, "controls", controls);
+  return o;
+}
+
 /* What `sbx exec` needs to give what it runs the program's own rules
    (program.h): environment, --chdir, identity, capabilities, seccomp
    policy.  The environment may hold secrets: the record is the user's
@@ -274,6 +290,7 @@ make_doc (const struct sbx_monitor *m, const struct sbx_launch *l, const char *l
   json_object_object_add (sbx, "rootfs", layers (l));
   json_object_object_add (sbx, "network", network (spec));
   json_object_object_add (sbx, "cgroups", cgroups (&l->cgroup));
+  json_object_object_add (sbx, "cgroup", cgroup_part (&l->cgroup));
   add_str (sbx, "log", log);
   json_object_object_add (sbx, "exec", exec_part (spec));
   return doc;
@@ -418,8 +435,10 @@ sbx_monitor_end (struct sbx_monitor *m, int exit_code)
     close (m->log);
   m->log = -1;
   m->ready_fd = -1;
+  /* A sandbox whose program never ran leaves nothing: its error was
+     said, to the waiting sbx too with -d.  */
   if (m->rec.dir >= 0)
-    sbx_record_finish (&m->rec, m->keep, exit_code);
+    sbx_record_finish (&m->rec, m->keep && m->running, exit_code);
   else
     sbx_record_release (&m->rec);
 }

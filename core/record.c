@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +369,8 @@ sbx_record_create (const char *name, json_object *doc, struct sbx_record *rec, s
     {
       struct sbx_record old;
 
+      /* What a killed run of the same pid may have left.  */
+      sbx_state_remove_tree (rec->root, tmp);
       if (mkdirat (rec->root, tmp, 0700) < 0
           || (rec->dir = openat (rec->root, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC))
                  < 0
@@ -535,7 +538,16 @@ sbx_record_list (sbx_error_t *err)
   while ((de = readdir (d)) != NULL)
     {
       if (de->d_name[0] == '.')
-        continue;
+        {
+          /* A record half made or half removed by a command that was
+             killed (.new-NAME-PID, .gone-NAME-PID): its pid is gone.  */
+          const char *dash = strrchr (de->d_name, '-');
+          pid_t pid = dash ? (pid_t)atoi (dash + 1) : 0;
+          if ((strncmp (de->d_name, ".new-", 5) == 0 || strncmp (de->d_name, ".gone-", 6) == 0)
+              && pid > 0 && kill (pid, 0) < 0 && errno == ESRCH)
+            sbx_state_remove_tree (dirfd (d), de->d_name);
+          continue;
+        }
       if (n + 2 > cap)
         {
           cap *= 2;

@@ -5,15 +5,8 @@
 # on one name do the right thing once.
 . "$SBX_TESTS/lib/tap.sh"
 
-wipe_data() { sbx_wipe "$SCRATCH/data"; }
-at_exit wipe_data
-scratch
-export XDG_DATA_HOME=$SCRATCH/data
-unset XDG_RUNTIME_DIR
-runtime=$XDG_DATA_HOME/sbx/runtime
+private_sbx_state
 tag=st$$
-stop_all() { "$SBX" ps 2>/dev/null | awk 'NR > 1 { print $1 }' | xargs -r "$SBX" stop -t 0 >/dev/null 2>&1; }
-at_exit stop_all
 
 running_names() { "$SBX" ps | awk 'NR > 1 && $4 == "running" { print $1 }' | sort | tr '\n' ' '; }
 

@@ -6,17 +6,8 @@
 # (XDG_RUNTIME_DIR unset: the records live under it too).
 . "$SBX_TESTS/lib/tap.sh"
 
-wipe_data() { sbx_wipe "$SCRATCH/data"; }
-at_exit wipe_data
-scratch
-export XDG_DATA_HOME=$SCRATCH/data
-unset XDG_RUNTIME_DIR
-runtime=$XDG_DATA_HOME/sbx/runtime
+private_sbx_state
 tag=lc$$
-
-# stop_all: whatever a failed check left running.
-stop_all() { "$SBX" ps 2>/dev/null | awk 'NR > 1 { print $1 }' | xargs -r "$SBX" stop -t 0 >/dev/null 2>&1; }
-at_exit stop_all
 
 # --- the article's scenario ----------------------------------------------
 srv=${tag}srv
@@ -88,6 +79,19 @@ is "$RC" 127 "exec of a missing program: 127"
 like "$ERR" "^sbx: no-such-program: command not found in sandbox$" "... and says so"
 sbx_run exec -t $a true
 like "$RC:$ERR" "^125:sbx: exec -t: stdin and stdout must be a terminal$" "exec -t without a terminal: a clear error"
+# -it on a terminal (script(1) makes one; its stdin stays open and empty).
+if command -v script >/dev/null 2>&1; then
+  exec 8< <(exec sleep 60)
+  at_exit "kill $! 2>/dev/null"
+  q=$(printf '%q' "$SBX")
+  out=$(timeout -k 5 30 script -qec "$q exec -it $a sh -c 'tty; test -t 0 && echo stdin-tty; exit 5'; echo rc=\$?" /dev/null <&8 8<&- 2>&1 | tr -d '\r')
+  exec 8<&-
+  is "$out" "/dev/pts/0
+stdin-tty
+rc=5" "exec -it: a pty of the sandbox's own devpts, and the exit status"
+else
+  skip "exec -it: a pty of the sandbox's own devpts" "script(1) is not installed"
+fi
 OUT=$(echo piped | timeout 20 "$SBX" exec -i $a cat 2>&1)
 is "$OUT" "piped" "exec -i passes stdin"
 OUT=$(echo piped | timeout 20 "$SBX" exec $a cat 2>&1)

@@ -164,3 +164,19 @@ wait_rc() {
 }
 # child_of PID COMM: the pid of PID's child named COMM.
 child_of() { ps --ppid "$1" -o pid=,comm= 2>/dev/null | awk -v c="$2" '$2 == c { print $1; exit }'; }
+
+# private_sbx_state: this test's sandboxes keep their records and layers
+# in a scratch XDG_DATA_HOME (XDG_RUNTIME_DIR unset, so the records lie
+# there too, in $runtime), never in the user's own; at exit, whatever
+# still runs is stopped, then the state is wiped.  Sets SCRATCH.
+private_sbx_state() {
+  at_exit stop_all_sandboxes
+  at_exit 'sbx_wipe "$SCRATCH/data"'
+  scratch
+  export XDG_DATA_HOME=$SCRATCH/data
+  unset XDG_RUNTIME_DIR
+  runtime=$XDG_DATA_HOME/sbx/runtime
+}
+stop_all_sandboxes() {
+  "$SBX" ps 2>/dev/null | awk 'NR > 1 { print $1 }' | xargs -r "$SBX" stop -t 0 >/dev/null 2>&1
+}

@@ -8,14 +8,8 @@
 . "$SBX_TESTS/lib/tap.sh"
 . "$SBX_TESTS/lib/probe.sh"
 
-wipe_data() { sbx_wipe "$SCRATCH/data"; }
-at_exit wipe_data
-scratch
-export XDG_DATA_HOME=$SCRATCH/data
-unset XDG_RUNTIME_DIR
+private_sbx_state
 n=ex$$
-stop_all() { "$SBX" ps 2>/dev/null | awk 'NR > 1 { print $1 }' | xargs -r "$SBX" stop -t 0 >/dev/null 2>&1; }
-at_exit stop_all
 
 sbx_run -d --name $n -- sleep 1000
 is "$RC:$OUT" "0:$n" "a detached sandbox to exec into"
@@ -30,7 +24,6 @@ probe_points "exec: fds"
 
 # Namespaces: every one of init's (seen through the program, which is
 # dumpable), none of the host's.
-tok=$tag-sleep-$$
 "$SBX" exec $n sleep 1001 </dev/null >/dev/null 2>&1 &
 execpid=$!
 at_exit "kill $execpid 2>/dev/null"
@@ -80,6 +73,11 @@ if [ "$RC" = 0 ]; then
   cin=
   wait_until 10 eval 'cin=$(pgrep -u "$(id -u)" -xf "sleep 1002"); [ -n "$cin" ]'
   is "$(grep pids /proc/$cin/cgroup)" "$(grep pids /proc/$cprog/cgroup)" "exec: in the sandbox's cgroup (pids)"
+  # init, the program and exec's sleep, at least (the joiner is outside
+  # the PID namespace but in the cgroup too while it waits).
+  pc=$("$SBX" inspect --format '{{.Cgroup.Stats.PidsCurrent}}' $c)
+  [ "${pc:-0}" -ge 3 ] 2>/dev/null && pass "inspect: the cgroup's stats count them ($pc pids)" \
+    || fail "inspect: the cgroup's stats count them" "PidsCurrent: $pc" "$("$SBX" inspect $c)"
   kill $cexec 2>/dev/null
   wait $cexec 2>/dev/null
   "$SBX" stop -t 0 $c >/dev/null

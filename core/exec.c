@@ -364,7 +364,7 @@ sbx_exec_run (const struct sbx_exec *x, int *exit_code, sbx_error_t *err)
   struct sbx_tty tty = { 0 };
   struct relay r = { .sock = -1, .sigfd = -1, .master = -1, .sock_open = true, .stdin_open = true };
   int sock[2] = { -1, -1 };
-  sigset_t mask, old;
+  sigset_t old;
   int ret = -1;
 
   *exit_code = SBX_EXIT_FAILURE;
@@ -384,15 +384,9 @@ sbx_exec_run (const struct sbx_exec *x, int *exit_code, sbx_error_t *err)
     }
   if (sbx_sync_socketpair (sock, err) < 0)
     goto out;
-  sbx_init_forwarded (&mask);
-  sigaddset (&mask, SIGCHLD);
-  sigprocmask (SIG_BLOCK, &mask, &old);
-  r.sigfd = signalfd (-1, &mask, SFD_CLOEXEC);
+  r.sigfd = sbx_init_relay_signals (&old, err);
   if (r.sigfd < 0)
-    {
-      sbx_error_make (err, errno, "signalfd");
-      goto out_mask;
-    }
+    goto out_mask;
   r.joiner = fork ();
   if (r.joiner < 0)
     {

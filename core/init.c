@@ -28,6 +28,21 @@ sbx_init_forwarded (sigset_t *set)
 }
 
 int
+sbx_init_relay_signals (sigset_t *old, sbx_error_t *err)
+{
+  sigset_t mask;
+  int fd;
+
+  sbx_init_forwarded (&mask);
+  sigaddset (&mask, SIGCHLD);
+  sigprocmask (SIG_BLOCK, &mask, old);
+  fd = signalfd (-1, &mask, SFD_CLOEXEC);
+  if (fd < 0)
+    return sbx_error_make (err, errno, "signalfd");
+  return fd;
+}
+
+int
 sbx_init_exit_code (int status)
 {
   if (WIFEXITED (status))

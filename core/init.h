@@ -8,8 +8,16 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "base/error.h"
+
 /* The signals sbx forwards to the program.  */
 void sbx_init_forwarded (sigset_t *set);
+
+/* The parent's side of the relay (launch.c, exec.c): block the
+   forwarded signals and SIGCHLD (the mask before in *old) and return a
+   signalfd for them; blocked before any child exists, so nothing is lost
+   between the fork and the loop.  */
+int sbx_init_relay_signals (sigset_t *old, sbx_error_t *err);
 
 /* Never returns.  `sigfd` is a signalfd for SIGCHLD and the forwarded
    set, all of them blocked.  `portsock`, when >= 0, is where the network

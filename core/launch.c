@@ -457,7 +457,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
                      .stdin_open = true,
                      .sock_open = true,
                      .notify = { .fd = -1 } };
-  sigset_t mask, old;
+  sigset_t old;
   int ret = -1;
 
   *exit_code = SBX_EXIT_FAILURE;
@@ -474,17 +474,10 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   if (sbx_sync_socketpair (l.sock, err) < 0)
     goto out;
 
-  /* Block what we relay before the child exists, so nothing is lost
-     between clone and the loop; the child inherits the mask for init.  */
-  sbx_init_forwarded (&mask);
-  sigaddset (&mask, SIGCHLD);
-  sigprocmask (SIG_BLOCK, &mask, &old);
-  r.sigfd = signalfd (-1, &mask, SFD_CLOEXEC);
+  /* The child inherits the mask for init.  */
+  r.sigfd = sbx_init_relay_signals (&old, err);
   if (r.sigfd < 0)
-    {
-      sbx_error_make (err, errno, "signalfd");
-      goto out_mask;
-    }
+    goto out_mask;
 
   if (start_child (&l, err) < 0)
     goto out_mask;

@@ -129,13 +129,26 @@ sbx_pidfd_checked (pid_t pid, unsigned long long start, sbx_error_t *err)
   return fd;
 }
 
+/* $XDG_RUNTIME_DIR when it is one of ours (absolute, a directory we
+   own: `su` without `-` keeps another user's), else NULL.  */
+static const char *
+runtime_base (void)
+{
+  const char *rt = getenv ("XDG_RUNTIME_DIR");
+  struct stat st;
+
+  if (rt && rt[0] == '/' && stat (rt, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == getuid ())
+    return rt;
+  return NULL;
+}
+
 char *
 sbx_record_root_path (void)
 {
-  const char *rt = getenv ("XDG_RUNTIME_DIR");
+  const char *rt = runtime_base ();
   cleanup_free char *data = NULL;
 
-  if (rt && rt[0] == '/')
+  if (rt)
     return xasprintf ("%s/sbx", rt);
   data = sbx_state_data_dir ();
   return xasprintf ("%s/runtime", data);
@@ -144,10 +157,10 @@ sbx_record_root_path (void)
 int
 sbx_record_root (bool create, sbx_error_t *err)
 {
-  const char *rt = getenv ("XDG_RUNTIME_DIR");
+  const char *rt = runtime_base ();
   int fd;
 
-  if (rt && rt[0] == '/')
+  if (rt)
     fd = sbx_trust_open_dir (rt, "sbx", create, err);
   else
     fd = sbx_own_open (SBX_OWN_DATA, "runtime", create, err);

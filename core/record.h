@@ -3,9 +3,10 @@
    runtime's create/start/state/delete.  No daemon keeps it: the launcher
    writes it, the kernel tells whether its writer still lives.
 
-     $XDG_RUNTIME_DIR/sbx/NAME/        (0700; when XDG_RUNTIME_DIR is unset
-                                        or not absolute: DATA/runtime/NAME,
-                                        DATA as state.h says)
+     $XDG_RUNTIME_DIR/sbx/NAME/        (0700; when XDG_RUNTIME_DIR is unset,
+                                        not absolute or not the user's own
+                                        directory: DATA/runtime/NAME, DATA
+                                        as state.h says)
        lock        flock()ed by whoever changes the record: the launcher
                    for the sandbox's whole life, then `rm` or the clean-up
        state.json  the OCI runtime spec's `state` (ociVersion, id, status

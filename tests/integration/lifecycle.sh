@@ -163,6 +163,20 @@ is "$RC" 0 "stop of several"
 sbx_run -- true
 is "$(ls "$runtime" 2>/dev/null | grep -v "^$anon$" | grep -c "^sbx-")" 0 "a foreground unnamed sandbox leaves no record"
 
+# --- where the records live ------------------------------------------------
+mkdir -m 0700 "$SCRATCH/xdg"
+x=${tag}x
+XDG_RUNTIME_DIR=$SCRATCH/xdg sbx_run -d --name $x -- sleep 1000
+is "$RC:$(stat -c %a "$SCRATCH/xdg/sbx" 2>&1):$(test -f "$SCRATCH/xdg/sbx/$x/state.json" && echo record)" "0:700:record" \
+  "with XDG_RUNTIME_DIR, the record is in \$XDG_RUNTIME_DIR/sbx (0700)"
+XDG_RUNTIME_DIR=$SCRATCH/xdg sbx_run ps
+like "$OUT" "$x +[0-9]+ " "... where ps finds it"
+XDG_RUNTIME_DIR=$SCRATCH/xdg sbx_run stop -t 0 $x
+is "$RC" 0 "... and stop"
+XDG_RUNTIME_DIR=/ sbx_run --name ${tag}y -- true
+is "$RC:$(test -d "$runtime/${tag}y" && echo fallback)" "0:fallback" \
+  "an XDG_RUNTIME_DIR that is not the user's own (su without -) is passed over for the data directory"
+
 # --- bad input -----------------------------------------------------------
 fails_cleanly "ps with an unknown option" 125 "^sbx: usage: sbx ps" ps --bogus
 fails_cleanly "stop without a name" 125 "^sbx: usage: sbx stop" stop

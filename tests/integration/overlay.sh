@@ -194,14 +194,7 @@ fails_cleanly "--name with --overlay none" 125 "^sbx: .*--name.*overlay" --name 
 
 # --- --rootfs --------------------------------------------------------------
 R=$SCRATCH/rootfs
-mkdir -p "$R"
-for prog in sh cat rm; do
-  p=$(command -v $prog)
-  for f in "$p" $(ldd "$p" | grep -o '/[^ ]*'); do
-    mkdir -p "$R$(dirname "$f")"
-    cp -L "$f" "$R$f"
-  done
-done
+mini_rootfs "$R" sh cat rm
 mkdir -p "$R/etc"
 echo "from the rootfs" >"$R/etc/greeting"
 echo old >"$R/old"

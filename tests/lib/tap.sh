@@ -180,3 +180,18 @@ private_sbx_state() {
 stop_all_sandboxes() {
   "$SBX" ps 2>/dev/null | awk 'NR > 1 { print $1 }' | xargs -r "$SBX" stop -t 0 >/dev/null 2>&1
 }
+
+# mini_rootfs DIR PROG...: a --rootfs tree of the test user's own in DIR
+# holding PROG... (from PATH) and the libraries they load.
+mini_rootfs() {
+  local dir=$1 prog p f
+  shift
+  mkdir -p "$dir"
+  for prog in "$@"; do
+    p=$(command -v "$prog")
+    for f in "$p" $(ldd "$p" | grep -o '/[^ ]*'); do
+      mkdir -p "$dir$(dirname "$f")"
+      cp -L "$f" "$dir$f"
+    done
+  done
+}

@@ -15,13 +15,7 @@ list='for p in /proc/[0-9]*; do read c < $p/comm; echo $c; done'
 # A tree of the test user's own, for the kernel's overlay (which refuses
 # the host's /).
 R=$SCRATCH/rootfs
-for prog in sh cat; do
-  p=$(command -v $prog)
-  for f in "$p" $(ldd "$p" | grep -o '/[^ ]*'); do
-    mkdir -p "$R$(dirname "$f")"
-    cp -L "$f" "$R$f"
-  done
-done
+mini_rootfs "$R" sh cat
 mkdir -p "$R/etc" "$R/out"
 
 check_ps() {

@@ -143,7 +143,6 @@ daemon_layer_name (size_t i, const void *ctx)
    file systems, whose inode numbers may collide.  */
 #define FAST_OPTS "static_nlink"
 
-
 /* Wait until the daemon's mount shows on `merged`.  `mounts` is
    /proc/self/mountinfo, opened before the daemon was asked for: poll
    reports every change of this mount namespace's table after that.  If

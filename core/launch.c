@@ -187,7 +187,7 @@ handle_message (struct relay *r)
       sbx_seccomp_notify_init (&r->notify, fd);
       fd = -1;
     }
-  else if (m.type == SBX_SYNC_TAP && fd >= 0 && r->l->net.helper < 0)
+  else if (m.type == SBX_SYNC_TAP && fd >= 0 && r->l->net.tapsock >= 0)
     {
       sbx_error_t e = NULL;
       if (sbx_net_start (&r->l->spec->net, &r->l->net, fd, &e) < 0)

@@ -23,7 +23,7 @@ sbx_net_helper_argv (const char *prog, const struct sbx_net_helper_cfg *cfg)
   v[a++] = xstrdup (SBX_LIBEXEC_VERSION_ARG);
   /* First: sbx-net reports every later error on it.  */
   v[a++] = xasprintf ("--status=%d", cfg->status);
-  v[a++] = xasprintf ("--tap=%d", cfg->tap);
+  v[a++] = xasprintf ("--tap-socket=%d", cfg->tap_socket);
   v[a++] = xasprintf ("--portsock=%d", cfg->portsock);
   v[a++] = xasprintf ("--log-level=%d", (int)sbx_log_get_level ());
   if (sbx_log_raw_terminal ())
@@ -75,7 +75,9 @@ sbx_net_helper_parse (int argc, char **argv, struct sbx_net_helper_cfg *cfg,
   long v;
 
   memset (net, 0, sizeof *net);
-  *cfg = (struct sbx_net_helper_cfg){ .net = net, .tap = -1, .portsock = -1, .status = -1 };
+  *cfg = (struct sbx_net_helper_cfg){
+    .net = net, .tap = -1, .tap_socket = -1, .portsock = -1, .status = -1
+  };
   *listeners = xmalloc0 (((size_t)argc + 1) * sizeof **listeners);
   cfg->listeners = *listeners;
   if (argc > 2 && (s = sbx_libexec_arg (argv[2], "--status"))
@@ -89,11 +91,11 @@ sbx_net_helper_parse (int argc, char **argv, struct sbx_net_helper_cfg *cfg,
   for (int i = 3; i < argc; i++)
     {
       const char *a = argv[i];
-      if ((s = sbx_libexec_arg (a, "--tap")))
+      if ((s = sbx_libexec_arg (a, "--tap-socket")))
         {
-          if (number ("--tap", s, 0, INT_MAX, &v, err) < 0)
+          if (number ("--tap-socket", s, 0, INT_MAX, &v, err) < 0)
             return -1;
-          cfg->tap = (int)v;
+          cfg->tap_socket = (int)v;
         }
       else if ((s = sbx_libexec_arg (a, "--portsock")))
         {
@@ -139,8 +141,8 @@ sbx_net_helper_parse (int argc, char **argv, struct sbx_net_helper_cfg *cfg,
       else
         return sbx_error_make (err, 0, "sbx-net: unknown argument `%s`", a);
     }
-  if (cfg->tap < 0 || cfg->portsock < 0)
-    return sbx_error_make (err, 0, "sbx-net: --tap and --portsock are needed");
+  if (cfg->tap_socket < 0 || cfg->portsock < 0)
+    return sbx_error_make (err, 0, "sbx-net: --tap-socket and --portsock are needed");
   net->mode = SBX_NET_SLIRP;
   return 0;
 }

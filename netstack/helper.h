@@ -13,7 +13,8 @@
 struct sbx_net_helper_cfg
 {
   const struct sbx_netspec *net;
-  int tap;
+  int tap;              /* the sandbox's tap0, once received on tap_socket */
+  int tap_socket;       /* sbx sends the tap here (SBX_SYNC_TAP) when the sandbox has it */
   const int *listeners; /* one per published port, -1 for UDP ones */
   int portsock;         /* to the sandbox's init: sockets for published ports */
   int status;           /* a sync socket: SBX_SYNC_NET_READY or an error, then closed */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,10 @@
 #include "../core/base/sync.h"
 #include "../core/base/util.h"
 #include "helper-args.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 /* How long libslirp may take to start before sbx gives up.  */
 #define START_TIMEOUT_MS 10000
@@ -29,8 +34,11 @@ sbx_net_runtime_init (struct sbx_net_runtime *rt)
   memset (rt, 0, sizeof *rt);
   rt->portsock[0] = rt->portsock[1] = -1;
   rt->helper = -1;
+  rt->tapsock = rt->status = -1;
   rt->exe = -1;
 }
+
+static int spawn (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err);
 
 int
 sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err)
@@ -47,7 +55,7 @@ sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_
       return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rt->portsock) < 0)
     return sbx_error_make (err, errno, "socketpair for published ports");
-  return 0;
+  return spawn (net, rt, err);
 }
 
 /* In the helper: close every fd it does not need, before libslirp runs
@@ -74,33 +82,45 @@ keep_only (const int *keep, size_t n)
   closedir (d);
 }
 
-int
-sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int tap, sbx_error_t *err)
+/* Fork the helper, which execs sbx-net and waits for the tap.  */
+static int
+spawn (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err)
 {
-  int status[2];
-  struct sbx_sync_msg m;
-  struct pollfd p;
+  int status[2], tapsock[2];
   pid_t pid;
-  int r;
 
   if (sbx_sync_socketpair (status, err) < 0)
     return -1;
-  pid = fork ();
-  if (pid < 0)
+  if (sbx_sync_socketpair (tapsock, err) < 0)
     {
       close (status[0]);
       close (status[1]);
+      return -1;
+    }
+  pid = fork ();
+  if (pid < 0)
+    {
+      for (int i = 0; i < 2; i++)
+        {
+          close (status[i]);
+          close (tapsock[i]);
+        }
       return sbx_error_make (err, errno, "fork the network helper");
     }
   if (pid == 0)
     {
       size_t nk = 0;
       int *keep = xmalloc0 ((rt->n_listeners + 5) * sizeof *keep);
-      struct sbx_net_helper_cfg cfg = { net, tap, rt->listeners, rt->portsock[0], status[1] };
+      struct sbx_net_helper_cfg cfg = { .net = net,
+                                        .tap = -1,
+                                        .tap_socket = tapsock[1],
+                                        .listeners = rt->listeners,
+                                        .portsock = rt->portsock[0],
+                                        .status = status[1] };
       char **argv = sbx_net_helper_argv (rt->exe_path, &cfg);
       char *const envp[] = { "LC_ALL=C", NULL };
       sbx_error_t e = NULL;
-      keep[nk++] = tap;
+      keep[nk++] = tapsock[1];
       keep[nk++] = rt->portsock[0];
       keep[nk++] = status[1];
       for (size_t i = 0; i < rt->n_listeners; i++)
@@ -119,15 +139,35 @@ sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int ta
     }
   rt->helper = pid;
   close (status[1]);
+  close (tapsock[1]);
+  rt->status = status[0];
+  rt->tapsock = tapsock[0];
+  return 0;
+}
+
+int
+sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int tap, sbx_error_t *err)
+{
+  struct sbx_sync_msg m;
+  struct pollfd p;
+  int r;
+
+  (void)net;
+  /* A helper that already failed says why on the status socket; a send
+     to it may then fail (EPIPE): read the status either way.  */
+  sbx_sync_send (rt->tapsock, SBX_SYNC_TAP, tap);
+  close (rt->tapsock);
+  rt->tapsock = -1;
 
   /* The helper runs, or why not: the one error channel (sync.h).  */
-  p = (struct pollfd){ .fd = status[0], .events = POLLIN };
+  p = (struct pollfd){ .fd = rt->status, .events = POLLIN };
   do
     r = poll (&p, 1, START_TIMEOUT_MS);
   while (r < 0 && errno == EINTR);
   if (r > 0)
-    r = sbx_sync_recv (status[0], &m, NULL);
-  close (status[0]);
+    r = sbx_sync_recv (rt->status, &m, NULL);
+  close (rt->status);
+  rt->status = -1;
   if (r > 0 && m.type == SBX_SYNC_NET_READY)
     return 0;
   if (r > 0 && m.type == SBX_SYNC_ERROR)
@@ -137,8 +177,8 @@ sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int ta
     }
   else
     sbx_error_make (err, 0, "the network helper did not start");
-  kill (pid, SIGKILL);
-  waitpid (pid, NULL, 0);
+  kill (rt->helper, SIGKILL);
+  waitpid (rt->helper, NULL, 0);
   rt->helper = -1;
   return -1;
 }
@@ -146,11 +186,27 @@ sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int ta
 void
 sbx_net_stop (struct sbx_net_runtime *rt)
 {
+  /* A helper still waiting for the tap sees EOF and goes.  */
+  if (rt->tapsock >= 0)
+    close (rt->tapsock);
+  if (rt->status >= 0)
+    close (rt->status);
+  rt->tapsock = rt->status = -1;
   if (rt->helper > 0)
     {
       /* SIGTERM: it lets published connections drain to their host
-         readers (10 s at most) and prints its --net-log summary.  */
+         readers (10 s at most) and prints its --net-log summary.  Its
+         pidfd says at once when it is gone (polling every 10 ms cost the
+         end of every --net slirp run up to 10 ms).  */
+      int pidfd = (int)syscall (SYS_pidfd_open, rt->helper, 0);
       kill (rt->helper, SIGTERM);
+      if (pidfd >= 0)
+        {
+          struct pollfd p = { .fd = pidfd, .events = POLLIN };
+          while (poll (&p, 1, 11000) < 0 && errno == EINTR)
+            ;
+          close (pidfd);
+        }
       for (int i = 0; i < 1100; i++)
         {
           if (waitpid (rt->helper, NULL, WNOHANG) == rt->helper)

@@ -4,10 +4,11 @@
 
    The parent's side: before the sandbox exists, sbx binds the published
    TCP ports (so a port in use fails before anything runs) and makes the
-   socket pair init serves published connections on, and opens the
-   helper's executable (sbx-net); once the child hands over the tap, sbx
-   forks the network helper, which execs sbx-net, and waits until
-   libslirp runs, so the program only starts with its network up.
+   socket pair init serves published connections on, and starts the
+   network helper (a fork that execs sbx-net, which loads libslirp and
+   glib while the sandbox is built); once the child hands over the tap,
+   sbx passes it on and waits until libslirp runs, so the program only
+   starts with its network up.
 
    The sandbox's side: the child brings up loopback and, for slirp,
    creates tap0 and sends it to sbx; init, the sandbox's PID 1, answers
@@ -25,14 +26,16 @@ struct sbx_net_runtime
   int *listeners; /* per published port; -1 for UDP */
   size_t n_listeners;
   int portsock[2]; /* [0] the helper's, [1] init's */
-  pid_t helper;
-  int exe;        /* sbx-net, opened and judged (core/base/libexec.h) */
-  char *exe_path; /* where it was found: argv[0] */
+  pid_t helper;    /* started by prepare, waiting for the tap */
+  int tapsock;     /* sbx's end: the tap goes to the helper here */
+  int status;      /* sbx's end: the helper's SBX_SYNC_NET_READY or error */
+  int exe;         /* sbx-net, opened and judged (core/base/libexec.h) */
+  char *exe_path;  /* where it was found: argv[0] */
 };
 
 void sbx_net_runtime_init (struct sbx_net_runtime *rt);
 int sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err);
-/* Fork the helper on `tap` and wait until it runs (or says why not).  */
+/* Give the helper `tap` and wait until it runs (or says why not).  */
 int sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int tap,
                    sbx_error_t *err);
 /* Stop the helper (it prints its --net-log summary) and release all.  */

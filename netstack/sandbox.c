@@ -21,6 +21,10 @@ sbx_net_child_release (struct sbx_net_runtime *rt)
       close (rt->listeners[i]);
   if (rt->exe >= 0)
     close (rt->exe);
+  if (rt->tapsock >= 0)
+    close (rt->tapsock);
+  if (rt->status >= 0)
+    close (rt->status);
 }
 
 int

@@ -25,7 +25,13 @@ main (void)
   struct sbx_netspec net = { .mode = SBX_NET_SLIRP, .mtu = 1500, .no_ipv6 = true, .log = true };
   struct sbx_publish ports[2];
   int listeners_in[2] = { 7, -1 };
-  struct sbx_net_helper_cfg in = { &net, 4, listeners_in, 5, 6 }, out;
+  struct sbx_net_helper_cfg in = { .net = &net,
+                                   .tap = -1,
+                                   .tap_socket = 4,
+                                   .listeners = listeners_in,
+                                   .portsock = 5,
+                                   .status = 6 },
+                            out;
   struct sbx_netspec back;
   int *listeners = NULL;
   sbx_error_t err = NULL;
@@ -43,7 +49,7 @@ main (void)
   TAP_IS_STR (argv[0], "/x/sbx-net", "argv[0] is where the helper was found");
   TAP_OK (sbx_net_helper_parse (count (argv), argv, &out, &back, &listeners, &err) == 0,
           "sbx-net reads what sbx wrote");
-  TAP_IS_INT (out.tap, 4, "the tap's fd");
+  TAP_IS_INT (out.tap_socket, 4, "the socket the tap comes on");
   TAP_IS_INT (out.portsock, 5, "the port socket's fd");
   TAP_IS_INT (out.status, 6, "the status socket's fd");
   TAP_IS_INT (back.mode, SBX_NET_SLIRP, "slirp");
@@ -78,10 +84,10 @@ main (void)
   free (argv[1]);
   argv[1] = strdup ("--sbx-version=" PACKAGE_VERSION);
   free (argv[3]);
-  argv[3] = strdup ("--tap=x");
+  argv[3] = strdup ("--tap-socket=x");
   TAP_OK (sbx_net_helper_parse (count (argv), argv, &out, &back, &listeners, &err) < 0,
           "a bad fd number is refused");
-  TAP_HAS_STR (err ? err->msg : "", "bad --tap `x`", "the error names it");
+  TAP_HAS_STR (err ? err->msg : "", "bad --tap-socket `x`", "the error names it");
   sbx_error_release (&err);
   sbx_net_helper_argv_free (argv);
   return tap_done ();

@@ -61,9 +61,10 @@ struct helper
   size_t nfds;
   size_t pf_base, pf_n; /* the spliced connections' place in fds */
   struct sbx_portfwd pf;
-  int sigfd;     /* SIGTERM and SIGINT: the sandbox ended */
-  bool resolved; /* an ARP or NDP frame from the tap went to libslirp last round */
-  bool draining; /* see start_draining */
+  int sigfd;      /* SIGTERM and SIGINT: the sandbox ended */
+  bool resolved;  /* an ARP or NDP frame from the tap went to libslirp last round */
+  bool draining;  /* see start_draining */
+  bool init_gone; /* the port socket hung up: init has ended; poll it no more */
   int64_t drain_deadline;
   uint64_t refused, refused_unlogged;
   /* See host_guard_init.  */
@@ -553,7 +554,9 @@ fill_poll (struct helper *h, uint32_t *timeout)
   h->nfds = 0;
   add_poll (h->sigfd, SLIRP_POLL_IN, h);
   add_poll (cfg->tap, SLIRP_POLL_IN, h);
-  add_poll (cfg->portsock, SLIRP_POLL_IN, h);
+  /* poll ignores a negative fd: a hung-up socket would wake it at once,
+     every round, until sbx's SIGTERM comes.  */
+  add_poll (h->init_gone ? -1 : cfg->portsock, SLIRP_POLL_IN, h);
   for (size_t i = 0; i < cfg->net->n_ports; i++)
     add_poll (cfg->listeners[i], cfg->listeners[i] >= 0 ? SLIRP_POLL_IN : 0, h);
   h->pf_base = h->nfds;
@@ -605,6 +608,8 @@ dispatch (struct helper *h)
     read_tap (h);
   if (h->fds[POLL_INIT].revents & POLLIN)
     sbx_portfwd_reply (&h->pf);
+  if (h->fds[POLL_INIT].revents & (POLLHUP | POLLERR))
+    h->init_gone = true;
   for (size_t i = 0; i < cfg->net->n_ports; i++)
     if (h->fds[POLL_LISTENERS + i].revents & POLLIN)
       accept_published (h, i);

@@ -128,15 +128,28 @@ else
     printf '%-62s %s\n' "podman run --rm" "not installed (~425 ms on this kind of machine, issue 15)"
 fi
 
-# Peak RSS: GNU time's %M is the largest of sbx and the processes it waited
-# for, so the launcher's own peak is at most this.
-rss=""
+# Peak RSS.  The launcher's own: its VmHWM, read until it exits (a
+# sandbox that sleeps a little, so the last read is after every start-up
+# step).  GNU time's %M is the largest of sbx and every process it waited
+# for (init, the id-map helpers), shown for context.
+rss="" tree_rss=""
 if [[ -z ${why[none]:-} ]] && [[ -x /usr/bin/time ]]; then
+    for i in 1 2 3 4 5; do
+        "$sbx" --overlay none -- sleep 0.2 </dev/null >/dev/null 2>&1 &
+        pid=$! hwm=""
+        while kill -0 "$pid" 2>/dev/null; do
+            v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && [[ -n $v ]] && hwm=$v
+            sleep 0.01
+        done
+        wait "$pid"
+        echo "$hwm"
+    done >"$work/rsss"
+    rss=$(grep . "$work/rsss" | sort -n | awk '{ t[NR] = $1 } END { if (NR) printf "%.2f", t[int((NR + 1) / 2)] / 1024 }')
     for i in 1 2 3 4 5; do
         /usr/bin/time -f '%M' -o "$work/rss" "$sbx" --overlay none -- true </dev/null >/dev/null 2>&1
         tail -n1 "$work/rss"
-    done >"$work/rsss"
-    rss=$(sort -n "$work/rsss" | awk '{ t[NR] = $1 } END { if (NR) printf "%.2f", t[int((NR + 1) / 2)] / 1024 }')
+    done >"$work/trss"
+    tree_rss=$(sort -n "$work/trss" | awk '{ t[NR] = $1 } END { if (NR) printf "%.2f", t[int((NR + 1) / 2)] / 1024 }')
 fi
 
 # The build job: a small autotools project's configure, make and make check,
@@ -194,7 +207,7 @@ EOF
     fi
 fi
 echo
-if [[ -n $rss ]]; then echo "peak RSS, sbx --overlay none -- true (largest process of its tree): $rss MiB"; fi
+if [[ -n $rss ]]; then echo "peak RSS of the launcher, sbx --overlay none: $rss MiB (largest process of its tree, id-map helpers and init included: $tree_rss MiB)"; fi
 if [[ -n $build ]]; then
     read -r bh bs <<<"$build"
     echo "build job (configure, make, make check; $build_runs rounds, medians): host ${bh} s, sbx ${bs} s"

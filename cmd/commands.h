@@ -27,6 +27,7 @@ int sbx_cmd_kill (int argc, char **argv);
 int sbx_cmd_logs (int argc, char **argv);
 int sbx_cmd_inspect (int argc, char **argv);
 int sbx_cmd_exec (int argc, char **argv);
+int sbx_cmd_profile (int argc, char **argv);
 
 /* Print "sbx: message" and return the exit code the error carries.  */
 struct sbx_error_s;

@@ -43,7 +43,8 @@ sbx_help_print_main (void)
          "  logs [-f] NAME   what a detached sandbox printed\n"
          "  inspect [--format TEMPLATE] NAME...   a sandbox as JSON\n"
          "  doctor [--json]  check what sbx needs on this host; say how to fix what is missing\n"
-         "Reserved for later versions: profile\n"
+         "  profile list|show NAME|check NAME|vars   the profiles, one's effective directives,\n"
+         "             a check of one, the variables profiles may use\n"
          "(`sbx -- ps` runs a program called ps).\n"
          "  --json     (diff, ps, seccomp show, seccomp groups) print JSON instead of text\n"
          "See sbx(1) and sbx-profile(5).\n"
@@ -158,6 +159,20 @@ static const struct
     "A added, C changed, D deleted.\n"
     "  --json     print JSON instead of text: [{\"kind\": \"A\", \"path\": \"/x\"}, ...]\n",
     false, json_option },
+  { "profile",
+    "Usage: sbx profile list\n"
+    "       sbx profile show NAME\n"
+    "       sbx profile check NAME\n"
+    "       sbx profile vars\n"
+    "\n"
+    "list: every profile on the search path and the file used for it.\n"
+    "show: the effective profile NAME (a name or a path with a /): includes read in\n"
+    "place, variables expanded, settings a later line replaces left out; it parses\n"
+    "back to the same sandbox.\n"
+    "check: read NAME as --profile would and say what is wrong, with file and line.\n"
+    "vars: the ${VARIABLES} a profile may use and their values here.\n"
+    "See sbx-profile(5).\n",
+    false, NULL },
   { "rm",
     "Usage: sbx rm NAME...\n"
     "\n"
@@ -259,7 +274,7 @@ list (const char *what, const char *arg)
     }
   if (strcmp (what, "--list-profiles") == 0)
     {
-      sbx_profile_list (stdout);
+      sbx_profile_list (stdout, false);
       return 0;
     }
   return -1;

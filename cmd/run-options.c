@@ -21,6 +21,7 @@ enum
 {
   OPT_PROFILE = 1000,
   OPT_RM,
+  OPT_NO_AUTO_PROFILE,
   OPT_SETTING = 2000, /* + index into sbx_settings */
 };
 
@@ -32,6 +33,7 @@ static const struct option cli_only[] = {
   { "profile", required_argument, NULL, OPT_PROFILE },
   { "detach", no_argument, NULL, 'd' },
   { "rm", no_argument, NULL, OPT_RM },
+  { "no-auto-profile", no_argument, NULL, OPT_NO_AUTO_PROFILE },
 };
 
 #define N_CLI_ONLY (sizeof cli_only / sizeof cli_only[0])
@@ -73,6 +75,27 @@ sbx_run_list_options (FILE *out)
     }
 }
 
+/* `sbx firefox` with no --profile: the profile named like the program,
+   when there is one on the search path, said in a note.  */
+static const char *
+auto_profile (const char *program)
+{
+  const char *base = strrchr (program, '/') ? strrchr (program, '/') + 1 : program;
+  cleanup_free char *path = NULL;
+  sbx_error_t quiet = NULL;
+
+  if (!sbx_profile_name_valid (base) || strcmp (base, "default") == 0)
+    return NULL;
+  path = sbx_profile_find (base, &quiet);
+  sbx_error_release (&quiet);
+  if (path == NULL)
+    return NULL;
+  sbx_log_note ("using the profile `%s` (%s), named like the program; --no-auto-profile runs "
+                "without it",
+                base, path);
+  return base;
+}
+
 struct pending
 {
   const struct sbx_setting *set;
@@ -89,6 +112,7 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
   cleanup_free const char **profiles = xmalloc0 ((argc + 1) * sizeof *profiles);
   const struct sbx_setting_ctx ctx = { .cwd = cwd ? cwd : "/", .home = getenv ("HOME") };
   size_t n_todo = 0, n_profiles = 0;
+  bool no_auto = false;
   int c;
 
   opts->action = SBX_RUN_SANDBOX;
@@ -128,6 +152,9 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
         case OPT_RM:
           spec->life.remove = true;
           break;
+        case OPT_NO_AUTO_PROFILE:
+          no_auto = true;
+          break;
         case 'p':
           todo[n_todo++] = (struct pending){ sbx_setting_find ("publish"), optarg };
           break;
@@ -137,6 +164,14 @@ sbx_run_parse (int argc, char **argv, struct sbx_spec *spec, struct sbx_run_opti
         }
     }
 
+  /* Notes while reading profiles (a skipped -try line) follow -q.  */
+  sbx_log_set_level (opts->verbosity);
+  if (n_profiles == 0 && !no_auto && argv[optind] && argv[optind][0])
+    {
+      const char *found = auto_profile (argv[optind]);
+      if (found)
+        profiles[n_profiles++] = found;
+    }
   for (size_t i = 0; i < n_profiles; i++)
     if (sbx_profile_load (profiles[i], spec, err) < 0)
       return -1;

@@ -193,7 +193,11 @@ plan_proc_sys (struct sbx_mount_plan *plan)
 static const char *
 kind_flag (enum sbx_mount_kind k)
 {
-  return k == SBX_MOUNT_BIND ? "--bind" : k == SBX_MOUNT_RO_BIND ? "--ro-bind" : "--tmpfs";
+  return k == SBX_MOUNT_BIND       ? "--bind"
+         : k == SBX_MOUNT_RO_BIND  ? "--ro-bind"
+         : k == SBX_MOUNT_DEV_BIND ? "--dev-bind"
+         : k == SBX_MOUNT_TMPFS    ? "--tmpfs"
+                                   : "--remount-ro";
 }
 
 /* a is b or below it, by path components.  */
@@ -452,12 +456,16 @@ plan_all (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sbx_error
       struct sbx_mop *op;
       if (u->kind == SBX_MOUNT_TMPFS)
         op = add_fs (plan, "tmpfs", u->dst, SAFE, "mode=0755", NULL, NULL);
+      else if (u->kind == SBX_MOUNT_REMOUNT_RO)
+        op = sbx_mount_plan_add (plan, SBX_MOP_RO_SELF, NULL, u->dst, SAFE);
       else
         op = sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, u->src, u->dst,
-                                 SAFE | (u->kind == SBX_MOUNT_RO_BIND ? SBX_MNT_RDONLY : 0));
+                                 u->kind == SBX_MOUNT_DEV_BIND ? SBX_MNT_NOSUID
+                                 : u->kind == SBX_MOUNT_RO_BIND ? SAFE | SBX_MNT_RDONLY
+                                                                : SAFE);
       op->what = u->src ? xasprintf ("%s %s:%s", kind_flag (u->kind), u->src, u->dst)
                         : xasprintf ("%s %s", kind_flag (u->kind), u->dst);
-      if (u->kind != SBX_MOUNT_TMPFS)
+      if (u->src)
         {
           warn_home (in, u, &warned_home);
           hide_own (in, plan, plan->n - 1, true);

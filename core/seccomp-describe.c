@@ -41,8 +41,14 @@ wrap (FILE *out, const char *const *names, size_t n)
 
 /* What a syscall allowed with its arguments checked may do, in words.  */
 static const char *
-checked_note (const char *name, bool admin)
+checked_note (const char *name, const struct sbx_seccomp_policy *p)
 {
+  bool admin = p->admin;
+  if (p->nested_userns && (strcmp (name, "clone") == 0 || strcmp (name, "unshare") == 0))
+    return admin ? "any namespace; a user namespace only without mount, cgroup and UTS ones "
+                   "(--nested-userns); others EPERM"
+                 : "user, PID, network and IPC namespaces (--nested-userns), no mount, cgroup "
+                   "or UTS one; others EPERM";
   if (strcmp (name, "socket") == 0)
     return "families AF_UNIX, AF_INET, AF_INET6, AF_NETLINK; others EAFNOSUPPORT";
   if (strcmp (name, "personality") == 0)
@@ -110,7 +116,7 @@ sbx_seccomp_describe (const struct sbx_seccomp *sc, uint64_t caps_keep, bool jso
         continue;
       if (p.v[i].d == SBX_SC_ALLOW)
         allowed[n_allowed++] = p.v[i].name;
-      else if (p.v[i].d == SBX_SC_CHECKED && checked_note (p.v[i].name, p.admin))
+      else if (p.v[i].d == SBX_SC_CHECKED && checked_note (p.v[i].name, &p))
         checked[n_checked++] = p.v[i].name;
     }
 
@@ -158,7 +164,7 @@ sbx_seccomp_describe (const struct sbx_seccomp *sc, uint64_t caps_keep, bool jso
           json_object *c = json_object_new_object ();
           json_object_object_add (c, "name", json_object_new_string (checked[i]));
           json_object_object_add (c, "rule",
-                                  json_object_new_string (checked_note (checked[i], p.admin)));
+                                  json_object_new_string (checked_note (checked[i], &p)));
           json_object_array_add (chk, c);
         }
       json_object_object_add (o, "checked", chk);
@@ -179,7 +185,7 @@ sbx_seccomp_describe (const struct sbx_seccomp *sc, uint64_t caps_keep, bool jso
       wrap (out, allowed, n_allowed);
       fputs ("\nAllowed with their arguments checked:\n", out);
       for (size_t i = 0; i < n_checked; i++)
-        fprintf (out, "    %-12s %s\n", checked[i], checked_note (checked[i], p.admin));
+        fprintf (out, "    %-12s %s\n", checked[i], checked_note (checked[i], &p));
       fprintf (out, "\nRefused (%s), among them:\n",
                sc->log ? "reported by sbx, then EPERM" : "EPERM");
       wrap (out, refused, n_refused);

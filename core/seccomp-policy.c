@@ -84,6 +84,16 @@ sbx_seccomp_resolve (const struct sbx_seccomp *sc, uint64_t caps_keep, struct sb
         set (p, *m, SBX_SC_ALLOW, NULL);
   if (p->admin)
     set (p, "unshare", SBX_SC_CHECKED, NULL);
+  /* A program's own sandbox (Chromium's): user namespaces with PID,
+     network and IPC ones (checked in seccomp.c), and chroot, which it
+     uses to leave the filesystem behind.  Only in a namespace it made
+     does chroot do anything: the sandbox's own capabilities are gone.  */
+  p->nested_userns = sc->nested_userns;
+  if (p->nested_userns)
+    {
+      set (p, "unshare", SBX_SC_CHECKED, NULL);
+      set (p, "chroot", SBX_SC_ALLOW, NULL);
+    }
   for (size_t i = 0; i < sc->n_ops; i++)
     if (apply_name (p, sc->ops[i].name, sc->ops[i].allow ? SBX_SC_ALLOW : SBX_SC_DENY,
                     sc->ops[i].origin, 0, err)

@@ -28,6 +28,10 @@
 #include "seccomp-policy.h"
 #include "seccomp-tables.h"
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
 /* Every namespace flag: Docker's clone rule refuses all of them.  */
 #define NS_FLAGS                                                                                   \
   (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID      \
@@ -146,7 +150,22 @@ add_checked (scmp_filter_ctx ctx, const char *name, int nr, const struct sbx_sec
          namespace (a sandbox must not build one around sbx's).  */
       uint64_t mask = p->admin ? CLONE_NEWUSER : NS_FLAGS;
       c = SCMP_A0 (SCMP_CMP_MASKED_EQ, mask, 0);
-      return rule (ctx, SCMP_ACT_ALLOW, nr, 1, &c, name, err);
+      if (rule (ctx, SCMP_ACT_ALLOW, nr, 1, &c, name, err) < 0)
+        return -1;
+      /* --nested-userns: a user namespace with PID, network and IPC
+         ones, never a mount namespace (whose mounts would hide or
+         replace what sbx set up), a cgroup or UTS one; unshare's
+         CLONE_NEWTIME too (in clone, 0x80 is the exit signal).  Rules of
+         one syscall are alternatives, so this adds to the one above.  */
+      if (p->nested_userns)
+        {
+          uint64_t never = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS;
+          if (strcmp (name, "unshare") == 0)
+            never |= CLONE_NEWTIME;
+          c = SCMP_A0 (SCMP_CMP_MASKED_EQ, never, 0);
+          return rule (ctx, SCMP_ACT_ALLOW, nr, 1, &c, name, err);
+        }
+      return 0;
     }
   if (strcmp (name, "clone3") == 0)
     /* Its flags sit in memory a filter cannot read.  ENOSYS makes glibc
@@ -247,10 +266,10 @@ cache_key (struct sbx_seccomp_policy *p, bool log, unsigned char key[SBX_SECCOMP
   if (stat ("/proc/self/exe", &st) < 0)
     return false;
   sha256_init (&ctx);
-  snprintf (head, sizeof head, "sbx-seccomp-1 %lu %lu %lld %lld.%ld %u.%u.%u %u %d %d",
+  snprintf (head, sizeof head, "sbx-seccomp-1 %lu %lu %lld %lld.%ld %u.%u.%u %u %d %d %d",
             (unsigned long)st.st_dev, (unsigned long)st.st_ino, (long long)st.st_size,
             (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, v ? v->major : 0, v ? v->minor : 0,
-            v ? v->micro : 0, seccomp_arch_native (), log, p->admin);
+            v ? v->micro : 0, seccomp_arch_native (), log, p->admin, p->nested_userns);
   sha256_update (&ctx, strlen (head), (const uint8_t *)head);
   qsort (p->v, p->n, sizeof *p->v, sbx_seccomp_entry_cmp);
   for (size_t i = 0; i < p->n; i++)

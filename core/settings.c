@@ -14,6 +14,7 @@
 #include "path.h"
 #include "seccomp.h"
 #include "state.h"
+#include "trust.h"
 
 #define ID_LIMIT 4294967294UL
 
@@ -79,11 +80,95 @@ apply_ro_bind (struct sbx_spec *spec, const char *arg, const struct sbx_setting_
   return add_mount (spec, SBX_MOUNT_RO_BIND, arg, ctx, err);
 }
 
+/* The -try forms: for what only some hosts have (a Wayland or PulseAudio
+   socket, /dev/dri); a missing source is skipped with a note at start.  */
+static int
+add_mount_try (struct sbx_spec *spec, enum sbx_mount_kind kind, const char *arg,
+               const struct sbx_setting_ctx *ctx, sbx_error_t *err)
+{
+  if (add_mount (spec, kind, arg, ctx, err) < 0)
+    return -1;
+  spec->mounts.ops[spec->mounts.n - 1].optional = true;
+  return 0;
+}
+
+static int
+apply_bind_try (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  return add_mount_try (spec, SBX_MOUNT_BIND, arg, ctx, err);
+}
+
+static int
+apply_ro_bind_try (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                   sbx_error_t *err)
+{
+  return add_mount_try (spec, SBX_MOUNT_RO_BIND, arg, ctx, err);
+}
+
+static int
+apply_dev_bind (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  return add_mount (spec, SBX_MOUNT_DEV_BIND, arg, ctx, err);
+}
+
+static int
+apply_dev_bind_try (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                    sbx_error_t *err)
+{
+  return add_mount_try (spec, SBX_MOUNT_DEV_BIND, arg, ctx, err);
+}
+
+/* A home that outlives the sandbox, kept in sbx's data directory
+   ($XDG_DATA_HOME/sbx/homes/NAME) and bound over the caller's home: a
+   browser's profile and caches on a real directory, not on the overlay
+   (whose files lose their locks) and not in the real home.  */
+static int
+apply_persist_home (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                    sbx_error_t *err)
+{
+  cleanup_free char *data = sbx_own_dir (SBX_OWN_DATA);
+  cleanup_free char *src = NULL;
+
+  if (sbx_name_check (arg, err) < 0)
+    return -1;
+  if (data == NULL)
+    return sbx_error_make (err, 0, "no data directory (set HOME or XDG_DATA_HOME)");
+  if (ctx->home == NULL || ctx->home[0] != '/')
+    return sbx_error_make (err, 0, "HOME is not set to an absolute path");
+  src = xasprintf ("%s/homes/%s:%s", data, arg, ctx->home);
+  if (sbx_spec_add_mount (spec, SBX_MOUNT_BIND, src, "/", ctx->home, err) < 0)
+    return -1;
+  spec->mounts.ops[spec->mounts.n - 1].create = true;
+  return 0;
+}
+
+/* The job's directory, bound writable at its own path and started in, so
+   absolute paths in a build tree stay valid.  */
+static int
+apply_workspace (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                 sbx_error_t *err)
+{
+  if (ctx->cwd == NULL && arg[0] != '/' && !(arg[0] == '~' && arg[1] == '/'))
+    return sbx_error_make (err, 0, "`%s`: use an absolute path or ~/ here", arg);
+  free (spec->process.workspace);
+  spec->process.workspace = sbx_path_absolute (arg, ctx->cwd ? ctx->cwd : "/", ctx->home);
+  return 0;
+}
+
 static int
 apply_tmpfs (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
              sbx_error_t *err)
 {
   return add_mount (spec, SBX_MOUNT_TMPFS, arg, ctx, err);
+}
+
+static int
+apply_remount_ro (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                  sbx_error_t *err)
+{
+  return add_mount (spec, SBX_MOUNT_REMOUNT_RO, arg, ctx, err);
 }
 
 static int
@@ -120,6 +205,16 @@ apply_setenv (struct sbx_spec *spec, const char *arg, const struct sbx_setting_c
   name = strndup (arg, eq - arg);
   sbx_spec_add_env (spec, SBX_ENV_SET, name, eq + 1);
   return 0;
+}
+
+/* On the command line the same as setenv; in a profile, a line whose
+   ${VARIABLE} is not set here is skipped (profile.c), so a profile can
+   pass WAYLAND_DISPLAY only where there is one.  */
+static int
+apply_setenv_try (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                  sbx_error_t *err)
+{
+  return apply_setenv (spec, arg, ctx, err);
 }
 
 static int
@@ -207,6 +302,14 @@ apply_seccomp_deny (struct sbx_spec *spec, const char *arg, const struct sbx_set
 }
 
 static int
+apply_nested_userns (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                     sbx_error_t *err)
+{
+  spec->seccomp.nested_userns = true;
+  return 0;
+}
+
+static int
 apply_seccomp_log (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
                    sbx_error_t *err)
 {
@@ -290,12 +393,32 @@ apply_publish (struct sbx_spec *spec, const char *arg, const struct sbx_setting_
   return 0;
 }
 
+/* The command line overrides a profile, and egress rules are first match
+   wins: the rules an option added (from `from` on) move before every
+   profile's, after the options' earlier ones.  */
+static void
+egress_from_cli (struct sbx_egress *e, size_t from, const struct sbx_setting_ctx *ctx)
+{
+  size_t k = e->n - from;
+  cleanup_free struct sbx_egress_rule *moved = NULL;
+
+  if (ctx->cwd == NULL || k == 0)
+    return;
+  moved = xmalloc0 (k * sizeof *moved);
+  memcpy (moved, e->v + from, k * sizeof *moved);
+  memmove (e->v + e->n_cli + k, e->v + e->n_cli, (from - e->n_cli) * sizeof *moved);
+  memcpy (e->v + e->n_cli, moved, k * sizeof *moved);
+  e->n_cli += k;
+}
+
 static int
 apply_egress (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
               sbx_error_t *err)
 {
+  size_t from = spec->net.egress.n;
   if (sbx_egress_add (&spec->net.egress, arg, err) < 0)
     return -1;
+  egress_from_cli (&spec->net.egress, from, ctx);
   needs_slirp (spec, ctx, "egress", arg);
   return 0;
 }
@@ -304,8 +427,10 @@ static int
 apply_egress_preset (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
                      sbx_error_t *err)
 {
+  size_t from = spec->net.egress.n;
   if (sbx_egress_add_preset (&spec->net.egress, arg, err) < 0)
     return -1;
+  egress_from_cli (&spec->net.egress, from, ctx);
   needs_slirp (spec, ctx, "egress-preset", arg);
   return 0;
 }
@@ -502,43 +627,52 @@ apply_stats (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ct
 }
 
 const struct sbx_setting sbx_settings[] = {
-  { "uid", true, "N", apply_uid },
-  { "gid", true, "N", apply_gid },
-  { "cap-add", true, "CAP", apply_cap_add },
-  { "cap-drop", true, "CAP", apply_cap_drop },
-  { "bind", true, "SRC[:DST]", apply_bind },
-  { "ro-bind", true, "SRC[:DST]", apply_ro_bind },
-  { "tmpfs", true, "DST", apply_tmpfs },
-  { "chdir", true, "DIR", apply_chdir },
-  { "setenv", true, "NAME=VALUE", apply_setenv },
-  { "unsetenv", true, "NAME", apply_unsetenv },
-  { "keep-env", false, NULL, apply_keep_env },
-  { "hostname", true, "NAME", apply_hostname },
-  { "seccomp", true, "default|unconfined", apply_seccomp },
-  { "seccomp-allow", true, "NAME|@GROUP", apply_seccomp_allow },
-  { "seccomp-deny", true, "NAME|@GROUP", apply_seccomp_deny },
-  { "seccomp-log", false, NULL, apply_seccomp_log },
-  { "name", true, "NAME", apply_name },
-  { "rootfs", true, "DIR", apply_rootfs },
-  { "overlay", true, "fuse|kernel|auto|none", apply_overlay },
-  { "image", true, "oci:DIR[:TAG]", apply_image },
-  { "net", true, "none|slirp|host", apply_net },
-  { "mtu", true, "N", apply_mtu },
-  { "no-ipv6", false, NULL, apply_no_ipv6 },
-  { "allow-host-loopback", false, NULL, apply_allow_host_loopback },
-  { "publish", true, "[HOSTIP:]HOSTPORT:SANDBOXPORT[/tcp|/udp]", apply_publish },
-  { "egress", true, "allow|deny:CIDR[:PORT[-PORT]][/tcp|/udp]", apply_egress },
-  { "egress-preset", true, "no-lan", apply_egress_preset },
-  { "net-log", false, NULL, apply_net_log },
-  { "memory", true, "SIZE", apply_memory },
-  { "memory-swap", true, "SIZE", apply_memory_swap },
-  { "pids", true, "N", apply_pids },
-  { "cpus", true, "N", apply_cpus },
-  { "io-weight", true, "N", apply_io_weight },
-  { "hugetlb", true, "[PAGESIZE:]SIZE", apply_hugetlb },
-  { "limits", true, "strict|best-effort", apply_limits },
-  { "stats", false, NULL, apply_stats },
-  { NULL, false, NULL, NULL },
+  { "uid", true, "N", apply_uid, 0 },
+  { "gid", true, "N", apply_gid, 0 },
+  { "cap-add", true, "CAP", apply_cap_add, SBX_SETTING_ADDS },
+  { "cap-drop", true, "CAP", apply_cap_drop, SBX_SETTING_ADDS },
+  { "bind", true, "SRC[:DST]", apply_bind, SBX_SETTING_ADDS },
+  { "ro-bind", true, "SRC[:DST]", apply_ro_bind, SBX_SETTING_ADDS },
+  { "bind-try", true, "SRC[:DST]", apply_bind_try, SBX_SETTING_TRY | SBX_SETTING_ADDS },
+  { "ro-bind-try", true, "SRC[:DST]", apply_ro_bind_try, SBX_SETTING_TRY | SBX_SETTING_ADDS },
+  { "dev-bind", true, "SRC[:DST]", apply_dev_bind, SBX_SETTING_ADDS },
+  { "dev-bind-try", true, "SRC[:DST]", apply_dev_bind_try, SBX_SETTING_TRY | SBX_SETTING_ADDS },
+  { "tmpfs", true, "DST", apply_tmpfs, SBX_SETTING_ADDS },
+  { "remount-ro", true, "DST", apply_remount_ro, SBX_SETTING_ADDS },
+  { "chdir", true, "DIR", apply_chdir, 0 },
+  { "workspace", true, "DIR", apply_workspace, 0 },
+  { "persist-home", true, "NAME", apply_persist_home, SBX_SETTING_ADDS },
+  { "setenv", true, "NAME=VALUE", apply_setenv, SBX_SETTING_ADDS },
+  { "setenv-try", true, "NAME=VALUE", apply_setenv_try, SBX_SETTING_TRY | SBX_SETTING_ADDS },
+  { "unsetenv", true, "NAME", apply_unsetenv, SBX_SETTING_ADDS },
+  { "keep-env", false, NULL, apply_keep_env, 0 },
+  { "hostname", true, "NAME", apply_hostname, 0 },
+  { "seccomp", true, "default|unconfined", apply_seccomp, 0 },
+  { "seccomp-allow", true, "NAME|@GROUP", apply_seccomp_allow, SBX_SETTING_ADDS },
+  { "seccomp-deny", true, "NAME|@GROUP", apply_seccomp_deny, SBX_SETTING_ADDS },
+  { "seccomp-log", false, NULL, apply_seccomp_log, 0 },
+  { "nested-userns", false, NULL, apply_nested_userns, 0 },
+  { "name", true, "NAME", apply_name, 0 },
+  { "rootfs", true, "DIR", apply_rootfs, 0 },
+  { "overlay", true, "fuse|kernel|auto|none", apply_overlay, 0 },
+  { "image", true, "oci:DIR[:TAG]", apply_image, 0 },
+  { "net", true, "none|slirp|host", apply_net, 0 },
+  { "mtu", true, "N", apply_mtu, 0 },
+  { "no-ipv6", false, NULL, apply_no_ipv6, 0 },
+  { "allow-host-loopback", false, NULL, apply_allow_host_loopback, 0 },
+  { "publish", true, "[HOSTIP:]HOSTPORT:SANDBOXPORT[/tcp|/udp]", apply_publish, SBX_SETTING_ADDS },
+  { "egress", true, "allow|deny:CIDR[:PORT[-PORT]][/tcp|/udp]", apply_egress, SBX_SETTING_ADDS },
+  { "egress-preset", true, "no-lan", apply_egress_preset, SBX_SETTING_ADDS },
+  { "net-log", false, NULL, apply_net_log, 0 },
+  { "memory", true, "SIZE", apply_memory, 0 },
+  { "memory-swap", true, "SIZE", apply_memory_swap, 0 },
+  { "pids", true, "N", apply_pids, 0 },
+  { "cpus", true, "N", apply_cpus, 0 },
+  { "io-weight", true, "N", apply_io_weight, 0 },
+  { "hugetlb", true, "[PAGESIZE:]SIZE", apply_hugetlb, SBX_SETTING_ADDS },
+  { "limits", true, "strict|best-effort", apply_limits, 0 },
+  { "stats", false, NULL, apply_stats, 0 },
+  { NULL, false, NULL, NULL, 0 },
 };
 
 const struct sbx_setting *

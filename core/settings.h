@@ -26,7 +26,15 @@ struct sbx_setting
   const char *arg_name; /* for help: "SRC[:DST]" */
   int (*apply) (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
                 sbx_error_t *err);
+  unsigned flags; /* SBX_SETTING_* */
 };
+
+/* A -try form: in a profile, a line whose ${VARIABLE} is not set on this
+   host is skipped with a note instead of failing.  */
+#define SBX_SETTING_TRY 1u
+/* Each use adds (a mount, a variable, a rule); without it a later use
+   replaces an earlier one, which `sbx profile show` then leaves out.  */
+#define SBX_SETTING_ADDS 2u
 
 /* The table, ended by a NULL name.  */
 extern const struct sbx_setting sbx_settings[];

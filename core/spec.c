@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "caps.h"
 #include "env.h"
@@ -50,6 +51,7 @@ sbx_spec_free (struct sbx_spec *spec)
   free (spec->user.home);
   free (spec->process.cwd);
   free (spec->process.host_cwd);
+  free (spec->process.workspace);
   free (spec->uts.hostname);
   free (spec->limits.memory_text);
   for (size_t i = 0; i < spec->seccomp.n_ops; i++)
@@ -79,17 +81,46 @@ sbx_spec_free (struct sbx_spec *spec)
 }
 
 static const char *
-mount_flag (enum sbx_mount_kind kind)
+mount_flag (const struct sbx_mount_op *op)
 {
-  switch (kind)
+  switch (op->kind)
     {
     case SBX_MOUNT_BIND:
-      return "--bind";
+      return op->optional ? "--bind-try" : op->create ? "--persist-home" : "--bind";
     case SBX_MOUNT_RO_BIND:
-      return "--ro-bind";
+      return op->optional ? "--ro-bind-try" : "--ro-bind";
+    case SBX_MOUNT_DEV_BIND:
+      return op->optional ? "--dev-bind-try" : "--dev-bind";
+    case SBX_MOUNT_REMOUNT_RO:
+      return "--remount-ro";
     default:
       return "--tmpfs";
     }
+}
+
+/* --workspace: the directory bound writable at its own path, after every
+   other mount, and the program started there unless --chdir says where.  */
+static int
+resolve_workspace (struct sbx_spec *spec, sbx_error_t *err)
+{
+  const char *ws = spec->process.workspace;
+  struct stat st;
+
+  if (ws == NULL)
+    return 0;
+  if (stat (ws, &st) < 0)
+    return sbx_error_make (err, errno, "--workspace `%s`", ws);
+  if (!S_ISDIR (st.st_mode))
+    return sbx_error_make (err, ENOTDIR, "--workspace `%s`", ws);
+  if (strcmp (ws, "/") == 0)
+    return sbx_error_make (err, 0,
+                           "--workspace `/`: the whole host would be writable; start the job in "
+                           "its own directory, or give --workspace DIR");
+  if (sbx_spec_add_mount (spec, SBX_MOUNT_BIND, ws, "/", spec->user.home, err) < 0)
+    return sbx_error_prefix (err, "--workspace");
+  if (spec->process.cwd == NULL)
+    spec->process.cwd = xstrdup (ws);
+  return 0;
 }
 
 /* SRC[:DST]: split on the last ':' that starts an absolute DST, so a
@@ -120,7 +151,7 @@ sbx_spec_add_mount (struct sbx_spec *spec, enum sbx_mount_kind kind, const char 
 
   if (arg == NULL || *arg == '\0')
     return sbx_error_make (err, 0, "needs a path");
-  if (kind == SBX_MOUNT_TMPFS)
+  if (kind == SBX_MOUNT_TMPFS || kind == SBX_MOUNT_REMOUNT_RO)
     dst = xstrdup (arg);
   else
     {
@@ -367,10 +398,75 @@ resolve_image (struct sbx_spec *spec, sbx_error_t *err)
   return 0;
 }
 
+/* The sources of the mounts: sbx's own made (--persist-home), the -try
+   ones that are missing dropped with one note for all, every other one
+   present.  */
+static int
+resolve_mounts (struct sbx_spec *spec, sbx_error_t *err)
+{
+  cleanup_free char *skipped_text = NULL;
+  size_t skipped_len = 0;
+  FILE *skipped = open_memstream (&skipped_text, &skipped_len);
+
+  if (skipped == NULL)
+    sbx_oom ();
+  for (size_t i = 0; i < spec->mounts.n; i++)
+    {
+      struct sbx_mount_op *op = &spec->mounts.ops[i];
+      struct stat st;
+      if (op->src == NULL)
+        continue;
+      if (op->create && stat (op->src, &st) < 0 && sbx_mkdir_p (op->src, 0700, err) < 0)
+        {
+          fclose (skipped);
+          return sbx_error_prefix (err, "--persist-home");
+        }
+      if (op->create)
+        {
+          /* Over the home the sandbox has, the account's (spec.h).  */
+          free (op->dst);
+          op->dst = xstrdup (spec->user.home);
+        }
+      if (op->optional && stat (op->src, &st) < 0 && errno == ENOENT)
+        {
+          fprintf (skipped, "%s%s", ftell (skipped) ? ", " : "", op->src);
+          free (op->src);
+          free (op->dst);
+          memmove (op, op + 1, (spec->mounts.n - i - 1) * sizeof *op);
+          spec->mounts.n--;
+          i--;
+          continue;
+        }
+      if (stat (op->src, &st) < 0)
+        {
+          const char *colon = strrchr (op->src, ':');
+          int e = errno;
+          sbx_error_make (err, e, "%s: source `%s`", mount_flag (op), op->src);
+          if (e == ENOENT && colon)
+            sbx_error_hint (err,
+                            "if `%s` was meant as the destination, the destination must "
+                            "be an absolute path",
+                            colon + 1);
+          fclose (skipped);
+          return -1;
+        }
+    }
+
+  if (fclose (skipped) != 0)
+    sbx_oom ();
+  if (skipped_len > 0)
+    sbx_log_note ("not on this host, not mounted: %s", skipped_text);
+  return 0;
+}
+
 int
 sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
 {
   if (resolve_user (&spec->user, err) < 0)
+    return -1;
+  /* Before the image, whose WorkingDir is the default only where neither
+     --chdir nor --workspace says where.  */
+  if (resolve_workspace (spec, err) < 0)
     return -1;
   if (spec->root.image && resolve_image (spec, err) < 0)
     return -1;
@@ -420,25 +516,8 @@ sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
                            "characters",
                            spec->uts.hostname);
 
-  for (size_t i = 0; i < spec->mounts.n; i++)
-    {
-      const struct sbx_mount_op *op = &spec->mounts.ops[i];
-      struct stat st;
-      if (op->src == NULL)
-        continue;
-      if (stat (op->src, &st) < 0)
-        {
-          const char *colon = strrchr (op->src, ':');
-          int e = errno;
-          sbx_error_make (err, e, "%s: source `%s`", mount_flag (op->kind), op->src);
-          if (e == ENOENT && colon)
-            sbx_error_hint (err,
-                            "if `%s` was meant as the destination, the destination must "
-                            "be an absolute path",
-                            colon + 1);
-          return -1;
-        }
-    }
+  if (resolve_mounts (spec, err) < 0)
+    return -1;
 
   if (spec->process.cwd && spec->process.cwd[0] != '/')
     return sbx_error_make (err, 0, "--chdir `%s`: must be an absolute path inside the sandbox",

@@ -20,13 +20,17 @@ enum sbx_mount_kind
   SBX_MOUNT_BIND,
   SBX_MOUNT_RO_BIND,
   SBX_MOUNT_TMPFS,
+  SBX_MOUNT_DEV_BIND,   /* writable, device nodes usable (no nodev): /dev/dri for a GPU */
+  SBX_MOUNT_REMOUNT_RO, /* a path of the sandbox's own, bound read-only over itself */
 };
 
 struct sbx_mount_op
 {
   enum sbx_mount_kind kind;
-  char *src; /* absolute host path; NULL for tmpfs */
+  char *src; /* absolute host path; NULL for tmpfs and remount-ro */
   char *dst; /* absolute path inside the sandbox */
+  bool optional; /* --bind-try, --ro-bind-try: a missing source is skipped with a note */
+  bool create;   /* the source is sbx's own (--persist-home): made 0700 when missing */
 };
 
 struct sbx_mounts
@@ -79,6 +83,7 @@ struct sbx_process
   char **argv;    /* NULL-terminated; borrowed from main's argv */
   char *cwd;      /* --chdir; NULL: the caller's cwd if visible inside, else HOME, else / */
   char *host_cwd; /* resolved: the caller's cwd, tried first when cwd is NULL */
+  char *workspace; /* --workspace: bound writable at its own path, started in */
   uint64_t caps_add, caps_drop; /* request */
   uint64_t caps_keep;           /* resolved: what the program keeps */
   char **owned_argv;            /* an image's Entrypoint/Cmd, when argv came from there */
@@ -105,6 +110,10 @@ struct sbx_seccomp
   struct sbx_seccomp_op *ops;
   size_t n_ops;
   bool log; /* report each refused syscall by name (--seccomp-log) */
+  /* --nested-userns: clone/unshare may make user, PID, network and IPC
+     namespaces, and chroot is allowed, for a program's own sandbox
+     (Chromium's); mount namespaces, setns and mounts stay refused.  */
+  bool nested_userns;
 };
 
 enum sbx_overlay_kind

@@ -351,6 +351,7 @@ sbx_egress_free (struct sbx_egress *e)
   free (e->v);
   e->v = NULL;
   e->n = 0;
+  e->n_cli = 0;
 }
 
 /* ---- Matching ---- */

@@ -46,6 +46,7 @@ struct sbx_egress
 {
   struct sbx_egress_rule *v;
   size_t n;
+  size_t n_cli; /* the first n_cli came from the command line (core/settings.c) */
 };
 
 /* Parse one rule and append it.  Errors name the rule and say what is

@@ -4,6 +4,11 @@
 # the ones package managers use (Docker's default set without NET_RAW,
 # MKNOD and AUDIT_WRITE), and they act only inside the sandbox's user
 # namespace: on files of the sandbox's own ids, never on the host's.
+#
+# Package installs need a root whose files the sandbox owns: an image
+# (`--image oci:DIR`, what `podman save --format oci-dir` writes).  Over
+# the host's root, the host's root-only files (/var/lib/apt/lists/lock)
+# stay closed, and sbx says so in one line.
 include default
 hostname ci
 uid 0
@@ -18,6 +23,11 @@ cap-add SETPCAP
 cap-add SETFCAP
 cap-add NET_BIND_SERVICE
 cap-add SYS_CHROOT
+# The job runs where it was started: that directory writable at its own
+# path (also under /tmp, which is otherwise the sandbox's own), so the
+# absolute paths a build tree records stay valid.  --workspace DIR names
+# another.
+workspace ${CWD}
 # CI systems pass the job's settings in these; secrets stay out unless a
 # job asks with --setenv.
 setenv CI=true

@@ -1,0 +1,66 @@
+# sbx profile for web browsers: `sbx --profile browser firefox`,
+# `sbx --profile browser chromium` (and `sbx firefox`, `sbx chromium`,
+# whose profiles include this one).  Each line says why it is here.
+include default
+
+# The user's own uid inside (the default, said here because it matters):
+# Chromium refuses to run as root, and Wayland, PulseAudio and the
+# portals check their peer's uid.
+
+# The browser's data (profiles, caches, ~/.mozilla, ~/.config/chromium)
+# lives in $XDG_DATA_HOME/sbx/homes/browser, bound as the home: a real
+# directory, not the copy-on-write overlay (whose files lose their
+# database locks), and nothing of the real home.
+persist-home browser
+# The one part of the real home a browser needs: the download directory
+# (xdg-user-dirs), writable.  Skipped with a note where there is none.
+bind-try ${DOWNLOADS}
+
+# /tmp, /run and the homes are the sandbox's own already (default): no
+# ssh-agent, docker.sock, systemd or D-Bus socket of the host is there.
+# The runtime directory is a private tmpfs; what the browser needs of the
+# real one is bound into it below (at the host's paths, which lie in it
+# where $XDG_RUNTIME_DIR is /run/user/UID, as systemd makes it).
+tmpfs /run/user/${UID}
+setenv XDG_RUNTIME_DIR=/run/user/${UID}
+
+# Wayland, when the session has it.  X11 only when asked for (add
+# `--profile x11`): an X11 client can read every other's keystrokes.
+ro-bind-try ${WAYLAND_SOCKET}
+setenv-try WAYLAND_DISPLAY=${WAYLAND_SOCKET}
+# Sound through PulseAudio (or PipeWire's PulseAudio server).  PipeWire's
+# own socket is left out: it hands out every microphone and the screen.
+ro-bind-try ${PULSE_SOCKET}
+setenv-try PULSE_SERVER=unix:${PULSE_SOCKET}
+
+# The GPU: the DRM nodes and NVIDIA's, where the host has them (the
+# default's /sys, read-only, is what GPU discovery reads).
+dev-bind-try /dev/dri
+dev-bind-try /dev/nvidiactl
+dev-bind-try /dev/nvidia0
+dev-bind-try /dev/nvidia-modeset
+dev-bind-try /dev/nvidia-uvm
+# The user's own fonts and GTK settings, read-only (the system's are in
+# the host's tree already, as is /etc/machine-id).
+ro-bind-try ${XDG_DATA_HOME}/fonts
+ro-bind-try ${XDG_CONFIG_HOME}/fontconfig
+ro-bind-try ${XDG_CONFIG_HOME}/gtk-3.0/settings.ini
+
+# The network through slirp, never the local network: no router admin
+# pages, no cloud metadata, no services on the host.
+net slirp
+egress-preset no-lan
+
+# The browsers' own sandboxes.  Chromium needs a user namespace of its
+# own (with PID, network and IPC ones) and chroot, or it exits with "No
+# usable sandbox!"; Firefox uses the same for its content processes.
+# Mount namespaces, setns and mounts stay refused; never --no-sandbox.
+# The seccomp syscall stays allowed (default): both load their own
+# filters on top of sbx's, and refusals are errors, never kills.
+nested-userns
+
+# Threads count as pids; a browser runs hundreds.  Without a delegated
+# cgroup the browser still runs, after one warning.
+pids 16384
+memory 8G
+limits best-effort

@@ -198,6 +198,18 @@ probe_points "priv: nested user namespaces refused"
 sbx_run --seccomp unconfined -- "$probe" refused --expect-allowed unshare
 pass "priv --seccomp unconfined: unshare(CLONE_NEWUSER): $(printf '%s\n' "$OUT" | sed -n 's/^[a-zA-Z]* unshare(CLONE_NEWUSER): //p') (the filter is the only barrier)"
 
+# --nested-userns (the browser profile): a browser's own namespaces and
+# chroot, never a mount, UTS or cgroup namespace, nor setns; and without
+# the option the same namespaces are refused.
+sbx_run --nested-userns -- "$probe" nested-userns
+probe_points "nested-userns"
+sbx_run -- "$probe" nested-userns "unshare(USER|PID|NET|IPC)"
+shows_fail "nested-userns: without --nested-userns the browser's namespaces are refused" \
+  'unshare\(USER\|PID\|NET\|IPC\): got EPERM'
+sbx_run --seccomp unconfined -- "$probe" nested-userns "unshare(CLONE_NEWNS) inside" "unshare(CLONE_NEWUTS) inside"
+shows_fail "nested-userns --seccomp unconfined: the kernel allows a mount namespace there (the filter refused it)" \
+  'unshare\(CLONE_NEWNS\) inside: got success'
+
 # A setuid-root program (su, or passwd) gains nothing inside; outside, the
 # same check sees euid 0, so it can fail.
 setuid_line=$("$probe" setuid-exec --host-check 2>&1)

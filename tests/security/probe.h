@@ -165,6 +165,7 @@ int cmd_hog (int argc, char **argv);
 int cmd_hugetlb (int argc, char **argv);
 int cmd_kernel (int argc, char **argv);
 int cmd_priv (int argc, char **argv);
+int cmd_nested_userns (int argc, char **argv);
 int cmd_setuid_exec (int argc, char **argv);
 int cmd_secrets (int argc, char **argv);
 int cmd_listen_unix (int argc, char **argv);

@@ -438,6 +438,9 @@ static const struct subcommand
     "      the kernel log, /proc/sys and /sys writes, nftables and rtnetlink: refused;\n"
     "      --caps (under --uid 0 --cap-add ALL) wants what capabilities inside give" },
   { "priv", cmd_priv, "[CHECK...]\n      no capabilities, no_new_privs, setuid/setgroups refused" },
+  { "nested-userns", cmd_nested_userns,
+    "[CHECK...]\n      under --nested-userns: a browser's namespaces and chroot work, mount,\n"
+    "      UTS and cgroup namespaces and setns stay refused" },
   { "setuid-exec", cmd_setuid_exec,
     "[--host-check] [PATH]\n"
     "      exec a setuid-root program (default: su or passwd) that waits on its stdin\n"

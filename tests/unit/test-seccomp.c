@@ -189,7 +189,7 @@ main (void)
     struct sbx_seccomp_op ops[] = { { true, "ptrace", "--seccomp-allow" },
                                     { false, "@network-io", "--seccomp-deny" },
                                     { true, "sendmsg", "--seccomp-allow" } };
-    struct sbx_seccomp sc = { SBX_SECCOMP_DEFAULT, ops, 3, false };
+    struct sbx_seccomp sc = { SBX_SECCOMP_DEFAULT, ops, 3, false, false };
     TAP_IS_INT (verdict (&sc, 0, "ptrace"), SBX_SECCOMP_ALLOWED, "--seccomp-allow ptrace");
     TAP_IS_INT (verdict (&sc, 0, "keyctl"), SBX_SECCOMP_REFUSED, "... keyctl still refused");
     TAP_IS_INT (verdict (&sc, 0, "connect"), SBX_SECCOMP_REFUSED, "--seccomp-deny @network-io");
@@ -198,7 +198,7 @@ main (void)
   }
   {
     struct sbx_seccomp_op ops[] = { { true, "@nosuch", "--seccomp-allow" } };
-    struct sbx_seccomp sc = { SBX_SECCOMP_DEFAULT, ops, 1, false };
+    struct sbx_seccomp sc = { SBX_SECCOMP_DEFAULT, ops, 1, false, false };
     enum sbx_seccomp_verdict v;
     sbx_error_t err = NULL;
     TAP_OK (sbx_seccomp_query (&sc, 0, "read", &v, &err) < 0, "an unknown group is an error");

@@ -53,7 +53,8 @@ _sbx_value() {
     --seccomp-allow | --seccomp-deny)
       if [[ $cur == @* ]]; then _sbx_groups; else COMPREPLY=(); fi
       return ;;
-    --bind | --ro-bind | --rootfs | --chdir | --tmpfs) _sbx_files "$([[ $1 == --bind || $1 == --ro-bind ]] || echo -d)"; return ;;
+    --bind | --ro-bind | --bind-try | --ro-bind-try | --dev-bind | --dev-bind-try) _sbx_files; return ;;
+    --rootfs | --chdir | --tmpfs | --remount-ro | --workspace) _sbx_files -d; return ;;
   esac
   # A value from a fixed set: the option's ARGNAME is `a|b|c`.
   if [[ $2 =~ ^[a-z0-9-]+(\|[a-z0-9-]+)+$ ]]; then
@@ -105,6 +106,14 @@ _sbx() {
         elif [[ $verb == exec ]]; then
           mapfile -t COMPREPLY < <(compgen -c -- "$cur")
         fi
+      fi
+      return 0 ;;
+    profile)
+      if [[ $COMP_CWORD -eq 2 ]]; then
+        _sbx_words list show check vars
+      elif [[ $COMP_CWORD -eq 3 && (${COMP_WORDS[2]} == show || ${COMP_WORDS[2]} == check) ]]; then
+        _sbx_words $("$sbx" help --list-profiles 2>/dev/null)
+        [[ $cur == */* ]] && _sbx_files
       fi
       return 0 ;;
     seccomp)

@@ -111,7 +111,10 @@ complete_bash() {
 }
 is "$(complete_bash "")" "$(LC_ALL=C sort "$SCRATCH/verbs.code" | tr '\n' ' ')" "bash: \`sbx \` offers the verbs"
 is "$(complete_bash --prof)" "--profile " "bash: \`sbx --prof\` completes to --profile"
-is "$(SBX_PROFILE_PATH=$shipped complete_bash --profile "")" "ci default " "bash: \`sbx --profile \` offers the shipped profiles"
+is "$(SBX_PROFILE_PATH=$shipped complete_bash --profile "")" "$(ls "$shipped" | sed -n 's/\.profile$//p' | LC_ALL=C sort | tr '\n' ' ')" "bash: \`sbx --profile \` offers the shipped profiles"
+like "$(SBX_PROFILE_PATH=$shipped complete_bash --profile "")" "^browser .*ci default dev firefox firefox-esr offline x11 $" "... browser, chromium, ci, default, dev, firefox(-esr), offline and x11"
+is "$(complete_bash profile "")" "check list show vars " "bash: \`sbx profile \` offers its subcommands"
+is "$(SBX_PROFILE_PATH=$shipped complete_bash profile show br)" "browser " "bash: \`sbx profile show br\` completes a profile"
 mkdir -p "$SCRATCH/config/sbx/profiles"
 echo "hostname mine" >"$SCRATCH/config/sbx/profiles/mine.profile"
 like "$(XDG_CONFIG_HOME=$SCRATCH/config complete_bash --uid 0 --profile m)" "^mine $" \

@@ -136,7 +136,7 @@ main (void)
     sbx_error_t err = NULL;
     sbx_spec_init (&spec);
     TAP_OK (sbx_profile_load ("loop", &spec, &err) < 0, "an include cycle is an error");
-    TAP_HAS_STR (err ? err->msg : "", "nest deeper than", "... saying so");
+    TAP_HAS_STR (err ? err->msg : "", "include cycle: ", "... saying so");
     sbx_error_release (&err);
     sbx_spec_free (&spec);
 

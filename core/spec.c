@@ -20,6 +20,7 @@
 #include "env.h"
 #include "image.h"
 #include "path.h"
+#include "pkg-hint.h"
 
 void
 sbx_spec_init (struct sbx_spec *spec)
@@ -534,5 +535,11 @@ sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
   spec->process.caps_keep = spec->process.caps_add & ~spec->process.caps_drop;
 
   spec->env.resolved = sbx_env_build (host_environ, &spec->env, &spec->user, &spec->ids);
+
+  if (spec->ids.uid == 0 && spec->root.dir == NULL && spec->root.image == NULL
+      && sbx_pkg_installs (spec->process.argv))
+    sbx_log_warn ("package installs over the host's root fail: its root-only files (the package "
+                  "manager's locks) stay closed to the sandbox's root; run the job on an image: "
+                  "--image oci:DIR (podman save --format oci-dir)");
   return 0;
 }

@@ -341,6 +341,56 @@ test_limits (void)
   parse_fails2 (ARGV ("--limits", "loose", "true"), "--limits", "`loose`", "--limits loose");
 }
 
+/* The command line overrides a profile: its egress rules are checked
+   first, in their own order, before the profile's (first match wins);
+   a profile named like the program applies only without --profile.  */
+static void
+test_profiles (void)
+{
+  char dir[] = "/tmp/sbx-test-options.XXXXXX";
+  char path[600];
+  FILE *f;
+
+  if (mkdtemp (dir) == NULL)
+    {
+      tap_diag ("mkdtemp: skipping the profile checks");
+      return;
+    }
+  snprintf (path, sizeof path, "%s/p.profile", dir);
+  f = fopen (path, "w");
+  fputs ("net slirp\negress-preset no-lan\negress allow:all\n", f);
+  fclose (f);
+  snprintf (path, sizeof path, "%s/true.profile", dir);
+  f = fopen (path, "w");
+  fputs ("hostname auto\n", f);
+  fclose (f);
+  setenv ("SBX_PROFILE_PATH", dir, 1);
+  if (parse_ok (ARGV ("--egress", "allow:10.0.2.2:80/tcp", "--profile", "p", "--egress",
+                      "deny:1.2.3.4", "true"),
+                "egress rules from a profile and the command line"))
+    {
+      TAP_IS_STR (spec.net.egress.v[0].text, "allow:10.0.2.2:80/tcp",
+                  "the command line's first rule is checked first");
+      TAP_IS_STR (spec.net.egress.v[1].text, "deny:1.2.3.4", "... then its second");
+      TAP_IS_STR (spec.net.egress.v[spec.net.egress.n - 1].text, "allow:all",
+                  "... then the profile's, in order");
+    }
+  if (parse_ok (ARGV ("--egress-preset", "no-lan", "true"), "a preset on the command line"))
+    TAP_OK (spec.net.egress.n > 5 && strcmp (spec.net.egress.v[0].text, "allow:10.0.2.3:53") == 0,
+            "... its rules are the command line's");
+  if (parse_ok (ARGV ("-q", "true"), "a profile named like the program"))
+    TAP_IS_STR (spec.uts.hostname, "auto", "... is applied");
+  if (parse_ok (ARGV ("--no-auto-profile", "true"), "--no-auto-profile"))
+    TAP_OK (spec.uts.hostname == NULL, "... applies none");
+  if (parse_ok (ARGV ("--profile", "p", "/bin/true"), "--profile with a program that has one"))
+    TAP_OK (spec.uts.hostname == NULL, "... applies only the one given");
+  unsetenv ("SBX_PROFILE_PATH");
+  unlink (path);
+  snprintf (path, sizeof path, "%s/p.profile", dir);
+  unlink (path);
+  rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -357,6 +407,7 @@ main (void)
   test_caps ();
   test_misc ();
   test_limits ();
+  test_profiles ();
   sbx_spec_free (&spec);
   sbx_error_release (&err);
   free (cwd);

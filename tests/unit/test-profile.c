@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "../../core/spec.h"
+#include "../../core/pkg-hint.h"
+#include "../../profiles/profile-vars.h"
 #include "../../profiles/profile.h"
 #include "tap.h"
 
@@ -113,6 +115,60 @@ main (void)
                 "include of a missing path");
   expect_error ("include bad/../name\n", "profile", "include path errors carry the line");
 
+  expect_error ("bnid /a\n", "unknown directive 'bnid'; did you mean 'bind'?",
+                "a transposition is one step from the directive");
+  expect_error ("hostnaem x\n", "did you mean 'hostname'?", "did-you-mean: hostname");
+  expect_error ("zzzzzz x\n", "directives are sbx's long options without the dashes",
+                "nothing near: the general hint");
+  expect_error ("setenv A=$x\n", "a lone `$`", "a `$` not starting a variable");
+  expect_error ("setenv A=${HOME\n", "a lone `$`", "an unclosed variable");
+  expect_error ("setenv A=${NOPE}\n", "unknown variable `${NOPE}`", "an unknown variable");
+  unsetenv ("WAYLAND_DISPLAY");
+  expect_error ("ro-bind ${WAYLAND_SOCKET}\n",
+                "profile test.profile:1: ro-bind: ${WAYLAND_SOCKET} is not set here",
+                "an unset variable outside a -try line");
+  {
+    const char *unset = NULL;
+    sbx_error_t e = NULL;
+    char *v;
+    setenv ("XDG_RUNTIME_DIR", "/run/user/7", 1);
+    setenv ("WAYLAND_DISPLAY", "wayland-1", 1);
+    setenv ("DISPLAY", ":3.0", 1);
+    v = sbx_profile_expand ("${WAYLAND_SOCKET} ${X11_SOCKET} ${PROFILE} $$ ${HOME}", "prof", &unset,
+                            &e);
+    TAP_IS_STR (v, "/run/user/7/wayland-1 /tmp/.X11-unix/X3 prof $ /home/tester",
+                "variables: the Wayland and X11 sockets, the profile, $$, the home");
+    free (v);
+    setenv ("DISPLAY", "localhost:10", 1);
+    v = sbx_profile_expand ("${X11_SOCKET}", "prof", &unset, &e);
+    TAP_OK (v == NULL && unset && strcmp (unset, "X11_SOCKET") == 0 && e == NULL,
+            "a display over TCP has no socket file: unset, not an error");
+    unsetenv ("DISPLAY");
+    unsetenv ("WAYLAND_DISPLAY");
+    unsetenv ("XDG_RUNTIME_DIR");
+  }
+  msg = parse ("ro-bind-try ${WAYLAND_SOCKET}\nsetenv-try W=${WAYLAND_SOCKET}\nbind-try /nonexistent\n",
+               &spec);
+  TAP_OK (msg == NULL, "-try lines with an unset variable are skipped");
+  TAP_IS_INT (spec.mounts.n, 1, "... the others are kept, marked optional");
+  TAP_OK (spec.mounts.n == 1 && spec.mounts.ops[0].optional, "... optional");
+  TAP_IS_INT (spec.env.n_ops, 0, "... setenv-try with an unset variable sets nothing");
+  free (msg);
+  sbx_spec_free (&spec);
+
+  {
+    char *apt[] = { "apt-get", "-y", "install", "hello", NULL };
+    char *script[] = { "sh", "-ec", "cd /src; /usr/bin/apt update && make", NULL };
+    char *query[] = { "apt", "list", "--installed", NULL };
+    char *make[] = { "make", "install", NULL };
+    char *two[] = { "sh", "-c", "dpkg -l; make install", NULL };
+    TAP_OK (sbx_pkg_installs (apt), "pkg hint: apt-get -y install");
+    TAP_OK (sbx_pkg_installs (script), "pkg hint: apt update in a sh -c script, by path");
+    TAP_OK (!sbx_pkg_installs (query), "pkg hint: apt list is no install");
+    TAP_OK (!sbx_pkg_installs (make), "pkg hint: make install is none");
+    TAP_OK (!sbx_pkg_installs (two), "pkg hint: an action after the command ends is not the manager's");
+  }
+
   if (mkdtemp (dir) == NULL)
     return 1;
   setenv ("SBX_PROFILE_PATH", dir, 1);
@@ -121,6 +177,9 @@ main (void)
   write_profile ("loop", "include loop\n");
   write_profile ("broken", "uid 0\nwat\n");
   write_profile ("usesbroken", "include broken\n");
+  write_profile ("a", "hostname a\ninclude b\n");
+  write_profile ("b", "include a\n");
+  write_profile ("traced", "include base\nhostname t\nsetenv FROM=${PROFILE}\n");
 
   sbx_spec_init (&spec);
   {
@@ -139,6 +198,29 @@ main (void)
     TAP_HAS_STR (err ? err->msg : "", "include cycle: ", "... saying so");
     sbx_error_release (&err);
     sbx_spec_free (&spec);
+
+    sbx_spec_init (&spec);
+    TAP_OK (sbx_profile_load ("a", &spec, &err) < 0, "a cycle through two files");
+    TAP_HAS_STR (err ? err->msg : "", "a.profile -> ", "... names the chain");
+    TAP_HAS_STR (err ? err->msg : "", "b.profile -> ", "... through b");
+    sbx_error_release (&err);
+    sbx_spec_free (&spec);
+
+    {
+      struct sbx_profile_trace t = { 0 };
+      sbx_spec_init (&spec);
+      TAP_IS_INT (sbx_profile_load_traced ("traced", &spec, &t, &err), 0, "a traced load");
+      TAP_IS_INT (t.n, 4, "... records each directive applied, includes in place");
+      if (t.n == 4)
+        {
+          TAP_IS_STR (t.v[0].set->name, "hostname", "... the included first");
+          TAP_HAS_STR (t.v[0].origin, "base.profile:1", "... with its origin");
+          TAP_IS_STR (t.v[3].arg, "FROM=traced", "... values expanded (${PROFILE}: the file's)");
+        }
+      sbx_profile_trace_free (&t);
+      sbx_error_release (&err);
+      sbx_spec_free (&spec);
+    }
 
     sbx_spec_init (&spec);
     TAP_OK (sbx_profile_load ("usesbroken", &spec, &err) < 0, "an error in an included file");

@@ -460,7 +460,7 @@ plan_all (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sbx_error
         op = sbx_mount_plan_add (plan, SBX_MOP_RO_SELF, NULL, u->dst, SAFE);
       else
         op = sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, u->src, u->dst,
-                                 u->kind == SBX_MOUNT_DEV_BIND ? SBX_MNT_NOSUID
+                                 u->kind == SBX_MOUNT_DEV_BIND  ? SBX_MNT_NOSUID
                                  : u->kind == SBX_MOUNT_RO_BIND ? SAFE | SBX_MNT_RDONLY
                                                                 : SAFE);
       op->what = u->src ? xasprintf ("%s %s:%s", kind_flag (u->kind), u->src, u->dst)

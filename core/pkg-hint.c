@@ -13,14 +13,14 @@
 #include <ctype.h>
 #include <string.h>
 
-static const char *const managers[]
-    = { "apt", "apt-get", "aptitude", "dpkg", "dnf", "yum", "microdnf", "apk", "zypper", "pacman",
-        NULL };
+static const char *const managers[] = { "apt",      "apt-get", "aptitude", "dpkg",   "dnf", "yum",
+                                        "microdnf", "apk",     "zypper",   "pacman", NULL };
 
 /* Actions that write the package database.  */
 static const char *const actions[]
-    = { "install", "update", "upgrade", "dist-upgrade", "full-upgrade", "remove", "purge",
-        "reinstall", "add", "del", "-i", "--install", "-S", "-Sy", "-Syu", "-U", NULL };
+    = { "install",   "update", "upgrade", "dist-upgrade", "full-upgrade", "remove", "purge",
+        "reinstall", "add",    "del",     "-i",           "--install",    "-S",     "-Sy",
+        "-Syu",      "-U",     NULL };
 
 static bool
 in (const char *const *list, const char *w, size_t len)

@@ -30,7 +30,7 @@ struct sbx_seccomp_policy
 {
   struct sbx_seccomp_entry *v;
   size_t n;
-  bool admin; /* CAP_SYS_ADMIN kept: namespaces other than user ones allowed */
+  bool admin;         /* CAP_SYS_ADMIN kept: namespaces other than user ones allowed */
   bool nested_userns; /* --nested-userns: user, PID, network, IPC namespaces allowed */
 };
 

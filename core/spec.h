@@ -27,8 +27,8 @@ enum sbx_mount_kind
 struct sbx_mount_op
 {
   enum sbx_mount_kind kind;
-  char *src; /* absolute host path; NULL for tmpfs and remount-ro */
-  char *dst; /* absolute path inside the sandbox */
+  char *src;     /* absolute host path; NULL for tmpfs and remount-ro */
+  char *dst;     /* absolute path inside the sandbox */
   bool optional; /* --bind-try, --ro-bind-try: a missing source is skipped with a note */
   bool create;   /* the source is sbx's own (--persist-home): made 0700 when missing */
 };
@@ -80,9 +80,9 @@ struct sbx_env
 
 struct sbx_process
 {
-  char **argv;    /* NULL-terminated; borrowed from main's argv */
-  char *cwd;      /* --chdir; NULL: the caller's cwd if visible inside, else HOME, else / */
-  char *host_cwd; /* resolved: the caller's cwd, tried first when cwd is NULL */
+  char **argv;     /* NULL-terminated; borrowed from main's argv */
+  char *cwd;       /* --chdir; NULL: the caller's cwd if visible inside, else HOME, else / */
+  char *host_cwd;  /* resolved: the caller's cwd, tried first when cwd is NULL */
   char *workspace; /* --workspace: bound writable at its own path, started in */
   uint64_t caps_add, caps_drop; /* request */
   uint64_t caps_keep;           /* resolved: what the program keeps */

@@ -233,7 +233,7 @@ did_you_mean (const char *word)
 struct loading
 {
   struct sbx_spec *spec;
-  struct sbx_profile_trace *trace; /* or NULL */
+  struct sbx_profile_trace *trace;          /* or NULL */
   const char *stack[MAX_INCLUDE_DEPTH + 2]; /* the real paths being read, outermost first */
   int depth;
   const char *unset_said[16]; /* variables whose -try lines were skipped, said once */

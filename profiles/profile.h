@@ -54,8 +54,8 @@ struct sbx_profile_trace
 
 /* sbx_profile_load, recording each directive applied, in order (for
    `sbx profile show`).  */
-int sbx_profile_load_traced (const char *name, struct sbx_spec *spec, struct sbx_profile_trace *trace,
-                             sbx_error_t *err);
+int sbx_profile_load_traced (const char *name, struct sbx_spec *spec,
+                             struct sbx_profile_trace *trace, sbx_error_t *err);
 void sbx_profile_trace_free (struct sbx_profile_trace *trace);
 
 #endif

@@ -131,6 +131,14 @@ cd "$job" && SBX_PROFILE_PATH=$shipped sbx_run --profile ci --workspace "$job/ot
 cd "$start_dir"
 is "$OUT" "$job/other" "ci: --workspace DIR overrides the profile's"
 [ -e "$job/other/made" ] && [ ! -e "$job/made" ] && pass "... and only that directory is the job's" || fail "... and only that directory is the job's" "$(ls -R "$job")"
+if command -v apt-get >/dev/null; then
+  cd "$job" && SBX_PROFILE_PATH=$shipped sbx_run --profile ci -- sh -c 'apt-get update'
+  cd "$start_dir"
+  is "$(printf '%s\n' "$ERR" | grep -c -- '--image oci:DIR')" 1 "ci: apt-get update over the host's root gets one line naming --image"
+  like "$RC:$ERR" "^[1-9][0-9]*:.*lock" "... and apt-get fails on its lock, as the line says"
+else
+  skip "ci: apt-get update over the host's root gets one line naming --image" "apt-get is not installed"
+fi
 cd / && SBX_PROFILE_PATH=$shipped fails_cleanly "ci started in /" 125 "^sbx: --workspace \`/\`: the whole host would be writable" --profile ci -- true
 cd "$start_dir"
 

@@ -147,8 +147,9 @@ main (void)
     unsetenv ("WAYLAND_DISPLAY");
     unsetenv ("XDG_RUNTIME_DIR");
   }
-  msg = parse ("ro-bind-try ${WAYLAND_SOCKET}\nsetenv-try W=${WAYLAND_SOCKET}\nbind-try /nonexistent\n",
-               &spec);
+  msg = parse (
+      "ro-bind-try ${WAYLAND_SOCKET}\nsetenv-try W=${WAYLAND_SOCKET}\nbind-try /nonexistent\n",
+      &spec);
   TAP_OK (msg == NULL, "-try lines with an unset variable are skipped");
   TAP_IS_INT (spec.mounts.n, 1, "... the others are kept, marked optional");
   TAP_OK (spec.mounts.n == 1 && spec.mounts.ops[0].optional, "... optional");
@@ -166,7 +167,8 @@ main (void)
     TAP_OK (sbx_pkg_installs (script), "pkg hint: apt update in a sh -c script, by path");
     TAP_OK (!sbx_pkg_installs (query), "pkg hint: apt list is no install");
     TAP_OK (!sbx_pkg_installs (make), "pkg hint: make install is none");
-    TAP_OK (!sbx_pkg_installs (two), "pkg hint: an action after the command ends is not the manager's");
+    TAP_OK (!sbx_pkg_installs (two),
+            "pkg hint: an action after the command ends is not the manager's");
   }
 
   if (mkdtemp (dir) == NULL)

@@ -375,6 +375,9 @@ check_owner (const char *path, sbx_error_t *err)
 
   if (stat (path, &st) < 0)
     return sbx_error_make (err, errno, "profile `%s`", path);
+  /* A fifo would block the open, a device never end.  */
+  if (!S_ISREG (st.st_mode))
+    return sbx_error_make (err, 0, "profile `%s` is not a regular file; give a profile file", path);
   if (st.st_uid != geteuid () && st.st_uid != 0)
     return sbx_error_make (err, 0,
                            "profile `%s` belongs to uid %u, neither to you nor to root; a "

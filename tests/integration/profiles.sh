@@ -44,6 +44,9 @@ printf 'include self\n' >"$SCRATCH/self.profile"
 SBX_PROFILE_PATH=$SCRATCH fails_cleanly "an include cycle" 125 "^sbx: profile self.profile:1: include cycle: $SCRATCH/self.profile -> $SCRATCH/self.profile; remove one of these includes" --profile self -- true
 SBX_PROFILE_PATH=$SCRATCH fails_cleanly "a missing profile" 125 "^sbx: profile \`nosuch\` not found \(searched $SCRATCH\)" --profile nosuch -- true
 fails_cleanly "an unreadable profile path" 125 "^sbx: profile \`/nonexistent/x.profile\`: No such file" --profile /nonexistent/x.profile -- true
+fails_cleanly "a profile that is not a regular file" 125 "^sbx: profile \`/dev/null\` is not a regular file" --profile /dev/null -- true
+mkfifo "$SCRATCH/fifo.profile"
+fails_cleanly "a fifo as a profile (no hang)" 125 "is not a regular file" --profile "$SCRATCH/fifo.profile" -- true
 no_leftovers "nothing left behind"
 
 # --- the language ------------------------------------------------------------

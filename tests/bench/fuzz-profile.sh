@@ -20,7 +20,7 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -DSBX_LIBFUZZER -I. -Itests/uni
   -DSBX_SYSCONF_PROFILES="\"/nonexistent\"" -DSBX_DATA_PROFILES="\"/nonexistent\"" \
   tests/unit/test-profile-fuzz.c profiles/profile.c profiles/profile-vars.c core/settings.c \
   libsbxcore.a libsbxnet.a libsbxbase.a \
-  $(pkg-config --libs libseccomp slirp json-c libarchive libcrypto) -lm \
+  $(pkg-config --libs libseccomp slirp json-c libarchive nettle) -lm \
   -o "$work/fuzz-profile"
 cd "$work"
 ./fuzz-profile -max_len=4096 -max_total_time="$secs" -print_final_stats=1 corpus 2>&1 | tail -15

@@ -54,7 +54,13 @@ if [ -n "$init" ]; then
     is "$(cat "$leaf/hugetlb.2MB.rsvd.max")" $((4 << 20)) "... and its hugetlb.2MB.rsvd.max"
   fi
   is "$(cat "$leaf/cgroup.procs")" "" "the leaf with the limits holds no process (the sandbox is below it)"
-  prog=$(ps -o pid= --ppid "$init" -o comm= | awk '$2 == "sleep" { print $1 }')
+  # The program is sleep once init's child has exec'd it: wait for that.
+  prog=
+  for _ in $(seq 200); do
+    prog=$(ps -o pid= --ppid "$init" -o comm= | awk '$2 == "sleep" { print $1 }')
+    [ -n "$prog" ] && break
+    sleep 0.05
+  done
   procs=$(cat "$leaf/sandbox/cgroup.procs")
   like "$procs" "^$init$" "init is in the sandbox's cgroup"
   like "$procs" "^${prog:-none}$" "... and its program"

@@ -109,6 +109,7 @@ sbx_help_print_run (void)
       "  --hugetlb [PAGE:]SIZE huge pages (2M:64M; PAGE: the machine's default)\n"
       "  --limits strict|best-effort   without delegation: fail (default), or warn and run\n"
       "  --stats               print peak memory, CPU time and processes at the end\n"
+      "  --timeout DURATION    stop the sandbox after 90s, 10m, 6h... (exit 124); none\n"
       "Seccomp (every sandbox runs behind a filter; see `sbx seccomp show`):\n"
       "  --seccomp default|unconfined   the policy (unconfined: no filter, with a warning)\n"
       "  --seccomp-allow NAME|@GROUP    allow a syscall or group the policy refuses\n"

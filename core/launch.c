@@ -74,7 +74,42 @@ struct relay
   int status;
   struct sbx_seccomp_notify notify; /* fd -1 unless --seccomp-log */
   sbx_error_t child_err;            /* the first error the sandbox reported */
+  int64_t deadline_ns;              /* --timeout: when to act next (CLOCK_MONOTONIC); 0: never */
+  bool timed_out;                   /* --timeout fired: SIGTERM sent, SIGKILL at deadline_ns */
 };
+
+static int64_t
+now_ns (void)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* --timeout: the program gets SIGTERM (init forwards it), and whatever is
+   left of the sandbox SIGKILL a grace period later.  Returns how long
+   poll may wait, in ms (-1: no deadline).  */
+static int
+check_timeout (struct relay *r)
+{
+  int64_t now;
+
+  if (r->deadline_ns == 0)
+    return -1;
+  now = now_ns ();
+  if (now < r->deadline_ns)
+    return (int)((r->deadline_ns - now + 999999) / 1000000);
+  if (!r->timed_out)
+    {
+      r->timed_out = true;
+      kill (r->l->pid, SIGTERM);
+      r->deadline_ns = now + (int64_t)SBX_TIMEOUT_GRACE_S * 1000000000;
+      return SBX_TIMEOUT_GRACE_S * 1000;
+    }
+  kill (r->l->pid, SIGKILL);
+  r->deadline_ns = 0;
+  return -1;
+}
 
 static void
 write_fully (int fd, const char *buf, size_t len)
@@ -300,7 +335,7 @@ relay_until_end (struct relay *r)
           if (r->stdin_open)
             p[istdin = n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
         }
-      if (poll (p, n, -1) < 0)
+      if (poll (p, n, check_timeout (r)) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -494,6 +529,8 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
     }
 
   mark ("id maps written, sandbox building");
+  if (spec->limits.timeout_ms)
+    r.deadline_ns = now_ns () + (int64_t)spec->limits.timeout_ms * 1000000;
   if (relay_until_end (&r) < 0)
     {
       sbx_error_make (err, errno, "poll");
@@ -510,6 +547,13 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
       goto out_mask;
     }
   *exit_code = sbx_init_exit_code (r.status);
+  /* As timeout(1): 124 whatever the program made of the signal.  */
+  if (r.timed_out)
+    {
+      sbx_log_event ("timed out after %s (--timeout): the sandbox was stopped",
+                     spec->limits.timeout_text);
+      *exit_code = 124;
+    }
   sbx_cgroup_finish (&l.cgroup, &spec->limits, *exit_code);
   ret = 0;
 

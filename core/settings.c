@@ -591,6 +591,42 @@ apply_io_weight (struct sbx_spec *spec, const char *arg, const struct sbx_settin
   return 0;
 }
 
+/* A duration: whole seconds, or with s, m, h or d; `none` lifts a
+   profile's.  */
+static int
+apply_timeout (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+               sbx_error_t *err)
+{
+  unsigned long v, unit = 1;
+  char num[24];
+  size_t n = strlen (arg);
+
+  free (spec->limits.timeout_text);
+  spec->limits.timeout_text = NULL;
+  spec->limits.timeout_ms = 0;
+  if (strcmp (arg, "none") == 0)
+    return 0;
+  if (n > 0 && strchr ("smhd", arg[n - 1]))
+    {
+      unit = arg[n - 1] == 's' ? 1 : arg[n - 1] == 'm' ? 60 : arg[n - 1] == 'h' ? 3600 : 86400;
+      n--;
+    }
+  if (n == 0 || n >= sizeof num)
+    goto bad;
+  memcpy (num, arg, n);
+  num[n] = '\0';
+  if (!sbx_parse_uint (num, 366UL * 86400 / unit, &v) || v == 0)
+    goto bad;
+  spec->limits.timeout_ms = (uint64_t)v * unit * 1000;
+  spec->limits.timeout_text = n == strlen (arg) ? xasprintf ("%ss", arg) : xstrdup (arg);
+  return 0;
+bad:
+  return sbx_error_make (err, 0,
+                         "`%s`: expected a duration from 1s to 366d: seconds, or with s, m, h or "
+                         "d (90s, 10m, 6h), or none",
+                         arg);
+}
+
 /* Once per page size; a later one replaces an earlier (the command line
    a profile's).  */
 static int
@@ -671,6 +707,7 @@ const struct sbx_setting sbx_settings[] = {
   { "io-weight", true, "N", apply_io_weight, 0 },
   { "hugetlb", true, "[PAGESIZE:]SIZE", apply_hugetlb, SBX_SETTING_ADDS },
   { "limits", true, "strict|best-effort", apply_limits, 0 },
+  { "timeout", true, "DURATION", apply_timeout, 0 },
   { "stats", false, NULL, apply_stats, 0 },
   { NULL, false, NULL, NULL, 0 },
 };

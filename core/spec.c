@@ -55,6 +55,7 @@ sbx_spec_free (struct sbx_spec *spec)
   free (spec->process.workspace);
   free (spec->uts.hostname);
   free (spec->limits.memory_text);
+  free (spec->limits.timeout_text);
   for (size_t i = 0; i < spec->seccomp.n_ops; i++)
     {
       free (spec->seccomp.ops[i].name);

@@ -140,6 +140,7 @@ struct sbx_rootspec
    Zero means "no limit" for each; with none asked (and no --stats)
    nothing of cgroup.c runs.  */
 #define SBX_HUGETLB_MAX 4
+#define SBX_TIMEOUT_GRACE_S 5
 struct sbx_limits
 {
   uint64_t memory;      /* bytes; --memory */
@@ -158,7 +159,12 @@ struct sbx_limits
   } hugetlb[SBX_HUGETLB_MAX];
   size_t n_hugetlb;
   bool best_effort; /* --limits best-effort: warn and run without */
-  bool stats;       /* --stats: report usage at exit */
+  /* --timeout: wall-clock time from start after which sbx stops the
+     sandbox (SIGTERM to the program, SIGKILL SBX_TIMEOUT_GRACE_S later)
+     and exits 124, as timeout(1) does; 0: none.  Not a cgroup's.  */
+  uint64_t timeout_ms;
+  char *timeout_text; /* as the user wrote it, for the message */
+  bool stats;         /* --stats: report usage at exit */
 };
 
 struct sbx_uts

@@ -39,3 +39,6 @@ setenv CI=true
 memory 75%
 pids 8192
 limits best-effort
+# A job that hangs is stopped after six hours (GitHub's own job limit),
+# exit 124; --timeout sets another, --timeout none lifts it.
+timeout 6h

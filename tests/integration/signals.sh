@@ -267,4 +267,24 @@ ready
 got-INT
 rc=3" "signals ignored where sbx started are not ignored by the program; a forwarded SIGINT arrives"
 
+# --- --timeout: a wall-clock limit, as timeout(1) gives one ----------------------
+t0=$EPOCHREALTIME
+sbx_run --timeout 1 -- sh -c 'trap "echo got-TERM; exit 7" TERM; echo started; while :; do sleep 0.05; done'
+t1=$EPOCHREALTIME
+is "$RC" 124 "--timeout 1: exit 124, whatever the program made of the signal"
+is "$OUT" "started
+got-TERM" "... the program got SIGTERM (init forwarded it)"
+is "$ERR" "sbx: timed out after 1s (--timeout): the sandbox was stopped" "... and sbx says why, in one line"
+like "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a >= 0.9 && b - a < 4.5) ? "in time" : b - a }')" "^in time$" "... after about a second"
+# A program that ignores SIGTERM: SIGKILL after the grace period (5 s).
+t0=$EPOCHREALTIME
+sbx_run --timeout 1s -- sh -c 'trap "" TERM; sleep 60'
+t1=$EPOCHREALTIME
+is "$RC" 124 "--timeout with SIGTERM ignored: still 124"
+like "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a >= 5.5 && b - a < 15) ? "in time" : b - a }')" "^in time$" "... the sandbox killed after the 5 s grace"
+sbx_run --timeout 10m -- true
+is "$RC:$ERR" "0:" "a program that ends in time: its own status, nothing said"
+fails_cleanly "--timeout 0 is refused" 125 "^sbx: --timeout: \`0\`: expected a duration" --timeout 0 -- true
+fails_cleanly "--timeout 5x is refused" 125 "^sbx: --timeout: \`5x\`: expected a duration" --timeout 5x -- true
+
 no_leftovers "nothing left behind"

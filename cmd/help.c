@@ -86,6 +86,7 @@ sbx_help_print_run (void)
       "  --setenv NAME=VALUE   set a variable (--setenv-try: the same; in a profile,\n"
       "                        skipped when its ${VARIABLE} is not set here)\n"
       "  --unsetenv NAME       remove a variable\n"
+      "  --pass-env NAME[,NAME...]  the host's value of these, by name, where it has one\n"
       "  --keep-env            keep the whole host environment (default: only TERM, LANG,\n"
       "                        LC_*, PATH, TZ, COLORTERM; HOME, USER, LOGNAME set for inside)\n"
       "Network:\n"

@@ -112,6 +112,12 @@ sbx_env_build (char **host, const struct sbx_env *env, const struct sbx_user *us
   for (size_t i = 0; i < env->n_ops; i++)
     if (env->ops[i].kind == SBX_ENV_SET)
       set (&b, env->ops[i].name, env->ops[i].value);
+    else if (env->ops[i].kind == SBX_ENV_PASS)
+      {
+        const char *v = sbx_env_get (host, env->ops[i].name);
+        if (v)
+          set (&b, env->ops[i].name, v);
+      }
     else
       unset (&b, env->ops[i].name);
 

@@ -227,6 +227,30 @@ apply_unsetenv (struct sbx_spec *spec, const char *arg, const struct sbx_setting
   return 0;
 }
 
+/* One name, or several joined by commas (what a profile lists on one
+   line): the host's value comes in where it has one.  By name only, never
+   by pattern, so that no credential rides along (GITHUB_TOKEN beside
+   GITHUB_SHA).  */
+static int
+apply_pass_env (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  const char *p = arg;
+
+  do
+    {
+      size_t len = strcspn (p, ",");
+      cleanup_free char *name = NULL;
+      if (!env_name_valid (p, len))
+        return sbx_error_make (err, 0, "`%s`: expected variable names, separated by commas", arg);
+      name = strndup (p, len);
+      sbx_spec_add_env (spec, SBX_ENV_PASS, name, NULL);
+      p += len;
+    }
+  while (*p++ == ',');
+  return 0;
+}
+
 static int
 apply_keep_env (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
                 sbx_error_t *err)
@@ -681,6 +705,7 @@ const struct sbx_setting sbx_settings[] = {
   { "setenv", true, "NAME=VALUE", apply_setenv, SBX_SETTING_ADDS },
   { "setenv-try", true, "NAME=VALUE", apply_setenv_try, SBX_SETTING_TRY | SBX_SETTING_ADDS },
   { "unsetenv", true, "NAME", apply_unsetenv, SBX_SETTING_ADDS },
+  { "pass-env", true, "NAME[,NAME...]", apply_pass_env, SBX_SETTING_ADDS },
   { "keep-env", false, NULL, apply_keep_env, 0 },
   { "hostname", true, "NAME", apply_hostname, 0 },
   { "seccomp", true, "default|unconfined", apply_seccomp, 0 },

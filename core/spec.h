@@ -43,6 +43,7 @@ enum sbx_env_op_kind
 {
   SBX_ENV_SET,
   SBX_ENV_UNSET,
+  SBX_ENV_PASS, /* the host's value of name, where it has one */
 };
 
 struct sbx_env_op

@@ -31,6 +31,16 @@ workspace ${CWD}
 # CI systems pass the job's settings in these; secrets stay out unless a
 # job asks with --setenv.
 setenv CI=true
+# What the build reads (compilers, flags, reproducible-build settings) and
+# how the CI system describes the run come in from the host, each by name:
+# the credentials beside them (GITHUB_TOKEN, CI_JOB_TOKEN...) never do;
+# pass one with --pass-env NAME where a job needs it.
+pass-env CC,CXX,CPP,AR,LD,CFLAGS,CXXFLAGS,CPPFLAGS,LDFLAGS,LIBS,MAKEFLAGS,PKG_CONFIG_PATH
+pass-env SOURCE_DATE_EPOCH,DEB_BUILD_OPTIONS,DEB_BUILD_PROFILES,RUSTFLAGS,CARGO_TERM_COLOR,GOFLAGS
+pass-env GITHUB_ACTIONS,GITHUB_SHA,GITHUB_REF,GITHUB_REF_NAME,GITHUB_REPOSITORY,GITHUB_RUN_ID
+pass-env GITHUB_RUN_NUMBER,GITHUB_JOB,GITHUB_WORKFLOW,GITHUB_EVENT_NAME,RUNNER_OS,RUNNER_ARCH
+pass-env GITLAB_CI,CI_COMMIT_SHA,CI_COMMIT_REF_NAME,CI_PIPELINE_ID,CI_JOB_ID,CI_JOB_NAME
+pass-env CI_PROJECT_PATH,BUILDKITE,BUILDKITE_COMMIT,BUILDKITE_BRANCH,BUILD_NUMBER,BUILD_ID,JOB_NAME
 # Limits a runaway job cannot pass (a fork bomb, a leak): three quarters
 # of the machine's memory and 8192 processes.  The command line
 # overrides them (--memory 8G, --pids max).  best-effort: where no cgroup

@@ -9,6 +9,13 @@ is "$OUT" "0
 ci
 true
 CapEff:	00000000800405fb" "the ci profile: root inside, hostname ci, CI=true, package-manager capabilities"
+# The build's and the CI run's variables come in by name; credentials do not.
+CC=clang-17 SOURCE_DATE_EPOCH=1700000000 GITHUB_SHA=0123abc GITHUB_TOKEN=ghs_secret CI_JOB_TOKEN=glcbt-x \
+  SBX_PROFILE_PATH=$shipped sbx_run --profile ci -- sh -c 'echo "CC=$CC SDE=$SOURCE_DATE_EPOCH SHA=$GITHUB_SHA TOKEN=${GITHUB_TOKEN:-none} JOB=${CI_JOB_TOKEN:-none}"'
+is "$OUT" "CC=clang-17 SDE=1700000000 SHA=0123abc TOKEN=none JOB=none" "the ci profile passes build and CI-run variables, never GITHUB_TOKEN or CI_JOB_TOKEN"
+GITHUB_TOKEN=ghs_secret SBX_PROFILE_PATH=$shipped sbx_run --profile ci --pass-env GITHUB_TOKEN -- sh -c 'echo "${GITHUB_TOKEN:-none}"'
+is "$OUT" "ghs_secret" "... unless the job names one with --pass-env"
+fails_cleanly "--pass-env with an empty name is refused" 125 "^sbx: --pass-env: \`A,,B\`: expected variable names" --pass-env A,,B -- true
 SBX_PROFILE_PATH=$shipped sbx_run --profile ci -- sh -c 'touch /tmp/f && chown 1:1 /tmp/f && stat -c %u:%g /tmp/f'
 is "$OUT" "1:1" "the ci profile's CHOWN works on the sandbox's own files"
 SBX_PROFILE_PATH=$shipped sbx_run --profile default -- hostname

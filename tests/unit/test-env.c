@@ -203,6 +203,26 @@ test_ops (void)
   TAP_IS_STR (sbx_env_get (env, "FOO"), "2", "unset then set: set");
   sbx_env_free (env);
 
+  {
+    /* pass-env: the host's value by name, where it has one; a later
+       unsetenv still wins; nothing by pattern.  */
+    struct sbx_env_op pass[] = {
+      { SBX_ENV_PASS, "USER", NULL },
+      { SBX_ENV_PASS, "NOT_ON_HOST", NULL },
+      { SBX_ENV_PASS, "TZ", NULL },
+      { SBX_ENV_UNSET, "TZ", NULL },
+    };
+    e = (struct sbx_env){ pass, sizeof pass / sizeof pass[0], false, NULL };
+    env = build (host_env, &e, &alice, 1000);
+    TAP_IS_STR (sbx_env_get (env, "USER"), "hostuser", "pass-env: the host's value comes in");
+    TAP_IS_STR (sbx_env_get (env, "NOT_ON_HOST"), NULL,
+                "pass-env of a variable the host lacks: none");
+    TAP_IS_STR (sbx_env_get (env, "TZ"), NULL, "pass-env then unsetenv: gone");
+    TAP_IS_STR (sbx_env_get (env, "GITHUB_TOKEN"), NULL, "a variable not named stays out");
+    TAP_OK (env_well_formed (env), "pass-env: well formed");
+    sbx_env_free (env);
+  }
+
   e = (struct sbx_env){ many, sizeof many / sizeof many[0], false, NULL };
   env = build (host_env, &e, &alice, 1000);
   TAP_OK (env_well_formed (env), "ops: well formed, no duplicates");

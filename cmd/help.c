@@ -73,6 +73,7 @@ sbx_help_print_run (void)
       "  --dev-bind SRC[:DST], --dev-bind-try SRC[:DST]   writable, device nodes usable (GPU)\n"
       "  --tmpfs DST           an empty tmpfs at DST\n"
       "  --remount-ro DST      make DST, a path of the sandbox's own, read-only\n"
+      "  --shm-size SIZE       the sandbox's private /dev/shm holds SIZE (2G)\n"
       "  --workspace DIR       bind DIR writable at its own path and start there (CI jobs)\n"
       "  --persist-home NAME   the home is $XDG_DATA_HOME/sbx/homes/NAME, kept between runs\n"
       "  --chdir DIR           start in DIR (default: the current directory if visible inside)\n"

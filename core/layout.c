@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,8 +156,10 @@ add_fs (struct sbx_mount_plan *plan, const char *type, const char *dst, unsigned
 }
 
 static void
-plan_dev (struct sbx_mount_plan *plan)
+plan_dev (struct sbx_mount_plan *plan, uint64_t shm_size)
 {
+  /* One plan per process: the option string lives as long as it.  */
+  static char shm_opt[40];
   add_fs (plan, "tmpfs", "/dev", SBX_MNT_NOSUID | SBX_MNT_NOEXEC, "mode=0755", NULL, NULL);
   for (const char *const *n = dev_nodes; *n; n++)
     {
@@ -169,7 +172,8 @@ plan_dev (struct sbx_mount_plan *plan)
   add_fs (plan, "devpts", "/dev/pts", SBX_MNT_NOSUID | SBX_MNT_NOEXEC, "newinstance",
           "ptmxmode=0666", "mode=0620");
   sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "pts/ptmx", "/dev/ptmx", 0);
-  add_fs (plan, "tmpfs", "/dev/shm", SAFE, "mode=1777", NULL, NULL);
+  snprintf (shm_opt, sizeof shm_opt, "size=%llu", (unsigned long long)shm_size);
+  add_fs (plan, "tmpfs", "/dev/shm", SAFE, "mode=1777", shm_size ? shm_opt : NULL, NULL);
   sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "/proc/self/fd", "/dev/fd", 0);
   sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "/proc/self/fd/0", "/dev/stdin", 0);
   sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, "/proc/self/fd/1", "/dev/stdout", 0);
@@ -439,7 +443,7 @@ plan_all (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, sbx_error
   memset (plan, 0, sizeof *plan);
   if (in->rootfs == NULL && plan_host_root (in, plan, in->cow, err) < 0)
     return -1;
-  plan_dev (plan);
+  plan_dev (plan, in->mounts ? in->mounts->shm_size : 0);
   plan_proc_sys (plan);
   add_fs (plan, "tmpfs", "/tmp", SAFE, "mode=1777", NULL, NULL);
   add_fs (plan, "tmpfs", "/run", SAFE, "mode=0755", NULL, NULL);

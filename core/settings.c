@@ -615,6 +615,22 @@ apply_io_weight (struct sbx_spec *spec, const char *arg, const struct sbx_settin
   return 0;
 }
 
+/* --shm-size: a private /dev/shm of this size (a browser's renderers
+   share their frames there; half of RAM is tmpfs's default).  */
+static int
+apply_shm_size (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                sbx_error_t *err)
+{
+  uint64_t v;
+
+  if (sbx_cgroup_parse_size (arg, &v, err) < 0)
+    return -1;
+  if (v < (64u << 10))
+    return sbx_error_make (err, 0, "`%s`: at least 64K", arg);
+  spec->mounts.shm_size = v;
+  return 0;
+}
+
 /* A duration: whole seconds, or with s, m, h or d; `none` lifts a
    profile's.  */
 static int
@@ -699,6 +715,7 @@ const struct sbx_setting sbx_settings[] = {
   { "dev-bind-try", true, "SRC[:DST]", apply_dev_bind_try, SBX_SETTING_TRY | SBX_SETTING_ADDS },
   { "tmpfs", true, "DST", apply_tmpfs, SBX_SETTING_ADDS },
   { "remount-ro", true, "DST", apply_remount_ro, SBX_SETTING_ADDS },
+  { "shm-size", true, "SIZE", apply_shm_size, 0 },
   { "chdir", true, "DIR", apply_chdir, 0 },
   { "workspace", true, "DIR", apply_workspace, 0 },
   { "persist-home", true, "NAME", apply_persist_home, SBX_SETTING_ADDS },

@@ -37,6 +37,7 @@ struct sbx_mounts
 {
   struct sbx_mount_op *ops;
   size_t n;
+  uint64_t shm_size; /* --shm-size: bytes for /dev/shm; 0: tmpfs's default (half of RAM) */
 };
 
 enum sbx_env_op_kind

@@ -64,3 +64,8 @@ nested-userns
 pids 16384
 memory 8G
 limits best-effort
+
+# A private /dev/shm of its own size: renderers and the GPU process share
+# their frames there (Chromium falls back to slower /tmp files when it is
+# small); sized so, one browser cannot fill half of the machine's memory.
+shm-size 2G

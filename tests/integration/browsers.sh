@@ -150,6 +150,9 @@ else
   at_exit "kill $xvfb"
   for _ in $(seq 100); do [ -s "$SCRATCH/display" ] && break; sleep 0.1; done
   export DISPLAY=:$(cat "$SCRATCH/display")
+  # Serving, not only listening: a client on the host gets the root window
+  # (once the sandbox's firefox met a server not yet ready, under load).
+  for _ in $(seq 100); do xwininfo -root >/dev/null 2>&1 && break; sleep 0.1; done
   timeout -k 5 120 "$SBX" --profile browser --profile x11 "${reach[@]}" "$firefox" "$url" </dev/null >"$SCRATCH/x11.out" 2>&1 &
   sbx_pid=$!
   window=

@@ -14,6 +14,11 @@ is "$OUT" "ok" "on the copy-on-write root the program can write anywhere"
 [ ! -e /usr/sbx-probe ] && [ ! -e /sbx-probe ] && pass "... and the host's / never changes" || fail "... and the host's / never changes"
 sbx_run -- sh -c 'echo x > /tmp/a && echo x > /run/a && echo x > /dev/shm/a && echo ok'
 is "$OUT" "ok" "/tmp, /run and /dev/shm are writable"
+sbx_run --shm-size 64M -- sh -c 'df -k /dev/shm | tail -1'
+like "$OUT" "^[^ ]+ +65536 " "--shm-size 64M: /dev/shm holds 64 MiB"
+sbx_run --shm-size 64M -- sh -c 'head -c 70000000 /dev/zero > /dev/shm/big; echo rc=$?'
+like "$OUT" "rc=1" "... and no more (ENOSPC past it)"
+fails_cleanly "--shm-size 1K is refused" 125 "^sbx: --shm-size: \`1K\`: at least 64K" --shm-size 1K -- true
 touch "$SCRATCH/host-marker"
 sbx_run -- ls -A /tmp
 is "$OUT" "" "/tmp is private and empty"

@@ -367,8 +367,12 @@ like "$e" "^sbx: net: the egress policy refused [0-9]+ packets in all$" "--net-l
 BG=$!
 at_exit "kill -9 $BG 2>/dev/null"
 helper=
-for _ in $(seq 50); do
-  helper=$(pgrep -x -P $BG sbx-net) && break
+# sbx-net starts before the sandbox and locks itself down once it has the
+# tap, before the program may run: look once the program runs.
+for _ in $(seq 100); do
+  helper=$(pgrep -x -P $BG sbx-net) && init=$(pgrep -x -P $BG sbx-init) &&
+    pgrep -x -P "$init" sleep >/dev/null && break
+  helper=
   sleep 0.1
 done
 if [ -n "$helper" ]; then

@@ -158,8 +158,12 @@ probe_points "cow --overlay none"
 bg=$!
 at_exit "kill -9 $bg 2>/dev/null; wait $bg 2>/dev/null"
 helper=
-for _ in $(seq 50); do
-  helper=$(pgrep -x -P $bg sbx-net) && break
+# sbx-net starts before the sandbox and locks itself down once it has the
+# tap, before the program may run: look once the program runs.
+for _ in $(seq 100); do
+  helper=$(pgrep -x -P $bg sbx-net) && init=$(pgrep -x -P $bg sbx-init) &&
+    pgrep -x -P "$init" sleep >/dev/null && break
+  helper=
   sleep 0.1
 done
 if [ -n "$helper" ]; then

@@ -206,6 +206,8 @@ probe_points "nested-userns"
 sbx_run -- "$probe" nested-userns "unshare(USER|PID|NET|IPC)"
 shows_fail "nested-userns: without --nested-userns the browser's namespaces are refused" \
   'unshare\(USER\|PID\|NET\|IPC\): got EPERM'
+sbx_run -- "$probe" nested-userns "clone(USER|PID|NET|IPC)"
+shows_fail "nested-userns: ... and through clone() too" 'clone\(USER\|PID\|NET\|IPC\): got EPERM'
 sbx_run --seccomp unconfined -- "$probe" nested-userns "unshare(CLONE_NEWNS) inside" "unshare(CLONE_NEWUTS) inside"
 shows_fail "nested-userns --seccomp unconfined: the kernel allows a mount namespace there (the filter refused it)" \
   'unshare\(CLONE_NEWNS\) inside: got success'

@@ -7,6 +7,9 @@
  *     a cgroup namespace are refused with EPERM: the kernel would allow
  *     them there, so the EPERM is the filter's;
  *   - unshare with CLONE_NEWNS beside CLONE_NEWUSER is refused;
+ *   - the same through clone(): the browser's flags make a child, with
+ *     CLONE_NEWNS they are refused; clone3, whose flags a filter cannot
+ *     read, answers ENOSYS so that libc falls back to clone;
  *   - setns() stays refused.
  * Without --nested-userns the first check fails with EPERM: the tests
  * run that too, so the allowance is shown to come from the option.  */
@@ -15,7 +18,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <signal.h>
+#include <stdint.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -62,6 +68,45 @@ check_with_newns (const void *arg, struct result *r)
   expect_errno (r, ret < 0 ? errno : 0, ret, EPERM, NULL);
 }
 
+/* A fork-like clone with `flags`: the child only exits.  */
+static void
+check_clone (const void *arg, struct result *r)
+{
+  unsigned long flags = *(const unsigned long *)arg;
+  long ret = syscall (SYS_clone, flags | SIGCHLD, 0, NULL, NULL, 0);
+  int status;
+
+  if (ret == 0)
+    _exit (0);
+  if (ret > 0)
+    waitpid ((pid_t)ret, &status, 0);
+  expect_errno (r, ret < 0 ? errno : 0, ret > 0 ? 0 : ret, (flags & CLONE_NEWNS) ? EPERM : 0, NULL);
+}
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+/* clone3 with the browser's flags: ENOSYS, the filter's answer.  */
+static void
+check_clone3 (const void *arg, struct result *r)
+{
+  struct
+  {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+  } args = { .flags = CLONE_NEWUSER | CLONE_NEWPID, .exit_signal = SIGCHLD };
+  long ret = syscall (SYS_clone3, &args, sizeof args);
+  int status;
+
+  (void)arg;
+  if (ret == 0)
+    _exit (0);
+  if (ret > 0)
+    waitpid ((pid_t)ret, &status, 0);
+  expect_errno (r, ret < 0 ? errno : 0, ret > 0 ? 0 : ret, ENOSYS,
+                "its flags are out of a filter's reach: libc falls back to clone");
+}
+
 static void
 check_setns (const void *arg, struct result *r)
 {
@@ -78,6 +123,7 @@ check_setns (const void *arg, struct result *r)
 }
 
 static const int newns = CLONE_NEWNS, newuts = CLONE_NEWUTS, newcgroup = CLONE_NEWCGROUP;
+static const unsigned long clone_sandbox = SANDBOX_FLAGS, clone_newns = CLONE_NEWUSER | CLONE_NEWNS;
 
 static const struct probe_check nested_checks[] = {
   { "unshare(USER|PID|NET|IPC)", check_sandbox_ns, NULL },
@@ -85,6 +131,9 @@ static const struct probe_check nested_checks[] = {
   { "unshare(CLONE_NEWUTS) inside", check_inner, &newuts },
   { "unshare(CLONE_NEWCGROUP) inside", check_inner, &newcgroup },
   { "unshare(CLONE_NEWUSER|CLONE_NEWNS)", check_with_newns, NULL },
+  { "clone(USER|PID|NET|IPC)", check_clone, &clone_sandbox },
+  { "clone(CLONE_NEWUSER|CLONE_NEWNS)", check_clone, &clone_newns },
+  { "clone3(USER|PID)", check_clone3, NULL },
   { "setns", check_setns, NULL },
 };
 

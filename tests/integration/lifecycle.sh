@@ -109,7 +109,7 @@ like "$OUT" "1$" "exec: what the policy refuses stays refused (unshare -U)"
 
 # --- signals, logs -------------------------------------------------------
 l=${tag}log
-sbx_run -d --name $l -- sh -c 'trap "echo got USR1" USR1; trap "echo got TERM; exit 3" TERM; echo hello; while :; do sleep 0.1; done'
+sbx_run -d --name $l -- sh -c 'trap "echo got USR1" USR1; trap "echo got ALRM" ALRM; trap "echo got TERM; exit 3" TERM; echo hello; while :; do sleep 0.1; done'
 is "$RC:$OUT" "0:$l" "a detached sandbox that traps signals"
 wait_until 5 eval '"$SBX" logs $l | grep -q hello'
 is "$("$SBX" logs $l)" "hello" "logs shows what it printed"
@@ -118,11 +118,16 @@ follow=$!
 sbx_run kill $l USR1
 is "$RC" 0 "kill NAME USR1"
 wait_until 5 eval '"$SBX" logs $l | grep -q "got USR1"' && pass "... reaches the program" || fail "... reaches the program" "$("$SBX" logs $l)"
+# ALRM is no signal init forwards: sbx sends it to the program itself.
+sbx_run kill $l ALRM
+is "$RC" 0 "kill NAME ALRM (not one init forwards)"
+wait_until 5 eval '"$SBX" logs $l | grep -q "got ALRM"' && pass "... reaches the program itself" || fail "... reaches the program itself" "$("$SBX" logs $l)"
 sbx_run stop -t 10 $l
 is "$RC" 0 "stop: SIGTERM first"
 wait_rc $follow 10
 is "$RC:$(cat "$SCRATCH/follow.out")" "0:hello
 got USR1
+got ALRM
 got TERM" "logs -f follows until the sandbox ends"
 sbx_run ps --all
 like "$OUT" "$l +- +default +exited \\(3\\)" "ps --all: the stopped sandbox with its exit status"

@@ -182,29 +182,6 @@ program_of (pid_t init)
   return (pid_t)atoi (buf);
 }
 
-/* The parent of `pid`, from /proc/PID/stat (after the last ')': the
-   name may hold anything); 0 if gone.  */
-static pid_t
-parent_of (pid_t pid)
-{
-  char path[64];
-  cleanup_free char *text = NULL;
-  sbx_error_t e = NULL;
-  const char *p;
-  int ppid = 0;
-
-  snprintf (path, sizeof path, "/proc/%d/stat", (int)pid);
-  if (sbx_read_file (path, &text, NULL, &e) < 0)
-    {
-      sbx_error_release (&e);
-      return 0;
-    }
-  p = strrchr (text, ')');
-  if (p == NULL || sscanf (p + 1, " %*c %d", &ppid) != 1)
-    return 0;
-  return (pid_t)ppid;
-}
-
 int
 sbx_cmd_kill (int argc, char **argv)
 {
@@ -252,7 +229,7 @@ sbx_cmd_kill (int argc, char **argv)
       /* The pid came from init's list before the pidfd existed: it is the
          program only if, now that the pidfd holds it, its parent is still
          init (whose own pidfd we hold), not a process that took its pid.  */
-      if (prog >= 0 && parent_of (p) != v.pid)
+      if (prog >= 0 && sbx_proc_parent (p) != v.pid)
         {
           close (prog);
           prog = -1;

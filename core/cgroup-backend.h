@@ -30,6 +30,9 @@ int sbx_cgroup_write_u64 (const char *dir, const char *file, uint64_t v, sbx_err
    kept, the other leaves still tried).  */
 int sbx_cgroup_attach_dirs (struct sbx_cgroup *cg, pid_t pid, sbx_error_t *err);
 int sbx_cgroup_remove_dirs (struct sbx_cgroup *cg, sbx_error_t *err);
+/* Whether the space-separated `list` (cgroup.controllers text; NULL:
+   empty) holds `word`.  */
+bool sbx_cgroup_has_word (const char *list, const char *word);
 /* `dir`, then `rel` ("/" or "/a/b"), as one path without "//".  */
 char *sbx_cgroup_join (const char *dir, const char *rel);
 

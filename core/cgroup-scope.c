@@ -19,24 +19,9 @@ bool
 sbx_cgroup_scope_fits (const char *v2_root_controllers, unsigned needs)
 {
   for (unsigned i = 0; i < SBX_CG_COUNT; i++)
-    {
-      const char *name = sbx_cgroup_v2_names[i];
-      const char *p = v2_root_controllers;
-      size_t k;
-      bool found = false;
-
-      if (!(needs & (1u << i)) || name == NULL)
-        continue;
-      k = strlen (name);
-      while (p && *p && !found)
-        {
-          p += strspn (p, " \n");
-          found = strncmp (p, name, k) == 0 && (p[k] == ' ' || p[k] == '\n' || p[k] == '\0');
-          p += strcspn (p, " \n");
-        }
-      if (!found)
-        return false;
-    }
+    if ((needs & (1u << i)) && sbx_cgroup_v2_names[i]
+        && !sbx_cgroup_has_word (v2_root_controllers, sbx_cgroup_v2_names[i]))
+      return false;
   return true;
 }
 

@@ -26,21 +26,6 @@
 #define names sbx_cgroup_v2_names
 #define N_NAMES SBX_CG_COUNT
 
-/* Whether the space-separated `list` holds `word`.  */
-static bool
-has_word (const char *list, const char *word)
-{
-  size_t k = strlen (word);
-  for (const char *p = list; p && *p;)
-    {
-      p += strspn (p, " \n");
-      if (strncmp (p, word, k) == 0 && (p[k] == ' ' || p[k] == '\n' || p[k] == '\0'))
-        return true;
-      p += strcspn (p, " \n");
-    }
-  return false;
-}
-
 static char *
 read_text (const char *dir, const char *file)
 {
@@ -59,7 +44,7 @@ missing (unsigned needs, const char *list)
 {
   char *out = xstrdup ("");
   for (size_t i = 0; i < N_NAMES; i++)
-    if ((needs & (1u << i)) && names[i] && !has_word (list ? list : "", names[i]))
+    if ((needs & (1u << i)) && names[i] && !sbx_cgroup_has_word (list, names[i]))
       {
         char *n = xasprintf ("%s%s%s", out, *out ? " " : "", names[i]);
         free (out);

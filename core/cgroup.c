@@ -753,6 +753,20 @@ sbx_cgroup_close (struct sbx_cgroup *cg)
 
 /* ---- what the backends share ---------------------------------------- */
 
+bool
+sbx_cgroup_has_word (const char *list, const char *word)
+{
+  size_t k = strlen (word);
+  for (const char *p = list; p && *p;)
+    {
+      p += strspn (p, " \n");
+      if (strncmp (p, word, k) == 0 && (p[k] == ' ' || p[k] == '\n' || p[k] == '\0'))
+        return true;
+      p += strcspn (p, " \n");
+    }
+  return false;
+}
+
 char *
 sbx_cgroup_join (const char *dir, const char *rel)
 {

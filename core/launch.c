@@ -78,14 +78,6 @@ struct relay
   bool timed_out;                   /* --timeout fired: SIGTERM sent, SIGKILL at deadline_ns */
 };
 
-static int64_t
-now_ns (void)
-{
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 /* --timeout: the program gets SIGTERM (init forwards it), and whatever is
    left of the sandbox SIGKILL a grace period later.  Returns how long
    poll may wait, in ms (-1: no deadline).  */
@@ -96,7 +88,7 @@ check_timeout (struct relay *r)
 
   if (r->deadline_ns == 0)
     return -1;
-  now = now_ns ();
+  now = sbx_now_ns ();
   if (now < r->deadline_ns)
     return (int)((r->deadline_ns - now + 999999) / 1000000);
   if (!r->timed_out)
@@ -530,7 +522,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
 
   mark ("id maps written, sandbox building");
   if (spec->limits.timeout_ms)
-    r.deadline_ns = now_ns () + (int64_t)spec->limits.timeout_ms * 1000000;
+    r.deadline_ns = sbx_now_ns () + (int64_t)spec->limits.timeout_ms * 1000000;
   if (relay_until_end (&r) < 0)
     {
       sbx_error_make (err, errno, "poll");

@@ -80,33 +80,56 @@ sbx_record_int (json_object *doc, const char *key)
   return json_object_object_get_ex (sbx_part (doc), key, &o) ? json_object_get_int64 (o) : 0;
 }
 
-unsigned long long
-sbx_proc_start_time (pid_t pid)
+/* /proc/PID/stat from field 3 on, after the command's name (which may
+   hold anything) into buf; NULL if the process is gone.  */
+static const char *
+proc_stat (pid_t pid, char *buf, size_t size)
 {
-  char path[64], buf[1024];
-  unsigned long long start = 0;
-  const char *p;
+  char path[64];
   cleanup_close int fd = -1;
+  const char *p;
   ssize_t n;
 
   if (pid <= 0)
-    return 0;
+    return NULL;
   snprintf (path, sizeof path, "/proc/%d/stat", (int)pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
-    return 0;
+  if (fd < 0 || (n = read (fd, buf, size - 1)) <= 0)
+    return NULL;
   buf[n] = '\0';
-  /* After the command's name, which may hold anything: field 3 is the
-     state, field 22 the start time.  A zombie has exited.  */
   p = strrchr (buf, ')');
-  if (p == NULL || p[2] == 'Z' || p[2] == 'X'
-      || sscanf (p + 2,
+  return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+unsigned long long
+sbx_proc_start_time (pid_t pid)
+{
+  char buf[1024];
+  unsigned long long start = 0;
+  const char *p = proc_stat (pid, buf, sizeof buf);
+
+  /* Field 3 is the state, field 22 the start time.  A zombie has exited.  */
+  if (p == NULL || p[0] == 'Z' || p[0] == 'X'
+      || sscanf (p,
                  "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
                  "%*d %llu",
                  &start)
              != 1)
     return 0;
   return start;
+}
+
+pid_t
+sbx_proc_parent (pid_t pid)
+{
+  char buf[1024];
+  const char *p = proc_stat (pid, buf, sizeof buf);
+  int ppid = 0;
+
+  /* Field 4.  */
+  if (p == NULL || sscanf (p, "%*c %d", &ppid) != 1)
+    return 0;
+  return (pid_t)ppid;
 }
 
 int

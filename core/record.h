@@ -96,6 +96,8 @@ void sbx_record_remove (struct sbx_record *rec);
 
 /* A process's start time (field 22 of /proc/PID/stat); 0 when it is gone.  */
 unsigned long long sbx_proc_start_time (pid_t pid);
+/* The parent of `pid`, or 0 when it is gone.  */
+pid_t sbx_proc_parent (pid_t pid);
 /* A pidfd of `pid` if it is still the process that started at `start`.  */
 int sbx_pidfd_checked (pid_t pid, unsigned long long start, sbx_error_t *err);
 

@@ -81,14 +81,6 @@ struct helper
   int log_count;
 };
 
-static int64_t
-now_ns (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void note_published_udp (struct helper *h, const uint8_t *f, size_t len);
 
 /* implements SlirpCb.send_packet: a frame for the sandbox.  */
@@ -114,7 +106,7 @@ cb_guest_error (const char *msg, void *opaque)
 static int64_t
 cb_clock_get_ns (void *opaque)
 {
-  return now_ns ();
+  return sbx_now_ns ();
 }
 
 /* implements SlirpCb.timer_new_opaque */
@@ -208,7 +200,7 @@ get_revents (int idx, void *opaque)
 static void
 log_refusal (struct helper *h, const struct sbx_egress_event *ev)
 {
-  int64_t second = now_ns () / 1000000000;
+  int64_t second = sbx_now_ns () / 1000000000;
   char what[96];
 
   h->refused++;
@@ -285,13 +277,13 @@ note_published_udp (struct helper *h, const uint8_t *f, size_t len)
   for (size_t i = 0; i < UDP_PEERS; i++)
     if (h->peers[i].port == p.sport && memcmp (h->peers[i].addr, p.src, 16) == 0)
       {
-        h->peers[i].seen = now_ns ();
+        h->peers[i].seen = sbx_now_ns ();
         return;
       }
   slot = &h->peers[h->next_peer++ % UDP_PEERS];
   memcpy (slot->addr, p.src, 16);
   slot->port = p.sport;
-  slot->seen = now_ns ();
+  slot->seen = sbx_now_ns ();
 }
 
 /* An answer from a published UDP port to a host client that wrote to it
@@ -300,7 +292,7 @@ static bool
 answers_published_udp (const struct helper *h, const uint8_t *f, size_t len)
 {
   struct sbx_frame p;
-  int64_t now = now_ns ();
+  int64_t now = sbx_now_ns ();
 
   if (!sbx_frame_udp (f, len, &p) || !published_udp (h, p.sport))
     return false;
@@ -379,7 +371,7 @@ accept_published (struct helper *h, size_t port)
 static int
 fire_timers (struct helper *h, uint32_t *timeout)
 {
-  int64_t now = now_ns () / 1000000;
+  int64_t now = sbx_now_ns () / 1000000;
   for (struct timer *t = h->timers; t; t = t->next)
     {
       if (t->expire_ms < 0)
@@ -576,7 +568,7 @@ start_draining (struct helper *h)
   const struct sbx_net_helper_cfg *cfg = h->cfg;
 
   h->draining = true;
-  h->drain_deadline = now_ns () + DRAIN_NS;
+  h->drain_deadline = sbx_now_ns () + DRAIN_NS;
   for (size_t i = 0; i < cfg->net->n_ports; i++)
     if (cfg->listeners[i] >= 0)
       {
@@ -600,7 +592,7 @@ dispatch (struct helper *h)
     }
   if (h->draining)
     sbx_portfwd_drop_connecting (&h->pf);
-  if (h->draining && (h->pf.n_conns == 0 || now_ns () > h->drain_deadline))
+  if (h->draining && (h->pf.n_conns == 0 || sbx_now_ns () > h->drain_deadline))
     return false;
   if (!h->draining && (h->fds[POLL_TAP].revents & (POLLERR | POLLHUP | POLLNVAL)))
     return false; /* the sandbox's network namespace is gone */

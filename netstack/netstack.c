@@ -21,10 +21,6 @@
 #include "../core/base/util.h"
 #include "helper-args.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
 /* How long libslirp may take to start before sbx gives up.  */
 #define START_TIMEOUT_MS 10000
 

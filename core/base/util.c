@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 void
@@ -279,4 +280,12 @@ sbx_overflow_uid (void)
 {
   long v = sbx_read_long ("/proc/sys/kernel/overflowuid");
   return v >= 0 ? (uid_t)v : 65534;
+}
+
+int64_t
+sbx_now_ns (void)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -37,6 +38,9 @@ void *xmalloc0 (size_t n);
 void *xrealloc (void *p, size_t n);
 char *xstrdup (const char *s);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* CLOCK_MONOTONIC in nanoseconds: deadlines.  */
+int64_t sbx_now_ns (void);
 
 /* Read a whole file (at most 16 MiB) into a NUL-terminated buffer.  */
 int sbx_read_file (const char *path, char **out, size_t *len, sbx_error_t *err);

@@ -141,7 +141,7 @@ static void
 check_escape (const void *arg, struct result *r)
 {
   struct escape mounts = { 0 }, files = { 0 };
-  char line[1024];
+  char line[1024], opts[16][128];
   FILE *f;
 
   (void)arg;
@@ -158,18 +158,8 @@ check_escape (const void *arg, struct result *r)
     }
   if (f)
     fclose (f);
-  f = fopen ("/proc/self/cgroup", "re");
-  while (f && fgets (line, sizeof line, f))
-    {
-      char *c = strchr (line, ':'), *end, data[160];
-      if (c == NULL || (end = strchr (c + 1, ':')) == NULL || end == c + 1)
-        continue; /* 0::/ is cgroup2, tried below */
-      *end = '\0';
-      snprintf (data, sizeof data, "%s%s", strncmp (c + 1, "name=", 5) == 0 ? "none," : "", c + 1);
-      try_mount ("cgroup", data, &mounts, &files);
-    }
-  if (f)
-    fclose (f);
+  for (int i = 0, n = v1_hierarchies (opts, 16); i < n; i++)
+    try_mount ("cgroup", opts[i], &mounts, &files);
   try_mount ("cgroup2", NULL, &mounts, &files);
   if (mounts.done)
     set_result (r, V_FAIL, "%d of %d cgroup mounts succeeded (first: %s)", mounts.done,

@@ -459,9 +459,7 @@ check_own_cgroup (const void *arg, struct result *r)
     set_result (r, V_OK, "%d hierarchies, every path '/': the root of its own cgroup namespace", n);
 }
 
-/* The v1 hierarchies this process is in, as mount options ("memory",
-   "none,name=systemd"), one per line of /proc/self/cgroup.  */
-static int
+int
 v1_hierarchies (char opts[][128], int max)
 {
   char line[1024];

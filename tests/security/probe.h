@@ -159,6 +159,10 @@ int cmd_proc (int argc, char **argv);
 int cmd_fds (int argc, char **argv);
 int cmd_swap (int argc, char **argv);
 int cmd_mounts (int argc, char **argv);
+/* The v1 hierarchies this process is in, as mount options ("memory",
+   "none,name=systemd"), one per line of /proc/self/cgroup (probe-mounts.c).  */
+int v1_hierarchies (char opts[][128], int max);
+
 int cmd_cgroup (int argc, char **argv);
 int cmd_limits (int argc, char **argv);
 int cmd_hog (int argc, char **argv);

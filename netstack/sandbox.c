@@ -45,7 +45,8 @@ sbx_net_child_setup (const struct sbx_netspec *net, int sync_sock, sbx_error_t *
       close (tap);
       return -1;
     }
-  /* Only the helper holds it now: when the helper dies, tap0 goes.  */
+  /* Only the helper holds it now.  tap0 is persistent (tap.c): it goes
+     with the sandbox's network namespace, not with the helper's fd.  */
   close (tap);
   return 0;
 }

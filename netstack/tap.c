@@ -139,6 +139,18 @@ sbx_net_tap_setup (unsigned mtu, bool ipv6, sbx_error_t *err)
   ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
   if (ioctl (tap, TUNSETIFF, &ifr) < 0)
     return sbx_error_make (err, errno, "create " TAP_NAME);
+  /* Persistent, so that closing the last fd (the helper's exit) does not
+     unregister the device: unregister_netdevice waits for an RCU barrier,
+     17-40 ms that sbx, waiting for its helper, added to the end of every
+     --net slirp run (issue 15).  The device lives no longer for it: it
+     belongs to the sandbox's network namespace, which the kernel tears
+     down, tap0 with it, in its own worker once the last process and the
+     helper's fd are gone.  A kernel that refuses only makes the end
+     slower.  */
+  if (ioctl (tap, TUNSETPERSIST, 1) < 0)
+    {
+      /* Nothing to undo: the device simply goes with its last fd.  */
+    }
 
   /* Before the link is up: its router solicitation reaches libslirp,
      whose advertisement would make the kernel add a second, SLAAC

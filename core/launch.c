@@ -484,6 +484,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
                      .stdin_open = true,
                      .sock_open = true,
                      .notify = { .fd = -1 } };
+  struct sbx_userns_writing maps;
   sigset_t old;
   int ret = -1;
 
@@ -509,9 +510,20 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   if (start_child (&l, err) < 0)
     goto out_mask;
   mark ("sandbox cloned");
-  if (sbx_monitor_created (&l.mon, l.pid, err) < 0
-      || sbx_userns_write_maps (l.pid, &l.userns, &spec->user, err) < 0
-      || sbx_cgroup_attach (&l.cgroup, l.pid, err) < 0
+  /* The id-map helpers first: the record and the cgroup are written
+     while they run.  */
+  if (sbx_userns_maps_start (l.pid, &l.userns, &maps, err) < 0)
+    {
+      kill_child (&l);
+      goto out_mask;
+    }
+  if (sbx_monitor_created (&l.mon, l.pid, err) < 0 || sbx_cgroup_attach (&l.cgroup, l.pid, err) < 0)
+    {
+      sbx_userns_maps_abandon (&maps);
+      kill_child (&l);
+      goto out_mask;
+    }
+  if (sbx_userns_maps_finish (l.pid, &l.userns, &spec->user, &maps, err) < 0
       || sbx_sync_send (l.sock[0], SBX_SYNC_GO, -1) < 0)
     {
       if (*err == NULL)

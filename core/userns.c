@@ -96,6 +96,7 @@ spawn_helper (const struct sbx_helper_file *helper, pid_t pid, const struct sbx_
   char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
   int pipefd[2];
   size_t a = 0, k = 0;
+  sigset_t none;
   pid_t child;
 
   argv[a++] = helper->path;
@@ -111,10 +112,16 @@ spawn_helper (const struct sbx_helper_file *helper, pid_t pid, const struct sbx_
         }
     }
   argv[a] = NULL;
+  sigemptyset (&none);
 
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return sbx_error_make (err, errno, "pipe");
-  child = fork ();
+  /* vfork: the helpers are the largest part of a bare start, and a fork
+     of sbx copies its page tables and leaves every page it writes next
+     to fault (copy on write), twice a start.  The child only makes
+     system calls until execveat or _exit, and sbx has no signal
+     handlers that could run in it on the shared memory.  */
+  child = vfork ();
   if (child < 0)
     {
       close (pipefd[0]);
@@ -123,16 +130,20 @@ spawn_helper (const struct sbx_helper_file *helper, pid_t pid, const struct sbx_
     }
   if (child == 0)
     {
-      sigset_t all;
-      sigemptyset (&all);
-      sigprocmask (SIG_SETMASK, &all, NULL);
+      sigprocmask (SIG_SETMASK, &none, NULL);
       dup2 (pipefd[1], STDERR_FILENO);
       dup2 (pipefd[1], STDOUT_FILENO);
       /* The fd stays close-on-exec: a #! script would then fail, but
          the kernel never runs one with privileges anyway.  (Before Linux
          6.14 the helper's comm shows as the fd's number.)  */
       syscall (SYS_execveat, helper->fd, "", argv, envp, AT_EMPTY_PATH);
-      dprintf (STDERR_FILENO, "exec: %s", strerror (errno));
+      /* Why, without stdio or the locale's tables (the memory is the
+         parent's): strerrordesc_np returns a constant string.  */
+      {
+        const char *why = strerrordesc_np (errno);
+        if (write (STDERR_FILENO, "exec: ", 6) < 0 || write (STDERR_FILENO, why, strlen (why)) < 0)
+          _exit (127);
+      }
       _exit (127);
     }
   close (pipefd[1]);
@@ -155,6 +166,8 @@ finish_helper (const char *helper, pid_t child, int errfd, const struct sbx_user
       return sbx_error_make (err, errno, "wait for %s", helper);
   if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
     return 0;
+  if (err == NULL)
+    return -1; /* reaped after another error, which is the one reported */
   sbx_error_make (err, 0,
                   "%s refused the id mapping (%s); check that %s gives %s a range "
                   "and that %s is setuid root (apt-get install --reinstall uidmap)",
@@ -174,23 +187,44 @@ write_direct (pid_t pid, const char *what, const struct sbx_idmap *map, sbx_erro
 }
 
 int
-sbx_userns_write_maps (pid_t pid, const struct sbx_userns_plan *plan, const struct sbx_user *user,
-                       sbx_error_t *err)
+sbx_userns_maps_start (pid_t pid, const struct sbx_userns_plan *plan,
+                       struct sbx_userns_writing *w, sbx_error_t *err)
 {
-  pid_t upid = -1, gpid = -1;
-  int ufd = -1, gfd = -1;
+  *w = (struct sbx_userns_writing){ .upid = -1, .gpid = -1, .ufd = -1, .gfd = -1 };
+  /* Both helpers run at once: each is an exec of a setuid binary, the
+     largest part of sbx's start-up cost.  */
+  if (plan->uid.helper && (w->upid = spawn_helper (&plan->uid.prog, pid, &plan->uid.map, &w->ufd,
+                                                   err))
+                              < 0)
+    return -1;
+  if (plan->gid.helper && (w->gpid = spawn_helper (&plan->gid.prog, pid, &plan->gid.map, &w->gfd,
+                                                   err))
+                              < 0)
+    {
+      sbx_userns_maps_abandon (w);
+      return -1;
+    }
+  return 0;
+}
+
+void
+sbx_userns_maps_abandon (struct sbx_userns_writing *w)
+{
+  if (w->upid > 0)
+    finish_helper ("newuidmap", w->upid, w->ufd, NULL, NULL, NULL);
+  if (w->gpid > 0)
+    finish_helper ("newgidmap", w->gpid, w->gfd, NULL, NULL, NULL);
+  w->upid = w->gpid = -1;
+}
+
+int
+sbx_userns_maps_finish (pid_t pid, const struct sbx_userns_plan *plan,
+                        const struct sbx_user *user, struct sbx_userns_writing *w,
+                        sbx_error_t *err)
+{
   int ret = 0;
 
-  /* Both helpers run at once: each is a fork+exec of a setuid binary,
-     the largest part of sbx's start-up cost.  */
-  if (plan->uid.helper
-      && (upid = spawn_helper (&plan->uid.prog, pid, &plan->uid.map, &ufd, err)) < 0)
-    return -1;
-  if (plan->gid.helper
-      && (gpid = spawn_helper (&plan->gid.prog, pid, &plan->gid.map, &gfd, err)) < 0)
-    ret = -1;
-
-  if (ret == 0 && !plan->gid.helper)
+  if (!plan->gid.helper)
     {
       cleanup_free char *sg = xasprintf ("/proc/%d/setgroups", (int)pid);
       if (sbx_write_file (sg, "deny", 4, err) < 0
@@ -201,13 +235,25 @@ sbx_userns_write_maps (pid_t pid, const struct sbx_userns_plan *plan, const stru
     ret = -1;
 
   /* Always wait for both helpers; the first error is the one reported.  */
-  if (upid > 0
-      && finish_helper ("newuidmap", upid, ufd, &plan->uid, user, ret == 0 ? err : NULL) < 0)
+  if (w->upid > 0
+      && finish_helper ("newuidmap", w->upid, w->ufd, &plan->uid, user, ret == 0 ? err : NULL) < 0)
     ret = -1;
-  if (gpid > 0
-      && finish_helper ("newgidmap", gpid, gfd, &plan->gid, user, ret == 0 ? err : NULL) < 0)
+  if (w->gpid > 0
+      && finish_helper ("newgidmap", w->gpid, w->gfd, &plan->gid, user, ret == 0 ? err : NULL) < 0)
     ret = -1;
+  w->upid = w->gpid = -1;
   return ret;
+}
+
+int
+sbx_userns_write_maps (pid_t pid, const struct sbx_userns_plan *plan, const struct sbx_user *user,
+                       sbx_error_t *err)
+{
+  struct sbx_userns_writing w;
+
+  if (sbx_userns_maps_start (pid, plan, &w, err) < 0)
+    return -1;
+  return sbx_userns_maps_finish (pid, plan, user, &w, err);
 }
 
 bool

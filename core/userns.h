@@ -34,6 +34,23 @@ void sbx_userns_plan_free (struct sbx_userns_plan *plan);
 int sbx_userns_write_maps (pid_t pid, const struct sbx_userns_plan *plan,
                            const struct sbx_user *user, sbx_error_t *err);
 
+/* The same in two halves, so that the launcher does its own work while
+   the setuid helpers run: start them, then write what needs no helper
+   and wait for them (0, or -1 with the first error).  After a start that
+   succeeded, exactly one of finish or abandon (which only reaps them)
+   must follow.  */
+struct sbx_userns_writing
+{
+  pid_t upid, gpid; /* newuidmap and newgidmap, or -1 */
+  int ufd, gfd;     /* their stderr */
+};
+int sbx_userns_maps_start (pid_t pid, const struct sbx_userns_plan *plan,
+                           struct sbx_userns_writing *w, sbx_error_t *err);
+int sbx_userns_maps_finish (pid_t pid, const struct sbx_userns_plan *plan,
+                            const struct sbx_user *user, struct sbx_userns_writing *w,
+                            sbx_error_t *err);
+void sbx_userns_maps_abandon (struct sbx_userns_writing *w);
+
 /* Turn a failed clone(CLONE_NEWUSER|...) into an error that says which
    sysctl or policy stands in the way.  */
 int sbx_userns_clone_error (int errno_, sbx_error_t *err);

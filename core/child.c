@@ -1,10 +1,11 @@
 /* sbx: the child side; see child.h.
  *
  * The child starts as PID 1 of the new PID namespace, with every
- * capability of its new user namespace and nothing mapped yet.  It waits
- * for the parent to write the id maps, builds the filesystem, then forks
- * the program and stays behind as init.  Any failure travels to the
- * parent as one message over the sync socket.  */
+ * capability of its new user namespace and nothing mapped yet.  It sets
+ * up the network (which needs no ids) while the parent writes the id
+ * maps, then builds the filesystem, forks the program and stays behind
+ * as init.  Any failure travels to the parent as one message over the
+ * sync socket.  */
 #define _GNU_SOURCE
 #include "child.h"
 
@@ -249,8 +250,9 @@ struct child
 static int
 step_network (struct child *c, sbx_error_t *err)
 {
-  /* While the host's /dev/net/tun is in view; sbx starts the helper on
-     the tap while we build the filesystem.  */
+  /* While the host's /dev/net/tun is in view, before GO (see
+     sbx_child_run); sbx starts the helper on the tap while the id maps
+     are written and we build the filesystem.  */
   if (sbx_net_child_setup (&c->l->spec->net, c->sock, err) < 0)
     return -1;
   child_mark ("child: network ready");
@@ -391,12 +393,22 @@ void
 sbx_child_run (struct sbx_launch *l)
 {
   struct child c = { .l = l, .sock = l->sock[1], .slave = -1, .ask = { -1, -1 }, .sigfd = -1 };
-  sbx_error_t err = NULL;
+  sbx_error_t err = NULL, net_err = NULL;
+  bool net_ok;
 
   close (l->sock[0]);
   sbx_net_child_release (&l->net);
+  /* The network first, while sbx writes the id maps: a new network
+     namespace needs none, only the capabilities the new user namespace
+     gave us, and the network helper starts libslirp on the tap while
+     the rest is built.  A failure is reported after GO, the usual way:
+     exiting now would fail the id-map helpers instead, with their
+     message.  */
+  net_ok = step_network (&c, &net_err) == 0;
   if (sbx_sync_expect (c.sock, SBX_SYNC_GO, &err) < 0)
     _exit (SBX_EXIT_FAILURE); /* the parent failed and knows why */
+  if (!net_ok)
+    fail (c.sock, &net_err);
   /* sbx moved us into the sandbox's cgroup before GO: only now does a new
      cgroup namespace have it as its root (launch.c NAMESPACES).  */
   if (l->cgroup.backend && unshare (CLONE_NEWCGROUP) < 0)
@@ -405,8 +417,7 @@ sbx_child_run (struct sbx_launch *l)
       fail (c.sock, &err);
     }
   /* What a sandbox is, in order.  */
-  if (tie_to_parent (c.sock, &err) < 0 || step_network (&c, &err) < 0
-      || step_filesystem (&c, &err) < 0 || step_hostname (&c, &err) < 0
+  if (tie_to_parent (c.sock, &err) < 0 || step_filesystem (&c, &err) < 0 || step_hostname (&c, &err) < 0
       || step_terminal (&c, &err) < 0 || step_wait_network (&c, &err) < 0
       || step_init_signals (&c, &err) < 0 || step_share_namespaces (&c, &err) < 0
       || step_init_undumpable (&c, &err) < 0 || step_fork_program (&c, &err) < 0)

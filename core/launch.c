@@ -215,20 +215,9 @@ handle_message (struct relay *r)
       fd = -1;
     }
   else if (m.type == SBX_SYNC_TAP && fd >= 0 && r->l->net.tapsock >= 0)
-    {
-      sbx_error_t e = NULL;
-      if (sbx_net_start (&r->l->spec->net, &r->l->net, fd, &e) < 0)
-        {
-          /* The program never starts: say why, and end the sandbox.  */
-          if (r->child_err == NULL)
-            r->child_err = e;
-          else
-            sbx_error_release (&e);
-          kill (r->l->pid, SIGKILL);
-        }
-      else
-        sbx_sync_send (r->l->sock[0], SBX_SYNC_NET_READY, -1);
-    }
+    /* The helper starts libslirp while the root is built; the relay
+       tells the child once it runs (check_network).  */
+    sbx_net_hand_tap (&r->l->net, fd);
   else if (m.type == SBX_SYNC_NS && fd >= 0)
     {
       sbx_monitor_take_ns (&r->l->mon, m.text, fd);
@@ -241,6 +230,29 @@ handle_message (struct relay *r)
   if (fd >= 0)
     close (fd);
   return 1;
+}
+
+/* The network helper, given the tap, said it runs (or why not), or took
+   too long.  */
+static void
+check_network (struct relay *r)
+{
+  sbx_error_t e = NULL;
+  int ready = sbx_net_ready (&r->l->net, &e);
+
+  if (ready > 0)
+    sbx_sync_send (r->l->sock[0], SBX_SYNC_NET_READY, -1);
+  else if (ready < 0)
+    relay_fail (r, &e); /* the program never starts: say why */
+}
+
+/* The poll timeout: the nearer of --timeout's and the network helper's
+   deadlines (-1: none).  */
+static int
+poll_timeout (struct relay *r)
+{
+  int t = check_timeout (r), n = sbx_net_ready_wait_ms (&r->l->net);
+  return t < 0 || (n >= 0 && n < t) ? n : t;
 }
 
 static void
@@ -306,9 +318,9 @@ relay_until_end (struct relay *r)
 {
   while (!r->ended)
     {
-      struct pollfd p[8];
+      struct pollfd p[9];
       int n = 0, isig, isock = -1, istdin = -1, imaster = -1, inotify = -1, idaemon = -1, ilog = -1,
-          ictl = -1;
+          ictl = -1, inet = -1;
 
       p[isig = n++] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
       if (r->sock_open)
@@ -321,13 +333,15 @@ relay_until_end (struct relay *r)
         p[ilog = n++] = (struct pollfd){ .fd = r->l->mon.log_in, .events = POLLIN };
       if (r->l->daemon.out >= 0)
         p[idaemon = n++] = (struct pollfd){ .fd = r->l->daemon.out, .events = POLLIN };
+      if (r->l->net.status >= 0 && r->l->net.tapsock < 0)
+        p[inet = n++] = (struct pollfd){ .fd = r->l->net.status, .events = POLLIN };
       if (r->master >= 0)
         {
           p[imaster = n++] = (struct pollfd){ .fd = r->master, .events = POLLIN };
           if (r->stdin_open)
             p[istdin = n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
         }
-      if (poll (p, n, check_timeout (r)) < 0)
+      if (poll (p, n, poll_timeout (r)) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -341,6 +355,8 @@ relay_until_end (struct relay *r)
         pump_master (r);
       if (idaemon >= 0 && p[idaemon].revents)
         sbx_overlay_daemon_drain (&r->l->daemon);
+      if (inet >= 0)
+        check_network (r);
       if (ictl >= 0 && p[ictl].revents)
         sbx_monitor_serve (&r->l->mon);
       if (ilog >= 0 && p[ilog].revents)

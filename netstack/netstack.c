@@ -141,36 +141,57 @@ spawn (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *e
   return 0;
 }
 
-int
-sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int tap, sbx_error_t *err)
+void
+sbx_net_hand_tap (struct sbx_net_runtime *rt, int tap)
 {
-  struct sbx_sync_msg m;
-  struct pollfd p;
-  int r;
-
-  (void)net;
   /* A helper that already failed says why on the status socket; a send
-     to it may then fail (EPIPE): read the status either way.  */
+     to it may then fail (EPIPE): sbx_net_ready reads the status either
+     way.  */
   sbx_sync_send (rt->tapsock, SBX_SYNC_TAP, tap);
   close (rt->tapsock);
   rt->tapsock = -1;
+  rt->ready_deadline_ns = sbx_now_ns () + (int64_t)START_TIMEOUT_MS * 1000000;
+}
+
+int
+sbx_net_ready_wait_ms (const struct sbx_net_runtime *rt)
+{
+  int64_t left;
+
+  if (rt->status < 0 || rt->ready_deadline_ns == 0)
+    return -1;
+  left = rt->ready_deadline_ns - sbx_now_ns ();
+  return left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+}
+
+int
+sbx_net_ready (struct sbx_net_runtime *rt, sbx_error_t *err)
+{
+  struct sbx_sync_msg m;
+  struct pollfd p = { .fd = rt->status, .events = POLLIN };
+  int r;
 
   /* The helper runs, or why not: the one error channel (sync.h).  */
-  p = (struct pollfd){ .fd = rt->status, .events = POLLIN };
   do
-    r = poll (&p, 1, START_TIMEOUT_MS);
+    r = poll (&p, 1, 0);
   while (r < 0 && errno == EINTR);
+  if (r == 0 && sbx_net_ready_wait_ms (rt) > 0)
+    return 0;
   if (r > 0)
     r = sbx_sync_recv (rt->status, &m, NULL);
   close (rt->status);
   rt->status = -1;
+  rt->ready_deadline_ns = 0;
   if (r > 0 && m.type == SBX_SYNC_NET_READY)
-    return 0;
+    return 1;
   if (r > 0 && m.type == SBX_SYNC_ERROR)
     {
       sbx_error_make_exit (err, m.exit_code, 0, "%s", m.text);
       (*err)->status = m.err_no;
     }
+  else if (r == 0)
+    sbx_error_make (err, ETIMEDOUT, "the network helper did not start within %d s",
+                    START_TIMEOUT_MS / 1000);
   else
     sbx_error_make (err, 0, "the network helper did not start");
   kill (rt->helper, SIGKILL);

@@ -6,9 +6,10 @@
    TCP ports (so a port in use fails before anything runs) and makes the
    socket pair init serves published connections on, and starts the
    network helper (a fork that execs sbx-net, which loads libslirp and
-   glib while the sandbox is built); once the child hands over the tap,
-   sbx passes it on and waits until libslirp runs, so the program only
-   starts with its network up.
+   glib while the sandbox is built); once the child hands over the tap
+   (before the id maps are written: a new network namespace needs none),
+   sbx passes it on and, without blocking, waits until libslirp runs, so
+   the program only starts with its network up.
 
    The sandbox's side: the child brings up loopback and, for slirp,
    creates tap0 and sends it to sbx; init, the sandbox's PID 1, answers
@@ -16,6 +17,7 @@
 #ifndef SBX_NETSTACK_H
 #define SBX_NETSTACK_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../core/base/error.h"
@@ -29,15 +31,23 @@ struct sbx_net_runtime
   pid_t helper;    /* started by prepare, waiting for the tap */
   int tapsock;     /* sbx's end: the tap goes to the helper here */
   int status;      /* sbx's end: the helper's SBX_SYNC_NET_READY or error */
+  int64_t ready_deadline_ns; /* once the tap is handed over: when to give up */
   int exe;         /* sbx-net, opened and judged (core/base/libexec.h) */
   char *exe_path;  /* where it was found: argv[0] */
 };
 
 void sbx_net_runtime_init (struct sbx_net_runtime *rt);
 int sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err);
-/* Give the helper `tap` and wait until it runs (or says why not).  */
-int sbx_net_start (const struct sbx_netspec *net, struct sbx_net_runtime *rt, int tap,
-                   sbx_error_t *err);
+/* Give the helper `tap`; it then starts libslirp while the sandbox is
+   built, and says on rt->status when it runs (or why not).  */
+void sbx_net_hand_tap (struct sbx_net_runtime *rt, int tap);
+/* After the tap was handed over: 1 when the helper runs, 0 when it has
+   not said yet (poll rt->status, for at most sbx_net_ready_wait_ms), -1
+   with the error when it failed or took too long (it is then killed).  */
+int sbx_net_ready (struct sbx_net_runtime *rt, sbx_error_t *err);
+/* How long the helper may still take to say it runs, in ms; -1 when
+   nothing is awaited.  */
+int sbx_net_ready_wait_ms (const struct sbx_net_runtime *rt);
 /* Stop the helper (it prints its --net-log summary) and release all.  */
 void sbx_net_stop (struct sbx_net_runtime *rt);
 /* After the clone: init's end of the port socket is the child's now.  */

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "netstack.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -54,35 +53,68 @@ sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_
   return spawn (net, rt, err);
 }
 
-/* In the helper: close every fd it does not need, before libslirp runs
-   (it must hold nothing of sbx's: the sync socket, the pty).  */
+static int
+by_value (const void *a, const void *b)
+{
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+/* In the helper, before its exec: close every fd but 0-2 and `keep`
+   (sorted), so that it holds nothing of sbx's (the sync socket, the
+   pty).  System calls only: it runs in a vfork child.  */
 static void
 keep_only (const int *keep, size_t n)
 {
-  DIR *d = opendir ("/proc/self/fd");
-  struct dirent *de;
-  int dfd;
+  unsigned from = 3;
 
-  if (d == NULL)
-    return;
-  dfd = dirfd (d);
-  while ((de = readdir (d)) != NULL)
+  for (size_t i = 0; i <= n; i++)
     {
-      int fd = atoi (de->d_name);
-      bool needed = fd <= 2 || fd == dfd || de->d_name[0] == '.';
-      for (size_t i = 0; i < n && !needed; i++)
-        needed = keep[i] == fd;
-      if (!needed)
-        close (fd);
+      unsigned to = i < n ? (unsigned)keep[i] : ~0U;
+      if (to < from)
+        continue;
+      if (to > from && syscall (SYS_close_range, from, to - 1, 0) < 0)
+        for (unsigned fd = from; fd < to && fd < 1024; fd++)
+          close ((int)fd);
+      from = to + 1;
+      if (to == ~0U)
+        break;
     }
-  closedir (d);
 }
 
-/* Fork the helper, which execs sbx-net and waits for the tap.  */
+/* vfork, and exec sbx-net in the child, which never returns here: the
+   fds in `pass` survive the exec; every other fd but 0-2 and `sorted`
+   (pass and the executable's fd) is closed.  */
+static pid_t
+vfork_helper (const int *pass, size_t n_pass, const int *sorted, size_t n, int exe, char **argv,
+              volatile int *exec_errno)
+{
+  char *const envp[] = { "LC_ALL=C", NULL };
+  pid_t pid = vfork ();
+
+  if (pid != 0)
+    return pid;
+  for (size_t i = 0; i < n_pass; i++)
+    fcntl (pass[i], F_SETFD, 0);
+  keep_only (sorted, n);
+  sbx_libexec_exec (exe, argv, envp);
+  *exec_errno = errno ? errno : ENOEXEC; /* the parent reads it once we are gone */
+  _exit (SBX_EXIT_FAILURE);
+}
+
+/* vfork the helper, which execs sbx-net and waits for the tap.
+   Everything the child needs is made before: it shares sbx's memory
+   until its exec, and makes system calls only (a fork copied sbx's page
+   tables, and left every page sbx wrote next to fault, on the critical
+   path of every --net slirp start).  */
 static int
 spawn (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err)
 {
   int status[2], tapsock[2];
+  char **argv;
+  cleanup_free int *pass = NULL, *sorted = NULL;
+  size_t n = 0;
+  volatile int exec_errno = 0;
   pid_t pid;
 
   if (sbx_sync_socketpair (status, err) < 0)
@@ -93,45 +125,42 @@ spawn (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *e
       close (status[1]);
       return -1;
     }
-  pid = fork ();
-  if (pid < 0)
+  {
+    struct sbx_net_helper_cfg cfg = { .net = net,
+                                      .tap = -1,
+                                      .tap_socket = tapsock[1],
+                                      .listeners = rt->listeners,
+                                      .portsock = rt->portsock[0],
+                                      .status = status[1] };
+    argv = sbx_net_helper_argv (rt->exe_path, &cfg);
+  }
+  /* These pass through the exec of sbx-net; its own executable's fd
+     stays close-on-exec, and open until then.  */
+  pass = xmalloc0 ((rt->n_listeners + 4) * sizeof *pass);
+  pass[n++] = tapsock[1];
+  pass[n++] = rt->portsock[0];
+  pass[n++] = status[1];
+  for (size_t i = 0; i < rt->n_listeners; i++)
+    if (rt->listeners[i] >= 0)
+      pass[n++] = rt->listeners[i];
+  sorted = xmalloc0 ((n + 1) * sizeof *sorted);
+  memcpy (sorted, pass, n * sizeof *pass);
+  sorted[n] = rt->exe;
+  qsort (sorted, n + 1, sizeof *sorted, by_value);
+  pid = vfork_helper (pass, n, sorted, n + 1, rt->exe, argv, &exec_errno);
+  sbx_net_helper_argv_free (argv);
+  if (pid < 0 || exec_errno)
     {
+      int e = pid < 0 ? errno : exec_errno;
+      if (pid > 0)
+        waitpid (pid, NULL, 0);
       for (int i = 0; i < 2; i++)
         {
           close (status[i]);
           close (tapsock[i]);
         }
-      return sbx_error_make (err, errno, "fork the network helper");
-    }
-  if (pid == 0)
-    {
-      size_t nk = 0;
-      int *keep = xmalloc0 ((rt->n_listeners + 5) * sizeof *keep);
-      struct sbx_net_helper_cfg cfg = { .net = net,
-                                        .tap = -1,
-                                        .tap_socket = tapsock[1],
-                                        .listeners = rt->listeners,
-                                        .portsock = rt->portsock[0],
-                                        .status = status[1] };
-      char **argv = sbx_net_helper_argv (rt->exe_path, &cfg);
-      char *const envp[] = { "LC_ALL=C", NULL };
-      sbx_error_t e = NULL;
-      keep[nk++] = tapsock[1];
-      keep[nk++] = rt->portsock[0];
-      keep[nk++] = status[1];
-      for (size_t i = 0; i < rt->n_listeners; i++)
-        if (rt->listeners[i] >= 0)
-          keep[nk++] = rt->listeners[i];
-      /* These pass through the exec of sbx-net; its own executable's fd
-         stays close-on-exec.  */
-      for (size_t i = 0; i < nk; i++)
-        fcntl (keep[i], F_SETFD, 0);
-      keep[nk++] = rt->exe;
-      keep_only (keep, nk);
-      sbx_libexec_exec (rt->exe, argv, envp);
-      sbx_error_make (&e, errno, "run the network helper `%s`", rt->exe_path);
-      sbx_sync_write (status[1], SBX_SYNC_ERROR, e);
-      _exit (SBX_EXIT_FAILURE);
+      return pid < 0 ? sbx_error_make (err, e, "fork the network helper")
+                     : sbx_error_make (err, e, "run the network helper `%s`", rt->exe_path);
     }
   rt->helper = pid;
   close (status[1]);

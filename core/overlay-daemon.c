@@ -36,11 +36,10 @@ sbx_overlay_daemon_init (struct sbx_overlay_daemon *d)
    which execve would strip them from: carry them across as ambient
    capabilities.  */
 static void
-keep_caps_across_exec (void)
+keep_caps_across_exec (int last)
 {
   struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
   struct __user_cap_data_struct data[2];
-  int last = sbx_caps_last ();
 
   if (syscall (SYS_capget, &hdr, data) < 0)
     return;
@@ -52,20 +51,25 @@ keep_caps_across_exec (void)
     prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
 }
 
+/* Say why on stdout/err (the launcher's pipe), with system calls only:
+   strerrordesc_np returns a constant string, no locale tables.  */
 __attribute__ ((noreturn)) static void
 daemon_fail (const char *what)
 {
-  dprintf (STDERR_FILENO, "%s: %s", what, strerror (errno));
+  const char *why = strerrordesc_np (errno);
+  if (write (STDERR_FILENO, what, strlen (what)) < 0 || write (STDERR_FILENO, ": ", 2) < 0
+      || write (STDERR_FILENO, why, strlen (why)) < 0)
+    _exit (127);
   _exit (127);
 }
 
-/* The forked process: out of the launcher's session and signal mask,
-   into the sandbox's user and mount namespaces only, into the daemon's
-   root, then exec.  */
+/* The vfork child: out of the launcher's session and signal mask, into
+   the sandbox's user and mount namespaces only, into the daemon's root,
+   then exec.  It shares the launcher's memory until then: system calls
+   only, everything else made before.  */
 __attribute__ ((noreturn)) static void
-daemon_exec (pid_t launcher, const char *bin, const char *opts, int sandbox, int root, int out)
+daemon_exec (pid_t launcher, char **argv, int sandbox, int root, int out, int last_cap)
 {
-  char *argv[] = { (char *)bin, "-f", "-o", (char *)opts, "/merged", NULL };
   char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
   sigset_t none;
   int null;
@@ -95,30 +99,39 @@ daemon_exec (pid_t launcher, const char *bin, const char *opts, int sandbox, int
   if (syscall (SYS_close_range, 3, ~0U, 0) < 0)
     for (int fd = 3; fd < 1024; fd++)
       close (fd);
-  keep_caps_across_exec ();
-  execve (bin, argv, envp);
-  daemon_fail (bin);
+  keep_caps_across_exec (last_cap);
+  execve (argv[0], argv, envp);
+  daemon_fail (argv[0]);
+}
+
+static pid_t
+vfork_daemon (pid_t launcher, char **argv, int sandbox, int root, int out, int last_cap)
+{
+  pid_t pid = vfork ();
+  if (pid == 0)
+    daemon_exec (launcher, argv, sandbox, root, out, last_cap);
+  return pid;
 }
 
 int
 sbx_overlay_daemon_start (struct sbx_overlay_daemon *d, const char *bin, const char *opts,
                           int sandbox, int root, sbx_error_t *err)
 {
-  pid_t launcher = getpid ();
+  char *argv[] = { (char *)bin, "-f", "-o", (char *)opts, "/merged", NULL };
   int pipefd[2];
   pid_t pid;
 
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return sbx_error_make (err, errno, "pipe for fuse-overlayfs");
-  pid = fork ();
+  /* vfork: a fork copied the launcher's page tables and left every page
+     it then wrote to fault, while the child waits for the mount.  */
+  pid = vfork_daemon (getpid (), argv, sandbox, root, pipefd[1], sbx_caps_last ());
   if (pid < 0)
     {
       close (pipefd[0]);
       close (pipefd[1]);
       return sbx_error_make (err, errno, "fork fuse-overlayfs");
     }
-  if (pid == 0)
-    daemon_exec (launcher, bin, opts, sandbox, root, pipefd[1]);
   close (pipefd[1]);
   fcntl (pipefd[0], F_SETFL, O_NONBLOCK);
   d->pid = pid;

@@ -3,13 +3,16 @@
 # an unprivileged user, and issue 15's targets met or not. A benchmark, not a
 # test: it never gates CI.
 #
-#   tests/bench/startup.sh [--runs N] [--build-runs N] [--sbx PATH] [--user NAME]
+#   tests/bench/startup.sh [--runs N] [--build-runs N] [--sbx PATH]
+#                          [--compare PATH] [--user NAME]
 #
 # --runs: interleaved rounds of the start-up commands (default 30; medians);
 # --build-runs: rounds of the build job, host then sandbox (default 3; 0 skips
-# it). Started as root, it runs everything as NAME (default sbxtest). On a
-# shared machine compare numbers from one run only. Exit status: 0 when sbx
-# ran, 1 when it failed, 2 on bad usage.
+# it); --compare: another build of sbx (its helpers beside it, readable by
+# NAME), whose sbx rows run in the same rounds: before and after a change,
+# side by side. Started as root, it runs everything as NAME (default
+# sbxtest). On a shared machine compare numbers from one run only. Exit
+# status: 0 when sbx ran, 1 when it failed, 2 on bad usage.
 set -uo pipefail
 # C locale: $EPOCHREALTIME, awk and sort -g must agree on the decimal point.
 export LC_ALL=C
@@ -17,9 +20,10 @@ export LC_ALL=C
 runs=30
 build_runs=3
 sbx=""
+compare=""
 user=sbxtest
 
-usage() { sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]:-$0}" 2>/dev/null; exit "${1:-0}"; }
+usage() { sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]:-$0}" 2>/dev/null; exit "${1:-0}"; }
 die() { echo "startup.sh: $*" >&2; exit 2; }
 
 while (($#)); do
@@ -27,6 +31,7 @@ while (($#)); do
         --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"; runs=$2; shift 2 ;;
         --build-runs) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--build-runs needs a number"; build_runs=$2; shift 2 ;;
         --sbx) [[ -n ${2:-} ]] || die "--sbx needs a path"; sbx=$2; shift 2 ;;
+        --compare) [[ -n ${2:-} ]] || die "--compare needs a path"; compare=$(readlink -f -- "$2") || die "no sbx at '$2'"; shift 2 ;;
         --user) [[ -n ${2:-} ]] || die "--user needs a name"; user=$2; shift 2 ;;
         -h|--help) usage 0 ;;
         *) die "unknown argument '$1' (try --help)" ;;
@@ -35,7 +40,12 @@ done
 
 . "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
 bench_find_sbx "$sbx"
-bench_as_user "$user" startup.sh --runs "$runs" --build-runs "$build_runs"
+if [[ -n $compare ]]; then
+    [[ -x $compare ]] || die "--compare: '$compare' is not an executable"
+    bench_as_user "$user" startup.sh --runs "$runs" --build-runs "$build_runs" --compare "$compare"
+else
+    bench_as_user "$user" startup.sh --runs "$runs" --build-runs "$build_runs"
+fi
 
 cd / || exit 2
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/sbx-startup.XXXXXX") || die "mktemp failed"
@@ -61,6 +71,16 @@ rows=(
     "slirp|sbx --net slirp -- true|$qsbx --net slirp -- true"
     "rootfs|sbx --rootfs DIR --overlay kernel -- /bin/true|$qsbx --rootfs $(printf '%q' "$rootfs") --overlay kernel -- /bin/true"
 )
+# --compare: the same sbx rows for the other build, in the same rounds.
+if [[ -n $compare ]]; then
+    qcmp=$(printf '%q' "$compare")
+    rows+=(
+        "c_none|  --compare: sbx --overlay none -- true|$qcmp --overlay none -- true"
+        "c_default|  --compare: sbx -- true|$qcmp -- true"
+        "c_slirp|  --compare: sbx --net slirp -- true|$qcmp --net slirp -- true"
+        "c_rootfs|  --compare: sbx --rootfs DIR --overlay kernel|$qcmp --rootfs $(printf '%q' "$rootfs") --overlay kernel -- /bin/true"
+    )
+fi
 
 echo "sbx start-up benchmark (issue 15)"
 echo "  date:    $(date '+%Y-%m-%d %H:%M:%S %z')"
@@ -68,6 +88,7 @@ echo "  kernel:  $(uname -srm)"
 echo "  cpus:    $(nproc), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  user:    $(id -un) (uid $(id -u))"
 echo "  sbx:     $sbx ($("$sbx" --version 2>&1 | head -n1))"
+[[ -z $compare ]] || echo "  compare: $compare ($("$compare" --version 2>&1 | head -n1)): the rows marked --compare"
 echo "  method:  $runs interleaved rounds (each command once a round, in turn), wall time"
 echo "           by \$EPOCHREALTIME, medians; one warm-up round first"
 echo
@@ -225,15 +246,31 @@ target() {
         printf "  %-52s %12s  %s\n", d, (u == "x" ? sprintf("%.2fx", v) : sprintf("%.2f %s", v, u)),
             (v + 0 <= l + 0 ? "met" : "NOT MET") }'
 }
-target "sbx --overlay none <= 1.3x unshare --map-auto" "$(ratio "${ms[none]}" "${ms[unshare]}")" 1.3
-target "sbx (default) <= 50 ms" "${ms[default]}" 50 ms
-target "sbx (default) <= 2x --overlay none" "$(ratio "${ms[default]}" "${ms[none]}")" 2
-slirp_adds=""
-[[ -n ${ms[slirp]} && -n ${ms[default]} ]] &&
-    slirp_adds=$(awk -v a="${ms[slirp]}" -v b="${ms[default]}" 'BEGIN { printf "%.2f", a - b }')
-target "--net slirp adds <= 5 ms" "$slirp_adds" 5 ms
-target "--rootfs --overlay kernel <= 1.5x --overlay none" "$(ratio "${ms[rootfs]}" "${ms[none]}")" 1.5
-target "build job under sbx <= 1.05x the host" "$([[ -n $build ]] && ratio "$bs" "$bh")" 1.05
-target "peak RSS of the launcher <= 4 MiB" "$rss" 4 MiB
+# targets P: the issue's targets from the rows of this build (P "") or of
+# the --compare build (P c_); the build job and RSS are this build's only.
+targets() {
+    local p=$1 slirp_adds=""
+    target "sbx --overlay none <= 1.3x unshare --map-auto" "$(ratio "${ms[${p}none]}" "${ms[unshare]}")" 1.3
+    target "sbx (default) <= 50 ms" "${ms[${p}default]}" 50 ms
+    target "sbx (default) <= 2x --overlay none" "$(ratio "${ms[${p}default]}" "${ms[${p}none]}")" 2
+    [[ -n ${ms[${p}slirp]} && -n ${ms[${p}default]} ]] &&
+        slirp_adds=$(awk -v a="${ms[${p}slirp]}" -v b="${ms[${p}default]}" 'BEGIN { printf "%.2f", a - b }')
+    target "--net slirp adds <= 5 ms" "$slirp_adds" 5 ms
+    target "--rootfs --overlay kernel <= 1.5x --overlay none" "$(ratio "${ms[${p}rootfs]}" "${ms[${p}none]}")" 1.5
+    [[ -n $p ]] && return
+    target "build job under sbx <= 1.05x the host" "$([[ -n $build ]] && ratio "$bs" "$bh")" 1.05
+    target "peak RSS of the launcher <= 4 MiB" "$rss" 4 MiB
+}
+targets ""
+if [[ -n $compare ]]; then
+    echo
+    echo "the --compare build, same rounds:"
+    targets c_
+    echo
+    echo "this build / the --compare build (medians):"
+    for k in none default slirp rootfs; do
+        printf '  %-10s %s\n' "$k" "$(ratio "${ms[$k]}" "${ms[c_$k]}")x"
+    done
+fi
 
 [[ -z ${why[default]:-} && -z ${why[none]:-} ]] && exit 0 || exit 1

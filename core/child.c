@@ -417,10 +417,11 @@ sbx_child_run (struct sbx_launch *l)
       fail (c.sock, &err);
     }
   /* What a sandbox is, in order.  */
-  if (tie_to_parent (c.sock, &err) < 0 || step_filesystem (&c, &err) < 0 || step_hostname (&c, &err) < 0
-      || step_terminal (&c, &err) < 0 || step_wait_network (&c, &err) < 0
-      || step_init_signals (&c, &err) < 0 || step_share_namespaces (&c, &err) < 0
-      || step_init_undumpable (&c, &err) < 0 || step_fork_program (&c, &err) < 0)
+  if (tie_to_parent (c.sock, &err) < 0 || step_filesystem (&c, &err) < 0
+      || step_hostname (&c, &err) < 0 || step_terminal (&c, &err) < 0
+      || step_wait_network (&c, &err) < 0 || step_init_signals (&c, &err) < 0
+      || step_share_namespaces (&c, &err) < 0 || step_init_undumpable (&c, &err) < 0
+      || step_fork_program (&c, &err) < 0)
     fail (c.sock, &err);
   /* Init keeps no copy of the socket: the parent sees it close when the
      program's execve succeeds.  */

@@ -187,19 +187,17 @@ write_direct (pid_t pid, const char *what, const struct sbx_idmap *map, sbx_erro
 }
 
 int
-sbx_userns_maps_start (pid_t pid, const struct sbx_userns_plan *plan,
-                       struct sbx_userns_writing *w, sbx_error_t *err)
+sbx_userns_maps_start (pid_t pid, const struct sbx_userns_plan *plan, struct sbx_userns_writing *w,
+                       sbx_error_t *err)
 {
   *w = (struct sbx_userns_writing){ .upid = -1, .gpid = -1, .ufd = -1, .gfd = -1 };
   /* Both helpers run at once: each is an exec of a setuid binary, the
      largest part of sbx's start-up cost.  */
-  if (plan->uid.helper && (w->upid = spawn_helper (&plan->uid.prog, pid, &plan->uid.map, &w->ufd,
-                                                   err))
-                              < 0)
+  if (plan->uid.helper
+      && (w->upid = spawn_helper (&plan->uid.prog, pid, &plan->uid.map, &w->ufd, err)) < 0)
     return -1;
-  if (plan->gid.helper && (w->gpid = spawn_helper (&plan->gid.prog, pid, &plan->gid.map, &w->gfd,
-                                                   err))
-                              < 0)
+  if (plan->gid.helper
+      && (w->gpid = spawn_helper (&plan->gid.prog, pid, &plan->gid.map, &w->gfd, err)) < 0)
     {
       sbx_userns_maps_abandon (w);
       return -1;
@@ -218,9 +216,8 @@ sbx_userns_maps_abandon (struct sbx_userns_writing *w)
 }
 
 int
-sbx_userns_maps_finish (pid_t pid, const struct sbx_userns_plan *plan,
-                        const struct sbx_user *user, struct sbx_userns_writing *w,
-                        sbx_error_t *err)
+sbx_userns_maps_finish (pid_t pid, const struct sbx_userns_plan *plan, const struct sbx_user *user,
+                        struct sbx_userns_writing *w, sbx_error_t *err)
 {
   int ret = 0;
 

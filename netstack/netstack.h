@@ -27,13 +27,13 @@ struct sbx_net_runtime
 {
   int *listeners; /* per published port; -1 for UDP */
   size_t n_listeners;
-  int portsock[2]; /* [0] the helper's, [1] init's */
-  pid_t helper;    /* started by prepare, waiting for the tap */
-  int tapsock;     /* sbx's end: the tap goes to the helper here */
-  int status;      /* sbx's end: the helper's SBX_SYNC_NET_READY or error */
+  int portsock[2];           /* [0] the helper's, [1] init's */
+  pid_t helper;              /* started by prepare, waiting for the tap */
+  int tapsock;               /* sbx's end: the tap goes to the helper here */
+  int status;                /* sbx's end: the helper's SBX_SYNC_NET_READY or error */
   int64_t ready_deadline_ns; /* once the tap is handed over: when to give up */
-  int exe;         /* sbx-net, opened and judged (core/base/libexec.h) */
-  char *exe_path;  /* where it was found: argv[0] */
+  int exe;                   /* sbx-net, opened and judged (core/base/libexec.h) */
+  char *exe_path;            /* where it was found: argv[0] */
 };
 
 void sbx_net_runtime_init (struct sbx_net_runtime *rt);

@@ -526,14 +526,15 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   if (start_child (&l, err) < 0)
     goto out_mask;
   mark ("sandbox cloned");
-  /* The id-map helpers first: the record and the cgroup are written
-     while they run.  */
+  /* The id-map helpers first: the network helper, the record and the
+     cgroup are started and written while they run.  */
   if (sbx_userns_maps_start (l.pid, &l.userns, &maps, err) < 0)
     {
       kill_child (&l);
       goto out_mask;
     }
-  if (sbx_monitor_created (&l.mon, l.pid, err) < 0 || sbx_cgroup_attach (&l.cgroup, l.pid, err) < 0)
+  if ((spec->net.mode == SBX_NET_SLIRP && sbx_net_start_helper (&spec->net, &l.net, err) < 0)
+      || sbx_monitor_created (&l.mon, l.pid, err) < 0 || sbx_cgroup_attach (&l.cgroup, l.pid, err) < 0)
     {
       sbx_userns_maps_abandon (&maps);
       kill_child (&l);
@@ -593,5 +594,6 @@ out:
   /* Last: the record says the sandbox runs until everything of it is
      gone.  */
   sbx_monitor_end (&l.mon, *exit_code);
+  mark ("helpers stopped, record removed");
   return ret;
 }

@@ -33,8 +33,6 @@ sbx_net_runtime_init (struct sbx_net_runtime *rt)
   rt->exe = -1;
 }
 
-static int spawn (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err);
-
 int
 sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err)
 {
@@ -50,7 +48,7 @@ sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_
       return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rt->portsock) < 0)
     return sbx_error_make (err, errno, "socketpair for published ports");
-  return spawn (net, rt, err);
+  return 0;
 }
 
 static int
@@ -107,8 +105,8 @@ vfork_helper (const int *pass, size_t n_pass, const int *sorted, size_t n, int e
    until its exec, and makes system calls only (a fork copied sbx's page
    tables, and left every page sbx wrote next to fault, on the critical
    path of every --net slirp start).  */
-static int
-spawn (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err)
+int
+sbx_net_start_helper (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err)
 {
   int status[2], tapsock[2];
   char **argv;

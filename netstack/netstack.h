@@ -4,9 +4,10 @@
 
    The parent's side: before the sandbox exists, sbx binds the published
    TCP ports (so a port in use fails before anything runs) and makes the
-   socket pair init serves published connections on, and starts the
-   network helper (a fork that execs sbx-net, which loads libslirp and
-   glib while the sandbox is built); once the child hands over the tap
+   socket pair init serves published connections on; right after the
+   clone it starts the network helper (a vfork that execs sbx-net, which
+   loads libslirp and glib while the sandbox is built); once the child
+   hands over the tap
    (before the id maps are written: a new network namespace needs none),
    sbx passes it on and, without blocking, waits until libslirp runs, so
    the program only starts with its network up.
@@ -28,7 +29,7 @@ struct sbx_net_runtime
   int *listeners; /* per published port; -1 for UDP */
   size_t n_listeners;
   int portsock[2];           /* [0] the helper's, [1] init's */
-  pid_t helper;              /* started by prepare, waiting for the tap */
+  pid_t helper;              /* started after the clone, waiting for the tap */
   int tapsock;               /* sbx's end: the tap goes to the helper here */
   int status;                /* sbx's end: the helper's SBX_SYNC_NET_READY or error */
   int64_t ready_deadline_ns; /* once the tap is handed over: when to give up */
@@ -38,6 +39,11 @@ struct sbx_net_runtime
 
 void sbx_net_runtime_init (struct sbx_net_runtime *rt);
 int sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err);
+/* After the clone, while the id maps are written: start the helper,
+   which loads libslirp and waits for the tap (off the path to the
+   clone, where its exec held up every --net slirp start).  */
+int sbx_net_start_helper (const struct sbx_netspec *net, struct sbx_net_runtime *rt,
+                          sbx_error_t *err);
 /* Give the helper `tap`; it then starts libslirp while the sandbox is
    built, and says on rt->status when it runs (or why not).  */
 void sbx_net_hand_tap (struct sbx_net_runtime *rt, int tap);

@@ -534,7 +534,8 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
       goto out_mask;
     }
   if ((spec->net.mode == SBX_NET_SLIRP && sbx_net_start_helper (&spec->net, &l.net, err) < 0)
-      || sbx_monitor_created (&l.mon, l.pid, err) < 0 || sbx_cgroup_attach (&l.cgroup, l.pid, err) < 0)
+      || sbx_monitor_created (&l.mon, l.pid, err) < 0
+      || sbx_cgroup_attach (&l.cgroup, l.pid, err) < 0)
     {
       sbx_userns_maps_abandon (&maps);
       kill_child (&l);

@@ -10,8 +10,6 @@
 #include "child.h"
 
 #include <dirent.h>
-#include <math.h>
-#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -227,14 +225,6 @@ run_program (struct sbx_launch *l, int slave, int asksock)
   fail (l->sock[1], &err);
 }
 
-static void
-child_mark (const char *what)
-{
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  sbx_log_debug ("%s (t=%.2f)", what, fmod (t.tv_sec, 1000) * 1e3 + t.tv_nsec / 1e6);
-}
-
 /* What init holds between its steps.  */
 struct child
 {
@@ -255,7 +245,7 @@ step_network (struct child *c, sbx_error_t *err)
      are written and we build the filesystem.  */
   if (sbx_net_child_setup (&c->l->spec->net, c->sock, err) < 0)
     return -1;
-  child_mark ("child: network ready");
+  sbx_log_mark ("child: network ready");
   return 0;
 }
 
@@ -265,7 +255,7 @@ step_filesystem (struct child *c, sbx_error_t *err)
   c->l->rootfs.sock = c->sock;
   if (setup_filesystem (c->l, err) < 0)
     return -1;
-  child_mark ("child: root built and entered");
+  sbx_log_mark ("child: root built and entered");
   return 0;
 }
 

@@ -8,7 +8,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,18 +51,10 @@ sbx_init_exit_code (int status)
   return 255;
 }
 
-static void
-init_mark (const char *what)
-{
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  sbx_log_debug ("%s (t=%.2f)", what, (t.tv_sec % 1000) * 1e3 + t.tv_nsec / 1e6);
-}
-
 static __attribute__ ((noreturn)) void
 finish (int status, int layers)
 {
-  init_mark ("init: the program ended");
+  sbx_log_mark ("init: the program ended");
   if (layers >= 0)
     {
       /* Everything else of the sandbox goes first, so nothing writes to
@@ -71,10 +62,10 @@ finish (int status, int layers)
       kill (-1, SIGKILL);
       while (waitpid (-1, NULL, 0) > 0 || errno == EINTR)
         ;
-      init_mark ("init: every process gone");
+      sbx_log_mark ("init: every process gone");
       sbx_state_remove_tree (layers, "upper");
       sbx_state_remove_tree (layers, "work");
-      init_mark ("init: layers removed");
+      sbx_log_mark ("init: layers removed");
     }
   _exit (sbx_init_exit_code (status));
 }

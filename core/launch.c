@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <math.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,8 +39,8 @@ mark (const char *what)
   if (t0.tv_sec == 0 && t0.tv_nsec == 0)
     t0 = t;
   sbx_log_debug ("%7.2f ms  %s (t=%.2f)",
-                 (t.tv_sec - t0.tv_sec) * 1e3 + (t.tv_nsec - t0.tv_nsec) / 1e6, what,
-                 fmod (t.tv_sec, 1000) * 1e3 + t.tv_nsec / 1e6);
+                 (double)(t.tv_sec - t0.tv_sec) * 1e3 + (double)(t.tv_nsec - t0.tv_nsec) / 1e6,
+                 what, (double)(t.tv_sec % 1000) * 1e3 + (double)t.tv_nsec / 1e6);
 }
 
 static void

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static enum sbx_log_level level = SBX_LOG_NOTE;
@@ -68,3 +69,14 @@ DEFINE_LOG (sbx_log_warn, SBX_LOG_WARN, "warning: ")
 DEFINE_LOG (sbx_log_note, SBX_LOG_NOTE, "note: ")
 DEFINE_LOG (sbx_log_event, SBX_LOG_WARN, "")
 DEFINE_LOG (sbx_log_debug, SBX_LOG_DEBUG, "debug: ")
+
+void
+sbx_log_mark (const char *what)
+{
+  struct timespec t;
+
+  if (sbx_log_get_level () < SBX_LOG_DEBUG)
+    return;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  sbx_log_debug ("%s (t=%.2f)", what, (double)(t.tv_sec % 1000) * 1e3 + (double)t.tv_nsec / 1e6);
+}

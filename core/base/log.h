@@ -24,5 +24,9 @@ void sbx_log_event (const char *fmt, ...) __attribute__ ((format (printf, 1, 2))
 /* While sbx holds the user's terminal raw, lines need "\r\n".  */
 void sbx_log_set_raw_terminal (int raw);
 void sbx_log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+/* -v: a step of the start-up or end, with the monotonic clock's ms
+   (modulo 1000 s), so that the launcher's, the child's and init's lines
+   can be put side by side.  */
+void sbx_log_mark (const char *what);
 
 #endif

@@ -68,6 +68,9 @@ done
 is "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' "$runtime/$a/state.json")" "running" \
   "the record's state.json holds the OCI status"
 is "$(stat -c %a "$runtime") $(stat -c %a "$runtime/$a")" "700 700" "the records are the user's alone (0700)"
+# The record is replaced by an exchange and the old one unlinked
+# (record.c): none is left beside it.
+is "$(ls -A "$runtime/$a" | grep -c '^state\.json')" 1 "the record's updates leave no state.json.new behind"
 
 # --- exec: exit status, environment, stdin, errors -----------------------
 sbx_run exec $a sh -c 'exit 7'

@@ -46,7 +46,10 @@ mark (const char *what)
 static void
 launch_free (struct sbx_launch *l)
 {
-  /* The daemon first: the ephemeral layers go below (sbx_rootfs_release).  */
+  /* The network helper is told first, so that it exits while the daemon
+     is stopped; the daemon before the layers: the ephemeral layers go
+     below (sbx_rootfs_release).  */
+  sbx_net_stop_begin (&l->net);
   sbx_overlay_daemon_stop (&l->daemon);
   if (l->pidfd >= 0)
     close (l->pidfd);

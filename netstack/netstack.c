@@ -228,6 +228,13 @@ sbx_net_ready (struct sbx_net_runtime *rt, sbx_error_t *err)
 }
 
 void
+sbx_net_stop_begin (struct sbx_net_runtime *rt)
+{
+  if (rt->helper > 0)
+    kill (rt->helper, SIGTERM);
+}
+
+void
 sbx_net_stop (struct sbx_net_runtime *rt)
 {
   /* A helper still waiting for the tap sees EOF and goes.  */

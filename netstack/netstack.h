@@ -54,7 +54,12 @@ int sbx_net_ready (struct sbx_net_runtime *rt, sbx_error_t *err);
 /* How long the helper may still take to say it runs, in ms; -1 when
    nothing is awaited.  */
 int sbx_net_ready_wait_ms (const struct sbx_net_runtime *rt);
-/* Stop the helper (it prints its --net-log summary) and release all.  */
+/* Ask the helper to go (SIGTERM: it drains published connections and
+   prints its --net-log summary), without waiting, so that it exits
+   while sbx stops the rest.  */
+void sbx_net_stop_begin (struct sbx_net_runtime *rt);
+/* Stop the helper (SIGTERM, if sbx_net_stop_begin did not), wait for it,
+   and release all.  */
 void sbx_net_stop (struct sbx_net_runtime *rt);
 /* After the clone: init's end of the port socket is the child's now.  */
 void sbx_net_parent_cloned (struct sbx_net_runtime *rt);

@@ -101,6 +101,8 @@ sbx_help_print_run (void)
       "                        allow|deny:all; IPv6 with a port in brackets: deny:[fd00::/8]:53\n"
       "  --egress-preset no-lan  refuse private, link-local, metadata, multicast and host\n"
       "  --net-log             log each refused connection (at most 10 lines a second)\n"
+      "  --net-record FILE     append each distinct flow, DNS answer and TLS server name\n"
+      "                        the sandbox's traffic shows to FILE, one line each\n"
       "  --mtu N               tap0's MTU (default 65520)   --no-ipv6   IPv4 only\n"
       "Resource limits (through a delegated cgroup; see sbx(1) for delegating one):\n"
       "  --memory SIZE         memory limit: bytes or with K, M, G, T (512M), 75%, max\n"

@@ -23,6 +23,7 @@
 #include "frame.h"
 #include "lockdown.h"
 #include "portfwd.h"
+#include "record.h"
 #include "tap.h"
 
 #define MAX_FRAME 65536 + 14
@@ -79,6 +80,7 @@ struct helper
   size_t next_peer;
   int64_t log_second;
   int log_count;
+  struct sbx_net_record rec; /* --net-record */
 };
 
 static void note_published_udp (struct helper *h, const uint8_t *f, size_t len);
@@ -90,6 +92,7 @@ cb_send_packet (const void *buf, size_t len, void *opaque)
   struct helper *h = opaque;
   ssize_t r;
   note_published_udp (h, buf, len);
+  sbx_net_record_received (&h->rec, buf, len);
   r = write (h->cfg->tap, buf, len);
   /* A full tap queue drops the frame; TCP resends at a slower pace.  */
   return r < 0 && errno == EAGAIN ? (ssize_t)len : r;
@@ -342,6 +345,7 @@ read_tap (struct helper *h)
                            == SBX_EGRESS_REJECT;
       if (!refused)
         {
+          sbx_net_record_sent (&h->rec, frame, n);
           h->resolved = h->resolved || resolves_address (frame, n);
           slirp_input (h->slirp, frame, n);
           continue;
@@ -614,6 +618,8 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
 {
   struct helper h = { .cfg = cfg, .pf = { .sock = cfg->portsock }, .sigfd = -1 };
   sbx_error_t err = NULL;
+
+  sbx_net_record_init (&h.rec, cfg->record);
 
   if (helper_init (&h, &err) < 0 || setup_slirp (&h, &err) < 0 || sbx_net_lockdown (&err) < 0)
     {

@@ -32,6 +32,7 @@ sbx_net_runtime_init (struct sbx_net_runtime *rt)
   rt->helper = -1;
   rt->tapsock = rt->status = -1;
   rt->exe = -1;
+  rt->record = -1;
 }
 
 static int spawn (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *err);
@@ -51,6 +52,15 @@ sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_
       return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rt->portsock) < 0)
     return sbx_error_make (err, errno, "socketpair for published ports");
+  /* Opened here, as the user and before the sandbox exists, so that a
+     path that cannot be written fails the start with its name, and the
+     helper needs no right to open files.  Appended to, never truncated:
+     it may be the user's own file.  */
+  if (net->record_path
+      && (rt->record
+          = open (net->record_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0666))
+             < 0)
+    return sbx_error_make (err, errno, "net-record: open `%s` for writing", net->record_path);
   return spawn (net, rt, err);
 }
 
@@ -106,19 +116,22 @@ spawn (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *e
   if (pid == 0)
     {
       size_t nk = 0;
-      int *keep = xmalloc0 ((rt->n_listeners + 5) * sizeof *keep);
+      int *keep = xmalloc0 ((rt->n_listeners + 6) * sizeof *keep);
       struct sbx_net_helper_cfg cfg = { .net = net,
                                         .tap = -1,
                                         .tap_socket = tapsock[1],
                                         .listeners = rt->listeners,
                                         .portsock = rt->portsock[0],
-                                        .status = status[1] };
+                                        .status = status[1],
+                                        .record = rt->record };
       char **argv = sbx_net_helper_argv (rt->exe_path, &cfg);
       char *const envp[] = { "LC_ALL=C", NULL };
       sbx_error_t e = NULL;
       keep[nk++] = tapsock[1];
       keep[nk++] = rt->portsock[0];
       keep[nk++] = status[1];
+      if (rt->record >= 0)
+        keep[nk++] = rt->record;
       for (size_t i = 0; i < rt->n_listeners; i++)
         if (rt->listeners[i] >= 0)
           keep[nk++] = rt->listeners[i];
@@ -136,6 +149,12 @@ spawn (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_error_t *e
   rt->helper = pid;
   close (status[1]);
   close (tapsock[1]);
+  /* The helper's now; sbx keeps no copy.  */
+  if (rt->record >= 0)
+    {
+      close (rt->record);
+      rt->record = -1;
+    }
   rt->status = status[0];
   rt->tapsock = tapsock[0];
   return 0;
@@ -229,6 +248,8 @@ sbx_net_stop (struct sbx_net_runtime *rt)
       close (rt->portsock[i]);
   if (rt->exe >= 0)
     close (rt->exe);
+  if (rt->record >= 0)
+    close (rt->record);
   free (rt->exe_path);
   sbx_net_runtime_init (rt);
 }

@@ -30,6 +30,7 @@ struct sbx_net_runtime
   int tapsock;     /* sbx's end: the tap goes to the helper here */
   int status;      /* sbx's end: the helper's SBX_SYNC_NET_READY or error */
   int exe;         /* sbx-net, opened and judged (core/base/libexec.h) */
+  int record;      /* --net-record's file, for the helper; closed once it has it */
   char *exe_path;  /* where it was found: argv[0] */
 };
 

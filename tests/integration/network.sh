@@ -1,7 +1,7 @@
 # Networking: --net none|slirp|host, the sandbox's side of slirp (tap0,
 # routes, resolv.conf, hosts, MTU, IPv6), host loopback only when asked,
 # published ports (TCP spliced, UDP through libslirp), the egress policy,
-# --net-log, and the sbx-net helper's lifetime and lock-down.
+# --net-log, --net-record, and the sbx-net helper's lifetime and lock-down.
 #
 # House rule: traffic stays on this machine.  Every server is one this file
 # starts, on the host's 127.0.0.1 / ::1 (reached from inside through
@@ -296,6 +296,41 @@ for rule in deny allow:10.0.0.0/33 deny:10.0.0.1:0 deny:10.0.0.1:90-80 bogus:all
 done
 fails_cleanly "--egress-preset with an unknown name is refused" 125 "^sbx: --egress-preset.*bogus" \
   --net slirp --egress-preset bogus -- true
+
+### --net-record: one line per distinct flow and TLS server name, appended
+### (DNS answers come from the host's resolver, which no test may ask:
+### the `dns` lines are tested on frames, tests/unit/test-netrecord).
+echo "a line of the user's" >"$SCRATCH/net.rec"
+pushd "$SCRATCH" >/dev/null
+sbx_run --net slirp --allow-host-loopback --net-record net.rec -- sh -c \
+  "$(c tcp 10.0.2.2 "$T4" a)$(c tcp 10.0.2.2 "$T4" b)$(c tcp 10.0.2.2 "$T4b" c)$(c udp 10.0.2.2 "$U4" d)$py $net tlshello 10.0.2.2 $D4 Example.TEST"
+popd >/dev/null
+is "$RC $OUT" "0 echo:a
+echo:b
+echo:c
+echo:d
+hello sent" "--net-record: the program's connections work as without it"
+is "$(cat "$SCRATCH/net.rec")" "a line of the user's
+flow tcp 10.0.2.2 $T4
+flow tcp 10.0.2.2 $T4b
+flow udp 10.0.2.2 $U4
+flow tcp 10.0.2.2 $D4
+sni example.test 10.0.2.2 $D4" "--net-record FILE (relative to where sbx runs): each flow once, the TLS server name, appended to what the file held"
+if [ $host_ipv6 = 1 ]; then
+  sbx_run --net slirp --allow-host-loopback --net-record "$SCRATCH/net6.rec" -- sh -c "$(c tcp fd00::2 "$T6" a)$(c udp fd00::2 "$U6" b)"
+  is "$(cat "$SCRATCH/net6.rec")" "flow tcp fd00::2 $T6
+flow udp fd00::2 $U6" "--net-record: IPv6 flows"
+else
+  skip "--net-record: IPv6 flows" "the host has no ::1"
+fi
+sbx_run --net slirp --allow-host-loopback --net-record "$SCRATCH/refused.rec" --egress "deny:10.0.2.2:$T4" -- sh -c "$(c tcp 10.0.2.2 "$T4")"
+is "$OUT $(wc -c <"$SCRATCH/refused.rec")" "ECONNREFUSED 0" "--net-record: a flow the egress policy refuses is not recorded"
+fails_cleanly "--net-record in a missing directory is refused" 125 \
+  "^sbx: net-record: open .$(ere "$SCRATCH/no/such.rec").* No such file or directory" \
+  --net slirp --net-record "$SCRATCH/no/such.rec" -- echo the program ran
+fails_cleanly "--net-record without --net slirp is refused" 125 "^sbx: --net-record .*needs --net slirp" \
+  --net none --net-record "$SCRATCH/none.rec" -- echo the program ran
+[ ! -e "$SCRATCH/none.rec" ] && pass "--net-record without slirp makes no file" || fail "--net-record without slirp makes no file"
 
 ### The egress policy, only ever against 10.0.2.2 / fd00::2 ports listened on here.
 hl=(--net slirp --allow-host-loopback)

@@ -28,11 +28,15 @@ fd00::x.  Every blocking call has a timeout.
                       the errno name that stopped it
   put ADDR PORT FILE  send FILE over TCP, shut down writing, print the answer
   freeport tcp|udp ADDR  print a port nothing listens on now
+  tlshello ADDR PORT NAME  send a real ClientHello (Python's ssl) asking for
+                      server name NAME and a newline, read to EOF (a "drop"
+                      server closes then), print "hello sent"
 """
 import errno
 import hashlib
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -242,9 +246,28 @@ def freeport(argv):
     return 0
 
 
+def tlshello(argv):
+    # The hello is made in memory (no handshake goes further), so that
+    # what the network sees is libssl's own first flight.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    out = ssl.MemoryBIO()
+    tls = ctx.wrap_bio(ssl.MemoryBIO(), out, server_hostname=argv[2])
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    s = socket.create_connection((argv[0], int(argv[1])), timeout=TIMEOUT)
+    s.sendall(out.read() + b"\n")
+    s.shutdown(socket.SHUT_WR)
+    while s.recv(4096):
+        pass
+    print("hello sent")
+    return 0
+
+
 def main():
     cmds = {"serve": serve, "connect": connect, "multi": multi, "fetch": fetch, "put": put, "flood": flood, "storm": storm,
-            "freeport": freeport}
+            "freeport": freeport, "tlshello": tlshello}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2

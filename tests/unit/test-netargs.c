@@ -30,7 +30,8 @@ main (void)
                                    .tap_socket = 4,
                                    .listeners = listeners_in,
                                    .portsock = 5,
-                                   .status = 6 },
+                                   .status = 6,
+                                   .record = 8 },
                             out;
   struct sbx_netspec back;
   int *listeners = NULL;
@@ -52,6 +53,7 @@ main (void)
   TAP_IS_INT (out.tap_socket, 4, "the socket the tap comes on");
   TAP_IS_INT (out.portsock, 5, "the port socket's fd");
   TAP_IS_INT (out.status, 6, "the status socket's fd");
+  TAP_IS_INT (out.record, 8, "the --net-record file's fd");
   TAP_IS_INT (back.mode, SBX_NET_SLIRP, "slirp");
   TAP_IS_UINT (back.mtu, 1500, "the MTU");
   TAP_OK (back.no_ipv6 && back.log && !back.allow_host_loopback, "the flags");
@@ -88,6 +90,18 @@ main (void)
   TAP_OK (sbx_net_helper_parse (count (argv), argv, &out, &back, &listeners, &err) < 0,
           "a bad fd number is refused");
   TAP_HAS_STR (err ? err->msg : "", "bad --tap-socket `x`", "the error names it");
+  sbx_error_release (&err);
+  sbx_net_helper_argv_free (argv);
+
+  /* Without --net-record, no fd travels and none comes back.  */
+  in.record = -1;
+  argv = sbx_net_helper_argv ("/x/sbx-net", &in);
+  for (char **a = argv; *a; a++)
+    if (strncmp (*a, "--record", 8) == 0)
+      TAP_OK (false, "no --record argument without a file (got `%s`)", *a);
+  TAP_OK (sbx_net_helper_parse (count (argv), argv, &out, &back, &listeners, &err) == 0
+              && out.record == -1,
+          "without a file, the helper has no record fd");
   sbx_error_release (&err);
   sbx_net_helper_argv_free (argv);
   return tap_done ();

@@ -160,8 +160,8 @@ sbx_dns_answer_parse (const uint8_t *msg, size_t len, struct sbx_dns_answer *a)
   return 0;
 }
 
-bool
-sbx_dns_from_resolver (const uint8_t *frame, size_t len, const uint8_t **msg, size_t *msg_len)
+static bool
+from_resolver (const uint8_t *frame, size_t len, const uint8_t **msg, size_t *msg_len)
 {
   uint8_t dns[16];
   struct sbx_frame p;
@@ -183,4 +183,13 @@ sbx_dns_from_resolver (const uint8_t *frame, size_t len, const uint8_t **msg, si
   *msg = udp + 8;
   *msg_len = ulen - 8;
   return true;
+}
+
+bool
+sbx_dns_resolver_answer (const uint8_t *frame, size_t len, struct sbx_dns_answer *a)
+{
+  const uint8_t *msg;
+  size_t msg_len;
+
+  return from_resolver (frame, len, &msg, &msg_len) && sbx_dns_answer_parse (msg, msg_len, a) == 0;
 }

@@ -47,8 +47,8 @@ struct sbx_dns_answer
 int sbx_dns_answer_parse (const uint8_t *msg, size_t len, struct sbx_dns_answer *a);
 
 /* Whether `frame`, an Ethernet frame for the sandbox, is a UDP datagram
-   from the sandbox's resolver (10.0.2.3:53 or [fd00::3]:53); if so, *msg
-   and *len are its payload.  */
-bool sbx_dns_from_resolver (const uint8_t *frame, size_t len, const uint8_t **msg, size_t *msg_len);
+   from the sandbox's resolver (10.0.2.3:53 or [fd00::3]:53) that
+   sbx_dns_answer_parse reads into `a`.  */
+bool sbx_dns_resolver_answer (const uint8_t *frame, size_t len, struct sbx_dns_answer *a);
 
 #endif

@@ -161,23 +161,18 @@ sbx_net_record_sent (struct sbx_net_record *r, const uint8_t *frame, size_t len)
 }
 
 void
-sbx_net_record_received (struct sbx_net_record *r, const uint8_t *frame, size_t len)
+sbx_net_record_answer (struct sbx_net_record *r, const struct sbx_dns_answer *a)
 {
-  static struct sbx_dns_answer a; /* 2 KiB: off the stack (one thread) */
-  const uint8_t *msg;
-  size_t msg_len;
-
-  if (r->fd < 0 || r->stopped || !sbx_dns_from_resolver (frame, len, &msg, &msg_len)
-      || sbx_dns_answer_parse (msg, msg_len, &a) < 0)
+  if (r->fd < 0 || r->stopped)
     return;
-  for (size_t i = 0; i < a.n; i++)
+  for (size_t i = 0; i < a->n; i++)
     {
       char addr[INET6_ADDRSTRLEN], key[SBX_DNS_NAME_MAX + 64], ttl[16];
 
-      addr_text (a.addrs[i].family, a.addrs[i].addr, addr);
-      snprintf (key, sizeof key, "dns %s %s %s", a.qname,
-                a.addrs[i].family == AF_INET ? "A" : "AAAA", addr);
-      snprintf (ttl, sizeof ttl, "%u", a.addrs[i].ttl);
+      addr_text (a->addrs[i].family, a->addrs[i].addr, addr);
+      snprintf (key, sizeof key, "dns %s %s %s", a->qname,
+                a->addrs[i].family == AF_INET ? "A" : "AAAA", addr);
+      snprintf (ttl, sizeof ttl, "%u", a->addrs[i].ttl);
       emit (r, key, ttl);
     }
 }

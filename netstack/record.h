@@ -46,7 +46,10 @@ void sbx_net_record_free (struct sbx_net_record *r);
 
 /* A frame the sandbox sent that the egress policy let through.  */
 void sbx_net_record_sent (struct sbx_net_record *r, const uint8_t *frame, size_t len);
-/* A frame libslirp sends to the sandbox.  */
-void sbx_net_record_received (struct sbx_net_record *r, const uint8_t *frame, size_t len);
+/* A DNS answer from the sandbox's resolver on its way to the sandbox
+   (dns.h: sbx_dns_resolver_answer; the helper reads it once for this and
+   for the allow:host rules).  */
+struct sbx_dns_answer;
+void sbx_net_record_answer (struct sbx_net_record *r, const struct sbx_dns_answer *a);
 
 #endif

@@ -290,7 +290,8 @@ for spec in 80 0:80 80:0 70000:80 abc:80 1.2.3:80:80 8080:80/sctp '[::1:8080:80'
     --net slirp -p "$spec" -- echo the program ran
 done
 for rule in deny allow:10.0.0.0/33 deny:10.0.0.1:0 deny:10.0.0.1:90-80 bogus:all deny:fd00::/8:53 \
-  'deny:[fd00::/8' deny:10.0.0.1:80/icmp deny:1.2.3.4.5 deny:10.0.0.1:70000 ''; do
+  'deny:[fd00::/8' deny:10.0.0.1:80/icmp deny:1.2.3.4.5 deny:10.0.0.1:70000 '' \
+  deny:host:example.test allow:host: allow:host:a.*.test 'allow:host:a b.test' allow:host:example.test:0; do
   fails_cleanly "--egress '$rule' is refused" 125 "^sbx: --egress: .$(ere "$rule").:" \
     --net slirp --egress "$rule" -- echo the program ran
 done
@@ -347,6 +348,16 @@ ECONNREFUSED
 EHOSTUNREACH" "allow:10.0.2.2:PORT then deny:all: only that port gets through"
 sbx_run "${hl[@]}" --egress deny:all --egress "allow:10.0.2.2:$T4" -- sh -c "$(c tcp 10.0.2.2 "$T4")"
 is "$OUT" "ECONNREFUSED" "deny:all then allow: the first match wins"
+# allow:host: with no DNS answer seen (no test may ask the host's
+# resolver; the answers are tested on frames, tests/unit/test-egress-host),
+# an address is refused as deny:all refuses it, and said so; an address
+# rule after it still counts.
+sbx_run "${hl[@]}" --net-log --egress "allow:host:example.test:$T4" --egress "allow:host:*.example.test" \
+  --egress "allow:10.0.2.2:$T4b" --egress deny:all -- sh -c "$(c tcp 10.0.2.2 "$T4")$(c tcp 10.0.2.2 "$T4b")$(c udp 10.0.2.2 "$U4" x 2)"
+is "$OUT" "ECONNREFUSED
+echo:hello
+EHOSTUNREACH" "allow:host:NAME: an address no answer gave is refused (TCP and UDP), a later allow still works"
+like "$ERR" "^sbx: net: refused tcp 10\.0\.2\.2:$T4 \(egress rule deny:all\)$" "... with a --net-log line naming the rule that refused"
 
 lo=$T4 hi=$T4b
 [ "$lo" -gt "$hi" ] && lo=$T4b hi=$T4

@@ -69,7 +69,8 @@ frame_ip (uint8_t *f, const char *src, const char *dst, int proto, const uint8_t
       inet_pton (AF_INET, src, ip + 12);
       inet_pton (AF_INET, dst, ip + 16);
     }
-  memcpy (ip + hlen, l4, l4_len);
+  if (l4_len)
+    memcpy (ip + hlen, l4, l4_len);
   return 14 + hlen + l4_len;
 }
 
@@ -85,7 +86,8 @@ frame_udp (uint8_t *f, const char *src, uint16_t sport, const char *dst, uint16_
   put16 (l4 + 2, dport);
   put16 (l4 + 4, (uint16_t)(8 + n));
   put16 (l4 + 6, 0);
-  memcpy (l4 + 8, data, n);
+  if (n)
+    memcpy (l4 + 8, data, n);
   return frame_ip (f, src, dst, 17, l4, 8 + n);
 }
 
@@ -104,7 +106,8 @@ frame_tcp (uint8_t *f, const char *src, uint16_t sport, const char *dst, uint16_
   l4[12] = 5 << 4;
   l4[13] = flags;
   put16 (l4 + 14, 65535);
-  memcpy (l4 + 20, data, n);
+  if (n)
+    memcpy (l4 + 20, data, n);
   return frame_ip (f, src, dst, 6, l4, 20 + n);
 }
 

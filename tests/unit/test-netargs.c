@@ -40,6 +40,8 @@ main (void)
 
   TAP_OK (sbx_egress_add_preset (&net.egress, "no-lan", &err) == 0, "the no-lan preset parses");
   TAP_OK (sbx_egress_add (&net.egress, "deny:[fd00::/8]:53/udp", &err) == 0, "a v6 rule parses");
+  TAP_OK (sbx_egress_add (&net.egress, "allow:host:*.Example.org:443/tcp", &err) == 0,
+          "a host rule parses");
   TAP_OK (sbx_publish_parse ("127.0.0.1:8080:80", &ports[0], &err) == 0, "a TCP port parses");
   TAP_OK (sbx_publish_parse ("[::1]:5353:53/udp", &ports[1], &err) == 0, "a UDP port parses");
   net.ports = ports;
@@ -60,7 +62,9 @@ main (void)
   TAP_IS_UINT (back.egress.n, net.egress.n, "every egress rule");
   for (size_t i = 0; i < net.egress.n && i < back.egress.n; i++)
     if (memcmp (&net.egress.v[i], &back.egress.v[i], offsetof (struct sbx_egress_rule, text)) != 0
-        || strcmp (net.egress.v[i].text, back.egress.v[i].text) != 0)
+        || strcmp (net.egress.v[i].text, back.egress.v[i].text) != 0
+        || !net.egress.v[i].host != !back.egress.v[i].host
+        || (net.egress.v[i].host && strcmp (net.egress.v[i].host, back.egress.v[i].host) != 0))
       TAP_OK (false, "egress rule %zu `%s` comes back the same", i, net.egress.v[i].text);
   TAP_IS_UINT (back.n_ports, 2, "both ports");
   if (back.n_ports == 2)

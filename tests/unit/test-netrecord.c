@@ -59,10 +59,14 @@ sent (const uint8_t *f, size_t len)
   sbx_net_record_sent (&rec, f, len);
 }
 
+/* A frame for the sandbox, as the helper reads it.  */
 static void
 received (const uint8_t *f, size_t len)
 {
-  sbx_net_record_received (&rec, f, len);
+  static struct sbx_dns_answer a;
+
+  if (sbx_dns_resolver_answer (f, len, &a))
+    sbx_net_record_answer (&rec, &a);
 }
 
 static void

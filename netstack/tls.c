@@ -27,36 +27,17 @@ take (struct cursor *c, size_t n, const uint8_t **out)
   return true;
 }
 
+/* A big-endian number of `bytes` bytes (1 to 3).  */
 static bool
-u8 (struct cursor *c, size_t *v)
+num (struct cursor *c, size_t bytes, size_t *v)
 {
   const uint8_t *b;
 
-  if (!take (c, 1, &b))
+  if (!take (c, bytes, &b))
     return false;
-  *v = b[0];
-  return true;
-}
-
-static bool
-u16 (struct cursor *c, size_t *v)
-{
-  const uint8_t *b;
-
-  if (!take (c, 2, &b))
-    return false;
-  *v = (size_t)(b[0] << 8 | b[1]);
-  return true;
-}
-
-static bool
-u24 (struct cursor *c, size_t *v)
-{
-  const uint8_t *b;
-
-  if (!take (c, 3, &b))
-    return false;
-  *v = (size_t)b[0] << 16 | (size_t)b[1] << 8 | b[2];
+  *v = 0;
+  for (size_t i = 0; i < bytes; i++)
+    *v = *v << 8 | b[i];
   return true;
 }
 
@@ -76,7 +57,7 @@ skip_vec (struct cursor *c, int width)
 {
   size_t n;
 
-  return (width == 1 ? u8 (c, &n) : u16 (c, &n)) && take (c, n, NULL);
+  return num (c, (size_t)width, &n) && take (c, n, NULL);
 }
 
 static bool
@@ -110,14 +91,14 @@ server_name (struct cursor ext, char name[SBX_TLS_NAME_MAX])
   struct cursor list;
   size_t n;
 
-  if (!u16 (&ext, &n) || !sub (&ext, n, &list))
+  if (!num (&ext, 2, &n) || !sub (&ext, n, &list))
     return false;
   while (list.left > 0)
     {
       const uint8_t *s;
       size_t type, len;
 
-      if (!u8 (&list, &type) || !u16 (&list, &len) || !take (&list, len, &s))
+      if (!num (&list, 1, &type) || !num (&list, 2, &len) || !take (&list, len, &s))
         return false;
       if (type == 0)
         return copy_name (s, len, name);
@@ -133,20 +114,20 @@ sbx_tls_client_hello_sni (const uint8_t *data, size_t len, char name[SBX_TLS_NAM
 
   /* The record: handshake (22), version 3.x, its length (a hello split
      across records or segments is read as far as this one goes).  */
-  if (!u8 (&c, &type) || type != 22 || !u8 (&c, &major) || major != 3 || !u8 (&c, &minor)
-      || !u16 (&c, &n))
+  if (!num (&c, 1, &type) || type != 22 || !num (&c, 1, &major) || major != 3
+      || !num (&c, 1, &minor) || !num (&c, 2, &n))
     return false;
   if (n < c.left)
     c.left = n;
   /* The handshake message: ClientHello (1).  */
-  if (!u8 (&c, &type) || type != 1 || !u24 (&c, &n))
+  if (!num (&c, 1, &type) || type != 1 || !num (&c, 3, &n))
     return false;
   hello.p = c.p;
   hello.left = n < c.left ? n : c.left;
   /* client_version, random, session_id, cipher_suites,
      compression_methods, then the extensions.  */
   if (!take (&hello, 2 + 32, NULL) || !skip_vec (&hello, 1) || !skip_vec (&hello, 2)
-      || !skip_vec (&hello, 1) || !u16 (&hello, &n))
+      || !skip_vec (&hello, 1) || !num (&hello, 2, &n))
     return false;
   exts.p = hello.p;
   exts.left = n < hello.left ? n : hello.left;
@@ -155,7 +136,7 @@ sbx_tls_client_hello_sni (const uint8_t *data, size_t len, char name[SBX_TLS_NAM
       struct cursor body;
       size_t ext_type;
 
-      if (!u16 (&exts, &ext_type) || !u16 (&exts, &n) || !sub (&exts, n, &body))
+      if (!num (&exts, 2, &ext_type) || !num (&exts, 2, &n) || !sub (&exts, n, &body))
         return false;
       if (ext_type == 0)
         return server_name (body, name);

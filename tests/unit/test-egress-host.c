@@ -13,6 +13,7 @@
 #include "netstack/egress.h"
 #include "tap.h"
 #include "frames.h"
+#include "rules.h"
 
 #define SYN 0x02
 #define ACK 0x10
@@ -25,23 +26,6 @@ clock_fake (void)
 {
   return now_ns;
 }
-
-static void
-rules (struct sbx_egress *e, const char *const *v)
-{
-  memset (e, 0, sizeof *e);
-  for (; *v; v++)
-    {
-      sbx_error_t err = NULL;
-
-      if (sbx_egress_add (e, *v, &err) < 0)
-        {
-          printf ("Bail out! rule `%s` does not parse: %s\n", *v, err->msg);
-          exit (1);
-        }
-    }
-}
-#define RULES(e, ...) rules ((e), (const char *const[]){ __VA_ARGS__, NULL })
 
 /* A frame for the sandbox, as the helper reads it (helper.c read_answer).  */
 static void

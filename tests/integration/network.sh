@@ -299,8 +299,9 @@ fails_cleanly "--egress-preset with an unknown name is refused" 125 "^sbx: --egr
   --net slirp --egress-preset bogus -- true
 
 ### --net-record: one line per distinct flow and TLS server name, appended
-### (DNS answers come from the host's resolver, which no test may ask:
-### the `dns` lines are tested on frames, tests/unit/test-netrecord).
+### (the sandbox's resolver forwards to the host's, which no test may ask
+### here: the `dns` lines are tested in a namespace with a DNS server of
+### the test's own, net-names.sh, and on frames, tests/unit/test-netrecord).
 echo "a line of the user's" >"$SCRATCH/net.rec"
 pushd "$SCRATCH" >/dev/null
 sbx_run --net slirp --allow-host-loopback --net-record net.rec -- sh -c \
@@ -349,7 +350,8 @@ EHOSTUNREACH" "allow:10.0.2.2:PORT then deny:all: only that port gets through"
 sbx_run "${hl[@]}" --egress deny:all --egress "allow:10.0.2.2:$T4" -- sh -c "$(c tcp 10.0.2.2 "$T4")"
 is "$OUT" "ECONNREFUSED" "deny:all then allow: the first match wins"
 # allow:host: with no DNS answer seen (no test may ask the host's
-# resolver; the answers are tested on frames, tests/unit/test-egress-host),
+# resolver; answers are tested in net-names.sh, with a DNS server of the
+# test's own, and on frames, tests/unit/test-egress-host),
 # an address is refused as deny:all refuses it, and said so; an address
 # rule after it still counts.
 sbx_run "${hl[@]}" --net-log --egress "allow:host:example.test:$T4" --egress "allow:host:*.example.test" \

@@ -55,12 +55,16 @@ sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_
   /* Opened here, as the user and before the sandbox exists, so that a
      path that cannot be written fails the start with its name, and the
      helper needs no right to open files.  Appended to, never truncated:
-     it may be the user's own file.  */
-  if (net->record_path
-      && (rt->record
-          = open (net->record_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0666))
-             < 0)
-    return sbx_error_make (err, errno, "net-record: open `%s` for writing", net->record_path);
+     it may be the user's own file.  Non-blocking: a FIFO nobody reads
+     fails here (ENXIO) instead of hanging the start, and a full pipe
+     stops the recording (record.c says so) instead of the network.  */
+  if (net->record_path)
+    {
+      rt->record = open (net->record_path,
+                         O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0666);
+      if (rt->record < 0)
+        return sbx_error_make (err, errno, "net-record: open `%s` for writing", net->record_path);
+    }
   return spawn (net, rt, err);
 }
 

@@ -330,6 +330,10 @@ is "$OUT $(wc -c <"$SCRATCH/refused.rec")" "ECONNREFUSED 0" "--net-record: a flo
 fails_cleanly "--net-record in a missing directory is refused" 125 \
   "^sbx: net-record: open .$(ere "$SCRATCH/no/such.rec").* No such file or directory" \
   --net slirp --net-record "$SCRATCH/no/such.rec" -- echo the program ran
+mkfifo "$SCRATCH/fifo.rec"
+fails_cleanly "--net-record to a FIFO nobody reads is refused at once" 125 \
+  "^sbx: net-record: open .$(ere "$SCRATCH/fifo.rec").* No such device or address" \
+  --net slirp --net-record "$SCRATCH/fifo.rec" -- echo the program ran
 fails_cleanly "--net-record without --net slirp is refused" 125 "^sbx: --net-record .*needs --net slirp" \
   --net none --net-record "$SCRATCH/none.rec" -- echo the program ran
 [ ! -e "$SCRATCH/none.rec" ] && pass "--net-record without slirp makes no file" || fail "--net-record without slirp makes no file"

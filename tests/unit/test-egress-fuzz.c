@@ -23,8 +23,8 @@
  * same checks, for open-ended runs:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DSBX_LIBFUZZER -I. \
- *     tests/unit/test-egress-fuzz.c netstack/egress.c netstack/frame.c \
- *     netstack/reply.c core/base/error.c core/base/util.c \
+ *     tests/unit/test-egress-fuzz.c netstack/egress.c netstack/egress-names.c \
+ *     netstack/frame.c netstack/reply.c core/base/error.c core/base/util.c \
  *     -o egress-fuzz
  *   ./egress-fuzz -max_len=2048 -max_total_time=600 CORPUS_DIR
  */

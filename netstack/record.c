@@ -97,11 +97,12 @@ emit (struct sbx_net_record *r, const char *key, const char *extra)
   s = slot (r->seen, r->cap, key);
   if (*s)
     return;
-  if (r->n == SBX_NET_RECORD_MAX)
+  if (r->n == SBX_NET_RECORD_MAX || r->bytes + strlen (key) + 1 > SBX_NET_RECORD_MAX_BYTES)
     {
       char why[64];
 
-      snprintf (why, sizeof why, "more than %d distinct lines", SBX_NET_RECORD_MAX);
+      snprintf (why, sizeof why, "more than %d distinct lines or %u MiB of them",
+                SBX_NET_RECORD_MAX, SBX_NET_RECORD_MAX_BYTES >> 20);
       stop (r, why);
       return;
     }
@@ -119,6 +120,7 @@ emit (struct sbx_net_record *r, const char *key, const char *extra)
     }
   *s = xstrdup (key);
   r->n++;
+  r->bytes += strlen (key) + 1;
 }
 
 static void

@@ -28,15 +28,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Distinct lines kept; past this many the recorder says so once and
-   stops, rather than let a sandbox that sprays flows grow the helper.  */
+/* Distinct lines kept, and the bytes their keys may take (a sandbox
+   picks the names it asks for, up to 1 KiB each); past either the
+   recorder says so once and stops, rather than let a sandbox that sprays
+   flows or names grow the helper.  */
 #define SBX_NET_RECORD_MAX 100000
+#define SBX_NET_RECORD_MAX_BYTES (16u << 20)
 
 struct sbx_net_record
 {
   int fd;      /* -1: not recording */
   char **seen; /* an open-addressing set of the lines written (keys) */
   size_t cap, n;
+  size_t bytes; /* of the keys kept */
   bool stopped; /* full, or a write failed: said once, nothing more written */
 };
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "netstack/dns.h"
@@ -276,6 +277,27 @@ test_cap (void)
     }
   TAP_IS_UINT (lines, SBX_NET_RECORD_MAX, "at most %d lines", SBX_NET_RECORD_MAX);
   TAP_OK (rec.stopped, "and the recorder stopped");
+
+  /* Long names the sandbox asked for: the bytes run out first.  */
+  start ();
+  {
+    char label[61], name[256];
+    struct dns_rr rr = { "", 1, 60, "192.0.2.1" };
+    unsigned i;
+    struct stat st;
+
+    memset (label, 'x', 60);
+    label[60] = '\0';
+    for (i = 0; i <= SBX_NET_RECORD_MAX && !rec.stopped; i++)
+      {
+        snprintf (name, sizeof name, "%s.%s.%s.%s.n%u", label, label, label, label, i);
+        received (f, frame_dns (f, false, name, &rr, 1));
+      }
+    TAP_OK (rec.stopped && i < SBX_NET_RECORD_MAX && fstat (fileno (file), &st) == 0
+                && (unsigned long)st.st_size <= SBX_NET_RECORD_MAX_BYTES + 32ul * i,
+            "long names: the recorder stops after %u MiB of them (%u lines)",
+            SBX_NET_RECORD_MAX_BYTES >> 20, i);
+  }
 }
 
 int

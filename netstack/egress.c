@@ -192,8 +192,6 @@ parse_host_name (const char *rule, const char *name, char *out, sbx_error_t *err
     return rule_error (err, rule, "missing a name after `host:`");
   if (len > 253)
     return rule_error (err, rule, "the name is longer than 253 characters");
-  if (inet_pton (AF_INET, name, a) == 1)
-    return rule_error (err, rule, "`%s` is an address: write it without `host:`", name);
   for (size_t i = 0; i < len; i++)
     {
       char ch = name[i];
@@ -227,6 +225,8 @@ parse_host_name (const char *rule, const char *name, char *out, sbx_error_t *err
   if (label == 0)
     return rule_error (err, rule, "an empty label in `%s`", name);
   out[len] = '\0';
+  if (inet_pton (AF_INET, out, a) == 1)
+    return rule_error (err, rule, "`%s` is an address: write it without `host:`", out);
   return 0;
 }
 

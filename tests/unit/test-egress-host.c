@@ -98,6 +98,7 @@ test_parse (void)
     { "allow:host:ex ample.org", "` ` in `ex ample.org`" },
     { "allow:host:a\\.b.org", "`\\` in" },
     { "allow:host:192.0.2.1", "`192.0.2.1` is an address: write it without `host:`" },
+    { "allow:host:192.0.2.1.", "`192.0.2.1` is an address: write it without `host:`" },
     { "allow:host:example.org:0", "port 0 is out of range" },
     { "allow:host:example.org:http", "port `http` is not a number" },
     { "allow:host:example.org/icmp", "unknown protocol `icmp`" },

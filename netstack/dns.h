@@ -2,9 +2,10 @@
    sandbox's resolver (slirp's 10.0.2.3 and fd00::3, which forward to the
    host's) sends back to it; this reads one such message: the name that
    was asked, and the addresses the answer gives for it, following CNAME
-   records from that name.  It is used by the recorder (record.h: `dns`
-   lines) and by the egress policy's `allow:host:NAME` rules
-   (egress-names.h).
+   records from that name.  The helper reads each answer once, for the
+   recorder (record.h: `dns` lines) and for the egress policy's
+   `allow:host:NAME` rules (egress.h, egress-names.c); only sbx-net links
+   this file, and with it libresolv.
  *
  * The message comes from outside and is handed on to the sandbox, so it
  * is hostile: glibc's libresolv (ns_initparse, ns_parserr) reads it, which

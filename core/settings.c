@@ -146,15 +146,23 @@ apply_persist_home (struct sbx_spec *spec, const char *arg, const struct sbx_set
 
 /* The job's directory, bound writable at its own path and started in, so
    absolute paths in a build tree stay valid.  */
+/* A path on the host, replacing *out: relative to where sbx was run for
+   an option, absolute or ~/ in a profile.  */
+static int
+host_path (const char *arg, const struct sbx_setting_ctx *ctx, char **out, sbx_error_t *err)
+{
+  if (ctx->cwd == NULL && arg[0] != '/' && !(arg[0] == '~' && arg[1] == '/'))
+    return sbx_error_make (err, 0, "`%s`: use an absolute path or ~/ here", arg);
+  free (*out);
+  *out = sbx_path_absolute (arg, ctx->cwd ? ctx->cwd : "/", ctx->home);
+  return 0;
+}
+
 static int
 apply_workspace (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
                  sbx_error_t *err)
 {
-  if (ctx->cwd == NULL && arg[0] != '/' && !(arg[0] == '~' && arg[1] == '/'))
-    return sbx_error_make (err, 0, "`%s`: use an absolute path or ~/ here", arg);
-  free (spec->process.workspace);
-  spec->process.workspace = sbx_path_absolute (arg, ctx->cwd ? ctx->cwd : "/", ctx->home);
-  return 0;
+  return host_path (arg, ctx, &spec->process.workspace, err);
 }
 
 static int
@@ -467,6 +475,18 @@ apply_net_log (struct sbx_spec *spec, const char *arg, const struct sbx_setting_
   return 0;
 }
 
+/* The file is opened by sbx when the sandbox starts
+   (netstack/netstack.c), relative paths from where sbx was run.  */
+static int
+apply_net_record (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                  sbx_error_t *err)
+{
+  if (host_path (arg, ctx, &spec->net.record_path, err) < 0)
+    return -1;
+  needs_slirp (spec, ctx, "net-record", arg);
+  return 0;
+}
+
 static int
 apply_name (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
             sbx_error_t *err)
@@ -742,6 +762,7 @@ const struct sbx_setting sbx_settings[] = {
   { "egress", true, "allow|deny:CIDR[:PORT[-PORT]][/tcp|/udp]", apply_egress, SBX_SETTING_ADDS },
   { "egress-preset", true, "no-lan", apply_egress_preset, SBX_SETTING_ADDS },
   { "net-log", false, NULL, apply_net_log, 0 },
+  { "net-record", true, "FILE", apply_net_record, 0 },
   { "memory", true, "SIZE", apply_memory, 0 },
   { "memory-swap", true, "SIZE", apply_memory_swap, 0 },
   { "pids", true, "N", apply_pids, 0 },

@@ -67,6 +67,7 @@ sbx_spec_free (struct sbx_spec *spec)
   free (spec->net.ports);
   sbx_egress_free (&spec->net.egress);
   free (spec->net.needs_slirp);
+  free (spec->net.record_path);
   free (spec->root.dir);
   free (spec->root.name);
   free (spec->life.name);

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "../core/base/util.h"
+#include "egress-names.h"
 #include "frame.h"
 #include "reply.h"
 
@@ -176,6 +177,83 @@ parse_cidr (const char *rule, char *s, bool bare_v6, struct sbx_egress_rule *r, 
   return 0;
 }
 
+/* NAME of allow:host:NAME: DNS labels of letters, digits, `-` and `_`
+   (which real names use, SRV-style), `*` alone as the first label; one
+   final dot is dropped.  Lowercase into `out` (at least as long).  */
+static int
+parse_host_name (const char *rule, const char *name, char *out, sbx_error_t *err)
+{
+  size_t len = strlen (name), label = 0;
+  unsigned char a[16];
+
+  if (len > 0 && name[len - 1] == '.')
+    len--;
+  if (len == 0)
+    return rule_error (err, rule, "missing a name after `host:`");
+  if (len > 253)
+    return rule_error (err, rule, "the name is longer than 253 characters");
+  for (size_t i = 0; i < len; i++)
+    {
+      char ch = name[i];
+
+      if (ch == '*' && i == 0 && (len == 1 || name[1] == '.') && len > 2)
+        {
+          out[i] = ch;
+          label = 1;
+          continue;
+        }
+      if (ch == '*')
+        return rule_error (err, rule,
+                           "`*` stands only as the first label, before a name: "
+                           "`*.example.org`");
+      if (ch == '.')
+        {
+          if (label == 0)
+            return rule_error (err, rule, "an empty label in `%s`", name);
+          label = 0;
+          out[i] = ch;
+          continue;
+        }
+      if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+            || ch == '-' || ch == '_'))
+        return rule_error (err, rule, "`%c` in `%s`: a name has letters, digits, `-` and `_`", ch,
+                           name);
+      if (++label > 63)
+        return rule_error (err, rule, "a label of `%s` is longer than 63 characters", name);
+      out[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+    }
+  if (label == 0)
+    return rule_error (err, rule, "an empty label in `%s`", name);
+  out[len] = '\0';
+  if (inet_pton (AF_INET, out, a) == 1)
+    return rule_error (err, rule, "`%s` is an address: write it without `host:`", out);
+  return 0;
+}
+
+/* host:NAME[:PORT[-PORT]], the protocol already taken off.  */
+static int
+parse_host (const char *rule, char *s, struct sbx_egress_rule *r, sbx_error_t *err)
+{
+  char *colon = strchr (s, ':');
+  cleanup_free char *name = xmalloc0 (strlen (s) + 1);
+
+  if (!r->allow)
+    return rule_error (err, rule,
+                       "a name's addresses can be reached without asking for the name: "
+                       "there is no deny:host (deny its addresses, or allow the names wanted "
+                       "and end with deny:all)");
+  if (colon)
+    *colon = '\0';
+  if (parse_host_name (rule, s, name, err) < 0)
+    return -1;
+  if (colon && parse_ports (rule, colon + 1, r, err) < 0)
+    return -1;
+  r->family = 0;
+  r->host = name;
+  name = NULL;
+  return 0;
+}
+
 /* allow|deny:all[:PORT[-PORT]][/tcp|/udp]
    allow|deny:CIDR[:PORT[-PORT]][/tcp|/udp]
    allow|deny:[CIDR6][:PORT[-PORT]][/tcp|/udp]
@@ -215,6 +293,8 @@ parse_rule (const char *text, struct sbx_egress_rule *r, sbx_error_t *err)
         return rule_error (err, text, "unknown protocol `%s` (tcp or udp)", slash + 1);
       *slash = '\0';
     }
+  if (strncmp (buf, "host:", 5) == 0)
+    return parse_host (text, buf + 5, r, err);
 
   addr = buf;
   if (*addr == '[')
@@ -347,7 +427,10 @@ void
 sbx_egress_free (struct sbx_egress *e)
 {
   for (size_t i = 0; i < e->n; i++)
-    free (e->v[i].text);
+    {
+      free (e->v[i].text);
+      free (e->v[i].host);
+    }
   free (e->v);
   e->v = NULL;
   e->n = 0;
@@ -376,7 +459,8 @@ enum match
 };
 
 static enum match
-rule_match (const struct sbx_egress_rule *r, const struct sbx_frame *p)
+rule_match (const struct sbx_egress_rule *r, struct sbx_egress_names *names,
+            const struct sbx_frame *p)
 {
   bool unknown = false;
 
@@ -409,6 +493,8 @@ rule_match (const struct sbx_egress_rule *r, const struct sbx_frame *p)
       else if (p->dport < r->port_lo || p->dport > r->port_hi)
         return MATCH_NO;
     }
+  if (r->host && !sbx_egress_names_match (names, r, p))
+    return MATCH_NO;
   return unknown ? MATCH_UNKNOWN : MATCH_YES;
 }
 
@@ -427,10 +513,10 @@ rule_match (const struct sbx_egress_rule *r, const struct sbx_frame *p)
  * protocol restriction applies whenever the protocol is known (IPv4
  * carries it in every fragment).  */
 static const struct sbx_egress_rule *
-decide (const struct sbx_egress *e, const struct sbx_frame *p)
+decide (const struct sbx_egress *e, struct sbx_egress_names *names, const struct sbx_frame *p)
 {
   for (size_t i = 0; e && i < e->n; i++)
-    switch (rule_match (&e->v[i], p))
+    switch (rule_match (&e->v[i], names, p))
       {
       case MATCH_YES:
         return &e->v[i];
@@ -447,6 +533,14 @@ decide (const struct sbx_egress *e, const struct sbx_frame *p)
 enum sbx_egress_verdict
 sbx_egress_check (const struct sbx_egress *e, const uint8_t *frame, size_t len, uint8_t *reply,
                   size_t reply_cap, size_t *reply_len, struct sbx_egress_event *ev)
+{
+  return sbx_egress_check_names (e, NULL, frame, len, reply, reply_cap, reply_len, ev);
+}
+
+enum sbx_egress_verdict
+sbx_egress_check_names (const struct sbx_egress *e, struct sbx_egress_names *names,
+                        const uint8_t *frame, size_t len, uint8_t *reply, size_t reply_cap,
+                        size_t *reply_len, struct sbx_egress_event *ev)
 {
   struct sbx_egress_event ev_unused;
   size_t reply_len_unused;
@@ -472,7 +566,7 @@ sbx_egress_check (const struct sbx_egress *e, const uint8_t *frame, size_t len, 
   if (kind == SBX_FRAME_MALFORMED)
     return SBX_EGRESS_REJECT;
 
-  rule = decide (e, &p);
+  rule = decide (e, names, &p);
   if (rule == NULL || rule->allow)
     {
       memset (ev, 0, sizeof *ev);

@@ -16,7 +16,7 @@ char **
 sbx_net_helper_argv (const char *prog, const struct sbx_net_helper_cfg *cfg)
 {
   const struct sbx_netspec *net = cfg->net;
-  char **v = xmalloc0 ((12 + net->egress.n + net->n_ports) * sizeof *v);
+  char **v = xmalloc0 ((13 + net->egress.n + net->n_ports) * sizeof *v);
   size_t a = 0;
 
   v[a++] = xstrdup (prog);
@@ -35,6 +35,8 @@ sbx_net_helper_argv (const char *prog, const struct sbx_net_helper_cfg *cfg)
     v[a++] = xstrdup ("--allow-host-loopback");
   if (net->log)
     v[a++] = xstrdup ("--net-log");
+  if (cfg->record >= 0)
+    v[a++] = xasprintf ("--record=%d", cfg->record);
   for (size_t i = 0; i < net->egress.n; i++)
     v[a++] = xasprintf ("--egress=%s", net->egress.v[i].text);
   /* The listener's fd (-1 for UDP) first: the text has colons.  */
@@ -76,7 +78,7 @@ sbx_net_helper_parse (int argc, char **argv, struct sbx_net_helper_cfg *cfg,
 
   memset (net, 0, sizeof *net);
   *cfg = (struct sbx_net_helper_cfg){
-    .net = net, .tap = -1, .tap_socket = -1, .portsock = -1, .status = -1
+    .net = net, .tap = -1, .tap_socket = -1, .portsock = -1, .status = -1, .record = -1
   };
   *listeners = xmalloc0 (((size_t)argc + 1) * sizeof **listeners);
   cfg->listeners = *listeners;
@@ -123,6 +125,12 @@ sbx_net_helper_parse (int argc, char **argv, struct sbx_net_helper_cfg *cfg,
         net->allow_host_loopback = true;
       else if (strcmp (a, "--net-log") == 0)
         net->log = true;
+      else if ((s = sbx_libexec_arg (a, "--record")))
+        {
+          if (number ("--record", s, 0, INT_MAX, &v, err) < 0)
+            return -1;
+          cfg->record = (int)v;
+        }
       else if ((s = sbx_libexec_arg (a, "--egress")))
         {
           if (sbx_egress_add (&net->egress, s, err) < 0)

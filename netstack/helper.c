@@ -20,9 +20,11 @@
 #include "../core/base/log.h"
 #include "../core/base/sync.h"
 #include "../core/base/util.h"
+#include "dns.h"
 #include "frame.h"
 #include "lockdown.h"
 #include "portfwd.h"
+#include "record.h"
 #include "tap.h"
 
 #define MAX_FRAME 65536 + 14
@@ -79,9 +81,26 @@ struct helper
   size_t next_peer;
   int64_t log_second;
   int log_count;
+  struct sbx_net_record rec;      /* --net-record */
+  struct sbx_egress_names *names; /* allow:host rules' addresses; NULL without such rules */
 };
 
 static void note_published_udp (struct helper *h, const uint8_t *f, size_t len);
+
+/* A frame for the sandbox: a DNS answer from its resolver is read once,
+   for the recorder and the allow:host rules, before the sandbox has it
+   (so its first SYN to an answered address finds it learnt).  */
+static void
+read_answer (struct helper *h, const uint8_t *f, size_t len)
+{
+  static struct sbx_dns_answer a; /* 2 KiB: off the stack (one thread) */
+
+  if ((h->names || h->rec.fd >= 0) && sbx_dns_resolver_answer (f, len, &a))
+    {
+      sbx_egress_names_learn (h->names, &h->cfg->net->egress, &a);
+      sbx_net_record_answer (&h->rec, &a);
+    }
+}
 
 /* implements SlirpCb.send_packet: a frame for the sandbox.  */
 static ssize_t
@@ -90,6 +109,7 @@ cb_send_packet (const void *buf, size_t len, void *opaque)
   struct helper *h = opaque;
   ssize_t r;
   note_published_udp (h, buf, len);
+  read_answer (h, buf, len);
   r = write (h->cfg->tap, buf, len);
   /* A full tap queue drops the frame; TCP resends at a slower pace.  */
   return r < 0 && errno == EAGAIN ? (ssize_t)len : r;
@@ -337,11 +357,12 @@ read_tap (struct helper *h)
         refused = sbx_egress_check (&h->guard, frame, n, reply, sizeof reply, &reply_len, &ev)
                   == SBX_EGRESS_REJECT;
       if (!refused && h->cfg->net->egress.n > 0)
-        refused = logged = sbx_egress_check (&h->cfg->net->egress, frame, n, reply, sizeof reply,
-                                             &reply_len, &ev)
+        refused = logged = sbx_egress_check_names (&h->cfg->net->egress, h->names, frame, n, reply,
+                                                   sizeof reply, &reply_len, &ev)
                            == SBX_EGRESS_REJECT;
       if (!refused)
         {
+          sbx_net_record_sent (&h->rec, frame, n);
           h->resolved = h->resolved || resolves_address (frame, n);
           slirp_input (h->slirp, frame, n);
           continue;
@@ -614,6 +635,10 @@ sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg)
 {
   struct helper h = { .cfg = cfg, .pf = { .sock = cfg->portsock }, .sigfd = -1 };
   sbx_error_t err = NULL;
+
+  sbx_net_record_init (&h.rec, cfg->record);
+  if (sbx_egress_has_names (&cfg->net->egress))
+    h.names = sbx_egress_names_new (NULL);
 
   if (helper_init (&h, &err) < 0 || setup_slirp (&h, &err) < 0 || sbx_net_lockdown (&err) < 0)
     {

@@ -18,6 +18,7 @@ struct sbx_net_helper_cfg
   const int *listeners; /* one per published port, -1 for UDP ones */
   int portsock;         /* to the sandbox's init: sockets for published ports */
   int status;           /* a sync socket: SBX_SYNC_NET_READY or an error, then closed */
+  int record;           /* --net-record's file, opened by sbx for appending; -1: none */
 };
 
 __attribute__ ((noreturn)) void sbx_net_helper_main (const struct sbx_net_helper_cfg *cfg);

@@ -37,7 +37,11 @@ struct sbx_netspec
   struct sbx_publish *ports;
   size_t n_ports;
   struct sbx_egress egress;
-  bool log;          /* --net-log: one line per refused connection, rate-limited */
+  bool log; /* --net-log: one line per refused connection, rate-limited */
+  /* --net-record FILE (and `sbx learn`): an absolute path; sbx opens it
+     for appending before the helper starts and the helper writes what
+     the sandbox reached there (record.h).  NULL: nothing recorded.  */
+  char *record_path;
   char *needs_slirp; /* the first setting that needs --net slirp, for the error */
 };
 

@@ -31,6 +31,7 @@ sbx_net_runtime_init (struct sbx_net_runtime *rt)
   rt->helper = -1;
   rt->tapsock = rt->status = -1;
   rt->exe = -1;
+  rt->record = -1;
 }
 
 int
@@ -48,6 +49,19 @@ sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_
       return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, rt->portsock) < 0)
     return sbx_error_make (err, errno, "socketpair for published ports");
+  /* Opened here, as the user and before the sandbox exists, so that a
+     path that cannot be written fails the start with its name, and the
+     helper needs no right to open files.  Appended to, never truncated:
+     it may be the user's own file.  Non-blocking: a FIFO nobody reads
+     fails here (ENXIO) instead of hanging the start, and a full pipe
+     stops the recording (record.c says so) instead of the network.  */
+  if (net->record_path)
+    {
+      rt->record = open (net->record_path,
+                         O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0666);
+      if (rt->record < 0)
+        return sbx_error_make (err, errno, "net-record: open `%s` for writing", net->record_path);
+    }
   return 0;
 }
 
@@ -129,15 +143,18 @@ sbx_net_start_helper (const struct sbx_netspec *net, struct sbx_net_runtime *rt,
                                       .tap_socket = tapsock[1],
                                       .listeners = rt->listeners,
                                       .portsock = rt->portsock[0],
-                                      .status = status[1] };
+                                      .status = status[1],
+                                      .record = rt->record };
     argv = sbx_net_helper_argv (rt->exe_path, &cfg);
   }
   /* These pass through the exec of sbx-net; its own executable's fd
      stays close-on-exec, and open until then.  */
-  pass = xmalloc0 ((rt->n_listeners + 4) * sizeof *pass);
+  pass = xmalloc0 ((rt->n_listeners + 5) * sizeof *pass);
   pass[n++] = tapsock[1];
   pass[n++] = rt->portsock[0];
   pass[n++] = status[1];
+  if (rt->record >= 0)
+    pass[n++] = rt->record;
   for (size_t i = 0; i < rt->n_listeners; i++)
     if (rt->listeners[i] >= 0)
       pass[n++] = rt->listeners[i];
@@ -163,6 +180,12 @@ sbx_net_start_helper (const struct sbx_netspec *net, struct sbx_net_runtime *rt,
   rt->helper = pid;
   close (status[1]);
   close (tapsock[1]);
+  /* The helper's now; sbx keeps no copy.  */
+  if (rt->record >= 0)
+    {
+      close (rt->record);
+      rt->record = -1;
+    }
   rt->status = status[0];
   rt->tapsock = tapsock[0];
   return 0;
@@ -284,6 +307,8 @@ sbx_net_stop (struct sbx_net_runtime *rt)
       close (rt->portsock[i]);
   if (rt->exe >= 0)
     close (rt->exe);
+  if (rt->record >= 0)
+    close (rt->record);
   free (rt->exe_path);
   sbx_net_runtime_init (rt);
 }

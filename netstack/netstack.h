@@ -34,6 +34,7 @@ struct sbx_net_runtime
   int status;                /* sbx's end: the helper's SBX_SYNC_NET_READY or error */
   int64_t ready_deadline_ns; /* once the tap is handed over: when to give up */
   int exe;                   /* sbx-net, opened and judged (core/base/libexec.h) */
+  int record;                /* --net-record's file, for the helper; closed once it has it */
   char *exe_path;            /* where it was found: argv[0] */
 };
 

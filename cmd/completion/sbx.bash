@@ -53,7 +53,7 @@ _sbx_value() {
     --seccomp-allow | --seccomp-deny)
       if [[ $cur == @* ]]; then _sbx_groups; else COMPREPLY=(); fi
       return ;;
-    --bind | --ro-bind | --bind-try | --ro-bind-try | --dev-bind | --dev-bind-try) _sbx_files; return ;;
+    --bind | --ro-bind | --bind-try | --ro-bind-try | --dev-bind | --dev-bind-try | --net-record) _sbx_files; return ;;
     --rootfs | --chdir | --tmpfs | --remount-ro | --workspace) _sbx_files -d; return ;;
   esac
   # A value from a fixed set: the option's ARGNAME is `a|b|c`.

@@ -3,10 +3,12 @@
 # this machine only, measured as an unprivileged user.  A benchmark, not a
 # test: it never gates CI.
 #
-#   tests/bench/network.sh [--time S] [--peers sbx,slirp4netns,pasta]
+#   tests/bench/network.sh [--time S] [--peers sbx,sbx-record,slirp4netns,pasta]
 #                          [--sbx PATH] [--user NAME]
 #
-# For each of sbx, slirp4netns (--mtu=65520, host loopback on) and pasta:
+# For each of sbx, sbx-record (sbx with --net-record and an allow:host rule
+# checked on every frame before allow:all: what learning and name rules
+# cost), slirp4netns (--mtu=65520, host loopback on) and pasta:
 #   sandbox->host      iperf3 client inside, server on the host's 127.0.0.1
 #   host->sandbox      the same with -R
 #   pub host->sandbox  iperf3 server inside on 5201, published on the host's
@@ -28,7 +30,7 @@ export LC_ALL=C
 secs=5
 sbx=""
 user=sbxtest
-only=sbx,slirp4netns,pasta
+only=sbx,sbx-record,slirp4netns,pasta
 
 die() { echo "network.sh: $*" >&2; exit 2; }
 while (($#)); do
@@ -36,8 +38,8 @@ while (($#)); do
     --time) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--time needs a positive integer"; secs=$2; shift 2 ;;
     --sbx) sbx=${2:?}; shift 2 ;;
     --user) user=${2:?}; shift 2 ;;
-    --peers) [[ ${2:-} =~ ^(sbx|slirp4netns|pasta)(,(sbx|slirp4netns|pasta))*$ ]] || die "--peers takes sbx,slirp4netns,pasta"; only=$2; shift 2 ;;
-    -h | --help) sed -n '2,27s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --peers) [[ ${2:-} =~ ^(sbx|sbx-record|slirp4netns|pasta)(,(sbx|sbx-record|slirp4netns|pasta))*$ ]] || die "--peers takes sbx,sbx-record,slirp4netns,pasta"; only=$2; shift 2 ;;
+    -h | --help) sed -n '2,30s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (try --help)" ;;
   esac
 done
@@ -140,9 +142,10 @@ start() {
   local out=$work/$name.out
   NETPID=
   case $peer in
-    sbx)
+    sbx | sbx-record)
       local pub=()
       ((hp)) && pub=(-p "127.0.0.1:$hp:5201")
+      [[ $peer == sbx-record ]] && pub+=(--net-record "$work/$name.rec" --egress allow:host:bench.test --egress allow:all)
       "$sbx" -q --net slirp --allow-host-loopback "${pub[@]}" -- "$@" </dev/null >"$out" 2>"$out.err" &
       RUN=$!
       for ((i = 0; i < 100; i++)); do
@@ -225,7 +228,7 @@ account() { # PEER NAME TEST
     C[$1]=$((${C[$1]:-0} + t))
     ((h > ${M[$1]:-0})) && M[$1]=$h
   fi
-  if [[ $1 == sbx ]] && grep -q "network helper died" "$work/$2.out.err"; then
+  if [[ $1 == sbx* ]] && grep -q "network helper died" "$work/$2.out.err"; then
     N[$1,$3]="${N[$1,$3]:+${N[$1,$3]}; }$(grep -m1 'network helper died' "$work/$2.out.err")"
   fi
 }
@@ -309,6 +312,7 @@ echo "  sbx:      $sbx ($("$sbx" --version 2>&1 | head -n1))"
 echo "  iperf3:   $(iperf3 --version | head -1)"
 peers=()
 [[ ,$only, == *,sbx,* ]] && peers+=(sbx)
+[[ ,$only, == *,sbx-record,* ]] && peers+=(sbx-record)
 for p in slirp4netns pasta; do
   [[ ,$only, == *,$p,* ]] || continue
   if command -v "$p" >/dev/null; then
@@ -331,17 +335,20 @@ tests=(out in pubin pubout conn)
 declare -A label=([out]="sandbox->host Gbit/s" [in]="host->sandbox (-R) Gbit/s"
   [pubin]="pub host->sandbox Gbit/s" [pubout]="pub sandbox->host Gbit/s" [conn]="pub connections/s")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2fx", a / b; else print "-" }'; }
-fmt="%-27s %10s %12s %10s %14s\n"
-printf "$fmt" "" sbx slirp4netns pasta "sbx/slirp4netns"
-printf "$fmt" "---" "---" "---" "---" "---"
+fmt="%-27s %10s %12s %10s %14s %11s %14s\n"
+printf "$fmt" "" sbx slirp4netns pasta "sbx/slirp4netns" sbx-record "record/sbx"
+printf "$fmt" "---" "---" "---" "---" "---" "---" "---"
 for t in "${tests[@]}"; do
   printf "$fmt" "${label[$t]}" "${R[sbx,$t]:--}" "${R[slirp4netns,$t]:--}" "${R[pasta,$t]:--}" \
-    "$(ratio "${R[sbx,$t]:-}" "${R[slirp4netns,$t]:-}")"
+    "$(ratio "${R[sbx,$t]:-}" "${R[slirp4netns,$t]:-}")" "${R[sbx-record,$t]:--}" \
+    "$(ratio "${R[sbx-record,$t]:-}" "${R[sbx,$t]:-}")"
 done
 cpu() { [[ -n ${C[$1]:-} ]] && awk -v t="${C[$1]}" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }' || echo -; }
 rss() { [[ -n ${M[$1]:-} ]] && awk -v k="${M[$1]}" 'BEGIN { printf "%.1f", k / 1024 }' || echo -; }
-printf "$fmt" "net process CPU s (all)" "$(cpu sbx)" "$(cpu slirp4netns)" "$(cpu pasta)" "$(ratio "$(cpu sbx)" "$(cpu slirp4netns)")"
-printf "$fmt" "net process peak RSS MiB" "$(rss sbx)" "$(rss slirp4netns)" "$(rss pasta)" "$(ratio "$(rss sbx)" "$(rss slirp4netns)")"
+printf "$fmt" "net process CPU s (all)" "$(cpu sbx)" "$(cpu slirp4netns)" "$(cpu pasta)" "$(ratio "$(cpu sbx)" "$(cpu slirp4netns)")" \
+  "$(cpu sbx-record)" "$(ratio "$(cpu sbx-record)" "$(cpu sbx)")"
+printf "$fmt" "net process peak RSS MiB" "$(rss sbx)" "$(rss slirp4netns)" "$(rss pasta)" "$(ratio "$(rss sbx)" "$(rss slirp4netns)")" \
+  "$(rss sbx-record)" "$(ratio "$(rss sbx-record)" "$(rss sbx)")"
 echo
 echo "net process: sbx-net, slirp4netns, pasta; CPU summed over the 5 runs, RSS the largest."
 echo "pasta reaches the host through -T (spliced loopback), not through its tap."

@@ -1,7 +1,7 @@
 # Networking: --net none|slirp|host, the sandbox's side of slirp (tap0,
 # routes, resolv.conf, hosts, MTU, IPv6), host loopback only when asked,
 # published ports (TCP spliced, UDP through libslirp), the egress policy,
-# --net-log, and the sbx-net helper's lifetime and lock-down.
+# --net-log, --net-record, and the sbx-net helper's lifetime and lock-down.
 #
 # House rule: traffic stays on this machine.  Every server is one this file
 # starts, on the host's 127.0.0.1 / ::1 (reached from inside through
@@ -290,12 +290,53 @@ for spec in 80 0:80 80:0 70000:80 abc:80 1.2.3:80:80 8080:80/sctp '[::1:8080:80'
     --net slirp -p "$spec" -- echo the program ran
 done
 for rule in deny allow:10.0.0.0/33 deny:10.0.0.1:0 deny:10.0.0.1:90-80 bogus:all deny:fd00::/8:53 \
-  'deny:[fd00::/8' deny:10.0.0.1:80/icmp deny:1.2.3.4.5 deny:10.0.0.1:70000 ''; do
+  'deny:[fd00::/8' deny:10.0.0.1:80/icmp deny:1.2.3.4.5 deny:10.0.0.1:70000 '' \
+  deny:host:example.test allow:host: allow:host:a.*.test 'allow:host:a b.test' allow:host:example.test:0; do
   fails_cleanly "--egress '$rule' is refused" 125 "^sbx: --egress: .$(ere "$rule").:" \
     --net slirp --egress "$rule" -- echo the program ran
 done
 fails_cleanly "--egress-preset with an unknown name is refused" 125 "^sbx: --egress-preset.*bogus" \
   --net slirp --egress-preset bogus -- true
+
+### --net-record: one line per distinct flow and TLS server name, appended
+### (the sandbox's resolver forwards to the host's, which no test may ask
+### here: the `dns` lines are tested in a namespace with a DNS server of
+### the test's own, net-names.sh, and on frames, tests/unit/test-netrecord).
+echo "a line of the user's" >"$SCRATCH/net.rec"
+pushd "$SCRATCH" >/dev/null
+sbx_run --net slirp --allow-host-loopback --net-record net.rec -- sh -c \
+  "$(c tcp 10.0.2.2 "$T4" a)$(c tcp 10.0.2.2 "$T4" b)$(c tcp 10.0.2.2 "$T4b" c)$(c udp 10.0.2.2 "$U4" d)$py $net tlshello 10.0.2.2 $D4 Example.TEST"
+popd >/dev/null
+is "$RC $OUT" "0 echo:a
+echo:b
+echo:c
+echo:d
+hello sent" "--net-record: the program's connections work as without it"
+is "$(cat "$SCRATCH/net.rec")" "a line of the user's
+flow tcp 10.0.2.2 $T4
+flow tcp 10.0.2.2 $T4b
+flow udp 10.0.2.2 $U4
+flow tcp 10.0.2.2 $D4
+sni example.test 10.0.2.2 $D4" "--net-record FILE (relative to where sbx runs): each flow once, the TLS server name, appended to what the file held"
+if [ $host_ipv6 = 1 ]; then
+  sbx_run --net slirp --allow-host-loopback --net-record "$SCRATCH/net6.rec" -- sh -c "$(c tcp fd00::2 "$T6" a)$(c udp fd00::2 "$U6" b)"
+  is "$(cat "$SCRATCH/net6.rec")" "flow tcp fd00::2 $T6
+flow udp fd00::2 $U6" "--net-record: IPv6 flows"
+else
+  skip "--net-record: IPv6 flows" "the host has no ::1"
+fi
+sbx_run --net slirp --allow-host-loopback --net-record "$SCRATCH/refused.rec" --egress "deny:10.0.2.2:$T4" -- sh -c "$(c tcp 10.0.2.2 "$T4")"
+is "$OUT $(wc -c <"$SCRATCH/refused.rec")" "ECONNREFUSED 0" "--net-record: a flow the egress policy refuses is not recorded"
+fails_cleanly "--net-record in a missing directory is refused" 125 \
+  "^sbx: net-record: open .$(ere "$SCRATCH/no/such.rec").* No such file or directory" \
+  --net slirp --net-record "$SCRATCH/no/such.rec" -- echo the program ran
+mkfifo "$SCRATCH/fifo.rec"
+fails_cleanly "--net-record to a FIFO nobody reads is refused at once" 125 \
+  "^sbx: net-record: open .$(ere "$SCRATCH/fifo.rec").* No such device or address" \
+  --net slirp --net-record "$SCRATCH/fifo.rec" -- echo the program ran
+fails_cleanly "--net-record without --net slirp is refused" 125 "^sbx: --net-record .*needs --net slirp" \
+  --net none --net-record "$SCRATCH/none.rec" -- echo the program ran
+[ ! -e "$SCRATCH/none.rec" ] && pass "--net-record without slirp makes no file" || fail "--net-record without slirp makes no file"
 
 ### The egress policy, only ever against 10.0.2.2 / fd00::2 ports listened on here.
 hl=(--net slirp --allow-host-loopback)
@@ -312,6 +353,17 @@ ECONNREFUSED
 EHOSTUNREACH" "allow:10.0.2.2:PORT then deny:all: only that port gets through"
 sbx_run "${hl[@]}" --egress deny:all --egress "allow:10.0.2.2:$T4" -- sh -c "$(c tcp 10.0.2.2 "$T4")"
 is "$OUT" "ECONNREFUSED" "deny:all then allow: the first match wins"
+# allow:host: with no DNS answer seen (no test may ask the host's
+# resolver; answers are tested in net-names.sh, with a DNS server of the
+# test's own, and on frames, tests/unit/test-egress-host),
+# an address is refused as deny:all refuses it, and said so; an address
+# rule after it still counts.
+sbx_run "${hl[@]}" --net-log --egress "allow:host:example.test:$T4" --egress "allow:host:*.example.test" \
+  --egress "allow:10.0.2.2:$T4b" --egress deny:all -- sh -c "$(c tcp 10.0.2.2 "$T4")$(c tcp 10.0.2.2 "$T4b")$(c udp 10.0.2.2 "$U4" x 2)"
+is "$OUT" "ECONNREFUSED
+echo:hello
+EHOSTUNREACH" "allow:host:NAME: an address no answer gave is refused (TCP and UDP), a later allow still works"
+like "$ERR" "^sbx: net: refused tcp 10\.0\.2\.2:$T4 \(egress rule deny:all\)$" "... with a --net-log line naming the rule that refused"
 
 lo=$T4 hi=$T4b
 [ "$lo" -gt "$hi" ] && lo=$T4b hi=$T4

@@ -12,11 +12,12 @@ fd00::x.  Every blocking call has a timeout.
         sha        tcp: read to EOF, answer with the sha256 of what came
         drop       tcp: read one line, then close
       --count N: exit after N connections (tcp) or datagrams (udp).
-  connect tcp|udp ADDR PORT [MESSAGE [WAIT]]
+  connect tcp|udp|tcp6|udp6 ADDR PORT [MESSAGE [WAIT]]
       Send MESSAGE (default "hello"), print the answer, or the errno name
       (ECONNREFUSED, EHOSTUNREACH, ...; TIMEOUT when nothing came within
       WAIT seconds, default 10 for tcp, 3 for udp); the seconds it took go
-      to stderr as "elapsed S".  Exit 0 on an answer.
+      to stderr as "elapsed S".  Exit 0 on an answer.  ADDR may be a name
+      (resolved as IPv4, or IPv6 for tcp6 and udp6).
   multi ADDR PORT N
       Open N TCP connections first, then talk on each; print "N answers"
       when each got its own answer back.
@@ -28,11 +29,18 @@ fd00::x.  Every blocking call has a timeout.
                       the errno name that stopped it
   put ADDR PORT FILE  send FILE over TCP, shut down writing, print the answer
   freeport tcp|udp ADDR  print a port nothing listens on now
+  dns ADDR PORT NAME=ADDR...  a DNS server for a namespace of the test's own:
+                      answers A and AAAA queries for the NAMEs (TTL 300),
+                      NXDOMAIN for other names; prints "port N"
+  tlshello ADDR PORT NAME  send a real ClientHello (Python's ssl) asking for
+                      server name NAME and a newline, read to EOF (a "drop"
+                      server closes then), print "hello sent"
 """
 import errno
 import hashlib
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -126,9 +134,12 @@ def serve(argv):
 def connect(argv):
     proto, addr, port = argv[0], argv[1], int(argv[2])
     msg = (argv[3] if len(argv) > 3 else "hello").encode() + b"\n"
+    fam = family(addr)
+    if proto.endswith("6"):
+        proto, fam = proto[:-1], socket.AF_INET6
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
     t0 = time.monotonic()
-    s = socket.socket(family(addr), kind)
+    s = socket.socket(fam, kind)
     wait = float(argv[4]) if len(argv) > 4 else TIMEOUT if proto == "tcp" else 3
     s.settimeout(wait)
     rc = 1
@@ -242,9 +253,59 @@ def freeport(argv):
     return 0
 
 
+def dns(argv):
+    addr, port = argv[0], int(argv[1])
+    table = {}
+    for spec in argv[2:]:
+        name, value = spec.split("=", 1)
+        qtype, fam = (28, socket.AF_INET6) if ":" in value else (1, socket.AF_INET)
+        table.setdefault((name.lower(), qtype), []).append(socket.inet_pton(fam, value))
+    names = {k[0] for k in table}
+    s = socket.socket(family(addr), socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    print("port", s.getsockname()[1], flush=True)
+    while True:
+        q, peer = s.recvfrom(4096)
+        i, labels = 12, []
+        while i < len(q) and q[i] != 0:
+            labels.append(q[i + 1:i + 1 + q[i]].decode("ascii", "replace"))
+            i += 1 + q[i]
+        if len(q) < 12 or i + 5 > len(q):
+            continue
+        qtype, end = int.from_bytes(q[i + 1:i + 3], "big"), i + 5
+        name = ".".join(labels).lower()
+        answers = table.get((name, qtype), [])
+        flags = bytes([0x84 | (q[2] & 0x01), 0x80 | (0 if name in names else 3)])
+        out = q[0:2] + flags + b"\x00\x01" + len(answers).to_bytes(2, "big") + b"\x00\x00\x00\x00"
+        out += q[12:end]
+        for rdata in answers:
+            out += b"\xc0\x0c" + qtype.to_bytes(2, "big") + b"\x00\x01" + (300).to_bytes(4, "big")
+            out += len(rdata).to_bytes(2, "big") + rdata
+        s.sendto(out, peer)
+
+
+def tlshello(argv):
+    # The hello is made in memory (no handshake goes further), so that
+    # what the network sees is libssl's own first flight.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    out = ssl.MemoryBIO()
+    tls = ctx.wrap_bio(ssl.MemoryBIO(), out, server_hostname=argv[2])
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    s = socket.create_connection((argv[0], int(argv[1])), timeout=TIMEOUT)
+    s.sendall(out.read() + b"\n")
+    s.shutdown(socket.SHUT_WR)
+    while s.recv(4096):
+        pass
+    print("hello sent")
+    return 0
+
+
 def main():
     cmds = {"serve": serve, "connect": connect, "multi": multi, "fetch": fetch, "put": put, "flood": flood, "storm": storm,
-            "freeport": freeport}
+            "freeport": freeport, "tlshello": tlshello, "dns": dns}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2

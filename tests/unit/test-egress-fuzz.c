@@ -12,19 +12,25 @@
  * two, a pass carries no reply, a reply fits the cap, has correct
  * checksums and goes back to the sender, nothing is written past it,
  * and the event formats; and that the frame parser alone (frame.h)
- * gives offsets inside the frame.
+ * gives offsets inside the frame.  Then DNS answers from the sandbox's
+ * resolver (dns.c, through libresolv) and TLS ClientHellos (tls.c) are
+ * mutated the same way and go through the allow:host rules
+ * (egress-names.c) and the recorder (record.c): an answer that does not
+ * read allows nothing, one that reads allows only addresses it carries,
+ * and a server name is always a plain name.
  *
  * Built with -DSBX_LIBFUZZER it is instead a libFuzzer target with the
  * same checks, for open-ended runs:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DSBX_LIBFUZZER -I. \
- *     tests/unit/test-egress-fuzz.c netstack/egress.c netstack/frame.c \
- *     netstack/reply.c core/base/error.c core/base/util.c \
+ *     tests/unit/test-egress-fuzz.c netstack/egress.c netstack/egress-names.c \
+ *     netstack/frame.c netstack/reply.c core/base/error.c core/base/util.c \
  *     -o egress-fuzz
  *   ./egress-fuzz -max_len=2048 -max_total_time=600 CORPUS_DIR
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,8 +38,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "netstack/dns.h"
+#include "netstack/egress-names.h"
 #include "netstack/egress.h"
 #include "netstack/frame.h"
+#include "netstack/record.h"
+#include "netstack/tls.h"
 #ifndef SBX_LIBFUZZER
 #include "tap.h"
 #include "frames.h"
@@ -549,6 +559,199 @@ mutate (uint8_t *f, size_t *len)
 #define ITERATIONS 200000
 #define SEED 0x5b5e9e55d00df00dULL
 
+/* ---- DNS answers, allow:host rules, TLS server names ---- */
+
+#define DNS_ITERATIONS 200000
+
+static int64_t dns_now = 1000000000;
+
+static int64_t
+dns_clock (void)
+{
+  return dns_now;
+}
+
+struct dns_stats
+{
+  unsigned long answers, read, learnt, hellos, names;
+  unsigned long bad_read, bad_allow, bad_consistent, bad_name;
+};
+
+static bool
+in_bytes (const uint8_t *b, size_t len, const uint8_t *x, size_t n)
+{
+  return len >= n && memmem (b, len, x, n) != NULL;
+}
+
+static bool
+syn_passes (const struct sbx_egress *e, struct sbx_egress_names *n, int family, const uint8_t *a)
+{
+  char dst[64];
+  uint8_t f[FRAME_ROOM];
+
+  inet_ntop (family, a, dst, sizeof dst);
+  return sbx_egress_check_names (e, n, f,
+                                 frame_tcp (f, family == AF_INET ? "10.0.2.100" : "fd00::100",
+                                            40000, dst, 443, 0x02, NULL, 0),
+                                 NULL, 0, NULL, NULL)
+         == SBX_EGRESS_PASS;
+}
+
+/* One mutant answer `frame` (heap, exactly `len`): through the parser,
+   the rules and the recorder.  */
+static void
+check_answer (const struct sbx_egress *e, struct sbx_egress_names *n, struct sbx_net_record *rec,
+              const uint8_t *frame, size_t len, struct dns_stats *st)
+{
+  static struct sbx_dns_answer a;
+  static const uint8_t probe4[4] = { 198, 51, 100, 77 };
+  static const uint8_t probe6[16]
+      = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x77 };
+  static const uint8_t seed4[4] = { 192, 0, 2, 10 };
+  bool read = sbx_dns_resolver_answer (frame, len, &a), wanted = false;
+
+  st->answers++;
+  if (read)
+    {
+      st->read++;
+      if (a.n > SBX_DNS_ADDRS_MAX || memchr (a.qname, '\0', sizeof a.qname) == NULL
+          || strpbrk (a.qname, " \n\t") != NULL)
+        st->bad_read++;
+      for (size_t i = 0; i < a.n && i < SBX_DNS_ADDRS_MAX; i++)
+        if (!in_bytes (frame, len, a.addrs[i].addr, a.addrs[i].family == AF_INET ? 4 : 16))
+          st->bad_read++;
+      sbx_egress_names_learn (n, e, &a);
+      sbx_net_record_answer (rec, &a);
+      for (size_t i = 0; i < e->n; i++)
+        wanted |= e->v[i].host && sbx_egress_name_matches (e->v[i].host, a.qname);
+    }
+  if ((!in_bytes (frame, len, probe4, 4) && syn_passes (e, n, AF_INET, probe4))
+      || (!in_bytes (frame, len, probe6, 16) && syn_passes (e, n, AF_INET6, probe6))
+      || (!(read && wanted) && syn_passes (e, n, AF_INET, seed4)))
+    st->bad_allow++;
+  if (read && wanted)
+    {
+      st->learnt++;
+      for (size_t i = 0; i < a.n; i++)
+        if (!syn_passes (e, n, a.addrs[i].family, a.addrs[i].addr))
+          st->bad_consistent++;
+    }
+}
+
+static void
+check_hello (struct sbx_net_record *rec, const uint8_t *data, size_t len, struct dns_stats *st)
+{
+  char name[SBX_TLS_NAME_MAX];
+  uint8_t f[FRAME_ROOM];
+
+  st->hellos++;
+  memset (name, 0x55, sizeof name);
+  if (sbx_tls_client_hello_sni (data, len, name))
+    {
+      size_t n = strnlen (name, sizeof name);
+
+      st->names++;
+      if (n == 0 || n == sizeof name
+          || strspn (name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != n)
+        st->bad_name++;
+    }
+  if (len + 54 <= FRAME_ROOM)
+    sbx_net_record_sent (rec, f,
+                         frame_tcp (f, "10.0.2.100", 40000, "192.0.2.1", 443, 0x18, data, len));
+}
+
+static void
+fuzz_dns (void)
+{
+  static const struct dns_rr plain[] = { { "", 1, 300, "192.0.2.10" } };
+  static const struct dns_rr chain[] = { { "", 5, 300, "c.wild.test" },
+                                         { "c.wild.test", 1, 30, "192.0.2.11" },
+                                         { "c.wild.test", 28, 30, "2001:db8::11" } };
+  static const struct dns_rr wild[] = { { "", 1, 5, "192.0.2.12" },
+                                        { "", 28, 5, "2001:db8::12" },
+                                        { "other.test", 1, 5, "192.0.2.13" } };
+  static const char *const rules[]
+      = { "allow:host:allowed.test:443/tcp", "allow:host:*.wild.test", "deny:all", NULL };
+  struct
+  {
+    uint8_t b[FRAME_MAX];
+    size_t len;
+  } msgs[3], hello;
+  struct sbx_egress e = { 0 };
+  struct sbx_egress_names *n;
+  struct sbx_net_record rec;
+  struct dns_stats st = { 0 };
+  sbx_error_t err = NULL;
+
+  for (const char *const *r = rules; *r; r++)
+    if (sbx_egress_add (&e, *r, &err) < 0)
+      {
+        printf ("Bail out! %s\n", err->msg);
+        exit (1);
+      }
+  sbx_net_record_init (&rec, open ("/dev/null", O_WRONLY | O_CLOEXEC));
+  msgs[0].len = dns_msg (msgs[0].b, "allowed.test", 0, plain, 1);
+  msgs[1].len = dns_msg (msgs[1].b, "allowed.test", 0, chain, 3);
+  msgs[2].len = dns_msg (msgs[2].b, "x.wild.test", 0, wild, 3);
+  hello.len = tls_hello (hello.b, "allowed.test");
+
+  for (unsigned long it = 0; it < DNS_ITERATIONS; it++)
+    {
+      uint8_t buf[FRAME_MAX], f[FRAME_ROOM], *copy;
+      size_t len;
+
+      if (it % 4 == 3)
+        {
+          memcpy (buf, hello.b, hello.len);
+          len = hello.len;
+          if (it >= 4)
+            mutate (buf, &len);
+          copy = malloc (len ? len : 1);
+          memcpy (copy, buf, len);
+          check_hello (&rec, copy, len, &st);
+          free (copy);
+          continue;
+        }
+      {
+        size_t k = below (3);
+
+        memcpy (buf, msgs[k].b, msgs[k].len);
+        len = msgs[k].len;
+      }
+      /* The seeds first, whole; then mutants of the message, and at
+         times of the frame around it.  */
+      if (it >= 4)
+        mutate (buf, &len);
+      {
+        bool v6 = below (2);
+
+        len = frame_udp (f, v6 ? "fd00::3" : "10.0.2.3", 53, v6 ? "fd00::100" : "10.0.2.100", 40000,
+                         buf, len);
+      }
+      /* mutate () grows a frame up to FRAME_MAX.  */
+      if (it >= 4 && len <= FRAME_MAX && below (8) == 0)
+        mutate (f, &len);
+      copy = malloc (len ? len : 1);
+      memcpy (copy, f, len);
+      /* Each answer on a table of its own.  */
+      n = sbx_egress_names_new (dns_clock);
+      check_answer (&e, n, &rec, copy, len, &st);
+      sbx_egress_names_free (n);
+      free (copy);
+    }
+  tap_diag ("%lu DNS answers (%lu read, %lu for a rule's name), %lu TLS hellos (%lu named)",
+            st.answers, st.read, st.learnt, st.hellos, st.names);
+  TAP_IS_UINT (st.bad_read, 0, "an answer that reads has a plain name and addresses it carries");
+  TAP_IS_UINT (st.bad_allow, 0,
+               "no mutant answer allows an address it does not carry, nor one for another name");
+  TAP_IS_UINT (st.bad_consistent, 0, "an answer for a rule's name allows what it carries");
+  TAP_IS_UINT (st.bad_name, 0, "a server name read from a hello is a plain lowercase name");
+  TAP_OK (st.read > st.answers / 10 && st.learnt > st.answers / 20 && st.names > st.hellos / 10,
+          "the run reads answers and names often enough to mean something");
+  sbx_net_record_free (&rec);
+  sbx_egress_free (&e);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -621,6 +824,7 @@ main (int argc, char **argv)
   free (reply);
   for (size_t s = 0; s < n_sets; s++)
     sbx_egress_free (&sets[s].e);
+  fuzz_dns ();
   return tap_done ();
 }
 

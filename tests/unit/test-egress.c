@@ -15,6 +15,7 @@
 #include "netstack/egress.h"
 #include "tap.h"
 #include "frames.h"
+#include "rules.h"
 
 /* The frame macros below (TCP, UDP, PING) give defaults that a test
    overrides by naming the field again: that is the point of them.  */
@@ -315,25 +316,6 @@ expect (const struct sbx_egress *e, const char *set, const struct pkt *k, bool r
   TAP_IS_INT (r.v, refused ? SBX_EGRESS_REJECT : SBX_EGRESS_PASS, "%s: %s%s%s is %s", set,
               pkt_name (k, name, sizeof name), what ? " " : "", what ? what : "",
               refused ? "refused" : "passed");
-}
-
-/* Make a rule set from the rules given; they must parse.  */
-#define RULES(e, ...) rules ((e), (const char *const[]){ __VA_ARGS__, NULL })
-
-static void
-rules (struct sbx_egress *e, const char *const *v)
-{
-  memset (e, 0, sizeof *e);
-  for (; *v; v++)
-    {
-      sbx_error_t err = NULL;
-
-      if (sbx_egress_add (e, *v, &err) < 0)
-        {
-          printf ("Bail out! rule `%s` does not parse: %s\n", *v, err->msg);
-          exit (1);
-        }
-    }
 }
 
 /* ---- Parsing ---- */

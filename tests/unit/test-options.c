@@ -375,6 +375,10 @@ test_profiles (void)
       TAP_IS_STR (spec.net.egress.v[spec.net.egress.n - 1].text, "allow:all",
                   "... then the profile's, in order");
     }
+  if (parse_ok (ARGV ("--net-record", "net.rec", "true"), "--net-record with a relative path"))
+    TAP_IS_STR (spec.net.record_path, "/tmp/net.rec", "... is taken from the cwd");
+  if (parse_ok (ARGV ("--net-record", "~/n.rec", "true"), "--net-record ~/"))
+    TAP_IS_STR (spec.net.record_path, "/home/tester/n.rec", "... is taken from the home");
   if (parse_ok (ARGV ("--egress-preset", "no-lan", "true"), "a preset on the command line"))
     TAP_OK (spec.net.egress.n > 5 && strcmp (spec.net.egress.v[0].text, "allow:10.0.2.3:53") == 0,
             "... its rules are the command line's");

@@ -105,6 +105,24 @@ main (void)
     sbx_spec_free (&ls);
   }
   expect_error ("uid abc\n", "profile test.profile:1: uid: `abc`: expected a number", "bad number");
+  expect_error ("net-record net.rec\n",
+                "profile test.profile:1: net-record: `net.rec`: use an absolute path or ~/ here",
+                "net-record: a relative path is refused in a profile");
+  expect_error ("egress deny:host:example.org\n", "there is no deny:host", "deny:host is refused");
+  {
+    struct sbx_spec ns;
+    char *m = parse ("net slirp\nnet-record /var/tmp/net.rec\negress allow:host:*.Example.org:443\n"
+                     "egress deny:all\n",
+                     &ns);
+    TAP_OK (m == NULL, "net-record and a host rule parse");
+    TAP_OK (ns.net.record_path && strcmp (ns.net.record_path, "/var/tmp/net.rec") == 0
+                && ns.net.egress.n == 2 && ns.net.egress.v[0].host
+                && strcmp (ns.net.egress.v[0].host, "*.example.org") == 0
+                && ns.net.egress.v[0].port_lo == 443,
+            "... into the spec: the record's path, the rule's name in lowercase and its port");
+    free (m);
+    sbx_spec_free (&ns);
+  }
   expect_error ("bind src:/x\n", "profile test.profile:1: bind: `src:/x`: use an absolute path",
                 "relative paths are refused in profiles");
   expect_error ("cap-add FLY\n", "profile test.profile:1: cap-add: unknown capability `FLY`",

@@ -388,6 +388,7 @@ sbx_child_run (struct sbx_launch *l)
 
   close (l->sock[0]);
   sbx_net_child_release (&l->net);
+  sbx_dbus_proxy_child_release (&l->dbus);
   /* The network first, while sbx writes the id maps: a new network
      namespace needs none, only the capabilities the new user namespace
      gave us, and the network helper starts libslirp on the tap while

@@ -22,6 +22,7 @@
 #include "child.h"
 #include "init.h"
 #include "layout.h"
+#include "mountapi.h"
 #include "seccomp-notify.h"
 
 /* CLONE_NEWCGROUP too, unless the sandbox gets a cgroup of its own: then
@@ -51,6 +52,8 @@ launch_free (struct sbx_launch *l)
      below (sbx_rootfs_release).  */
   sbx_net_stop_begin (&l->net);
   sbx_overlay_daemon_stop (&l->daemon);
+  /* Before the record, whose directory holds its socket.  */
+  sbx_dbus_proxy_stop (&l->dbus);
   if (l->pidfd >= 0)
     close (l->pidfd);
   sbx_userns_plan_free (&l->userns);
@@ -492,6 +495,25 @@ prepare (struct sbx_launch *l, sbx_error_t *err)
   return 0;
 }
 
+/* The sandbox's D-Bus: xdg-dbus-proxy listening in the record's
+   directory, its socket bound inside where the bus's clients look
+   (dbus.h).  After the record exists, before clone copies the plan.  */
+static int
+start_dbus_proxy (struct sbx_launch *l, sbx_error_t *err)
+{
+  const struct sbx_dbus *d = &l->spec->dbus;
+  cleanup_free char *sock = NULL;
+  struct sbx_mop *op;
+
+  if (sbx_dbus_proxy_start (&l->dbus, d, l->mon.rec.dir, l->mon.rec.path, &sock, err) < 0)
+    return -1;
+  op = sbx_mount_plan_add (&l->mounts, SBX_MOP_HOST_TREE, sock, d->inside,
+                           SBX_MNT_NOSUID | SBX_MNT_NODEV | SBX_MNT_NOEXEC | SBX_MNT_RDONLY);
+  op->what = xasprintf ("the D-Bus proxy's socket %s", d->inside);
+  mark ("xdg-dbus-proxy listens");
+  return 0;
+}
+
 int
 sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
 {
@@ -510,10 +532,12 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   l.rootfs.state.dirfd = l.rootfs.state.lock = -1;
   l.rootfs.sock = -1;
   sbx_overlay_daemon_init (&l.daemon);
+  sbx_dbus_proxy_init (&l.dbus);
   sbx_monitor_init (&l.mon);
   mark ("start");
   sbx_net_runtime_init (&l.net);
-  if (prepare (&l, err) < 0 || sbx_monitor_begin (&l.mon, &l, err) < 0)
+  if (prepare (&l, err) < 0 || sbx_monitor_begin (&l.mon, &l, err) < 0
+      || (spec->dbus.address && start_dbus_proxy (&l, err) < 0))
     goto out;
   mark ("record made");
   sbx_tty_detect (&l.tty);

@@ -12,8 +12,8 @@
    the child may malloc, format messages and run the whole plan, not just
    async-signal-safe calls.  Work that would want a thread runs in a
    process of its own instead: the network helper (libslirp's loop,
-   netstack/helper.c) and fuse-overlayfs (overlay-daemon.c) are separate
-   processes, both outside the sandbox's PID namespace, and
+   netstack/helper.c), fuse-overlayfs (overlay-daemon.c) and
+   xdg-dbus-proxy (dbus-proxy.c) are separate processes, both outside the sandbox's PID namespace, and
    the parent's relay is one poll loop.  `make lint` (tests/check-layering)
    refuses a pthread_create in sbx's libraries.  */
 #ifndef SBX_LAUNCH_H
@@ -23,6 +23,7 @@
 
 #include "../netstack/netstack.h"
 #include "cgroup.h"
+#include "dbus-proxy.h"
 #include "monitor.h"
 #include "mounts.h"
 #include "overlay.h"
@@ -49,6 +50,7 @@ struct sbx_launch
   int pidfd;                        /* the same, as a pidfd: what helpers join (setns) */
   struct sbx_overlay_daemon daemon; /* fuse-overlayfs, outside the PID namespace */
   struct sbx_monitor mon;           /* the record, and a detached sandbox's log */
+  struct sbx_dbus_proxy dbus;       /* xdg-dbus-proxy, outside the sandbox; pid -1: none */
 };
 
 /* Run the sandbox to its end.  *exit_code is the program's status, or an

@@ -10,6 +10,7 @@
 #include "base/util.h"
 #include "caps.h"
 #include "cgroup.h"
+#include "dbus.h"
 #include "image.h"
 #include "path.h"
 #include "seccomp.h"
@@ -722,6 +723,27 @@ apply_stats (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ct
   return 0;
 }
 
+/* The D-Bus session bus (dbus.h): xdg-dbus-proxy's options by their
+   names.  */
+static int
+apply_dbus_user (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                 sbx_error_t *err)
+{
+  return sbx_dbus_parse_mode (arg, &spec->dbus.user, err);
+}
+
+#define DBUS_RULE(fn, kind)                                                                       \
+  static int fn (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,      \
+                 sbx_error_t *err)                                                                \
+  {                                                                                               \
+    return sbx_dbus_add_rule (&spec->dbus, kind, arg, err);                                       \
+  }
+DBUS_RULE (apply_dbus_see, SBX_DBUS_SEE)
+DBUS_RULE (apply_dbus_talk, SBX_DBUS_TALK)
+DBUS_RULE (apply_dbus_own, SBX_DBUS_OWN)
+DBUS_RULE (apply_dbus_call, SBX_DBUS_CALL)
+DBUS_RULE (apply_dbus_broadcast, SBX_DBUS_BROADCAST)
+
 const struct sbx_setting sbx_settings[] = {
   { "uid", true, "N", apply_uid, 0 },
   { "gid", true, "N", apply_gid, 0 },
@@ -763,6 +785,12 @@ const struct sbx_setting sbx_settings[] = {
   { "egress-preset", true, "no-lan", apply_egress_preset, SBX_SETTING_ADDS },
   { "net-log", false, NULL, apply_net_log, 0 },
   { "net-record", true, "FILE", apply_net_record, 0 },
+  { "dbus-user", true, "none|filter|open", apply_dbus_user, 0 },
+  { "dbus-see", true, "NAME", apply_dbus_see, SBX_SETTING_ADDS },
+  { "dbus-talk", true, "NAME", apply_dbus_talk, SBX_SETTING_ADDS },
+  { "dbus-own", true, "NAME", apply_dbus_own, SBX_SETTING_ADDS },
+  { "dbus-call", true, "NAME=RULE", apply_dbus_call, SBX_SETTING_ADDS },
+  { "dbus-broadcast", true, "NAME=RULE", apply_dbus_broadcast, SBX_SETTING_ADDS },
   { "memory", true, "SIZE", apply_memory, 0 },
   { "memory-swap", true, "SIZE", apply_memory_swap, 0 },
   { "pids", true, "N", apply_pids, 0 },

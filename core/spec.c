@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "caps.h"
+#include "dbus.h"
 #include "env.h"
 #include "image.h"
 #include "path.h"
@@ -54,6 +55,7 @@ sbx_spec_free (struct sbx_spec *spec)
   free (spec->process.host_cwd);
   free (spec->process.workspace);
   free (spec->uts.hostname);
+  sbx_dbus_free (&spec->dbus);
   free (spec->limits.memory_text);
   free (spec->limits.timeout_text);
   for (size_t i = 0; i < spec->seccomp.n_ops; i++)
@@ -536,6 +538,16 @@ sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
 
   spec->process.caps_keep = spec->process.caps_add & ~spec->process.caps_drop;
 
+  /* The bus's clients find the proxy's socket by this (dbus.h); the
+     host's own address, which the clean environment drops anyway, would
+     name a socket the sandbox cannot reach.  */
+  if (sbx_dbus_resolve (&spec->dbus, host_environ, spec->ids.uid, err) < 0)
+    return -1;
+  if (spec->dbus.inside)
+    {
+      cleanup_free char *addr = xasprintf ("unix:path=%s", spec->dbus.inside);
+      sbx_spec_add_env (spec, SBX_ENV_SET, "DBUS_SESSION_BUS_ADDRESS", addr);
+    }
   spec->env.resolved = sbx_env_build (host_environ, &spec->env, &spec->user, &spec->ids);
 
   if (spec->ids.uid == 0 && spec->root.dir == NULL && spec->root.image == NULL

@@ -169,6 +169,39 @@ struct sbx_limits
   bool stats;         /* --stats: report usage at exit */
 };
 
+/* The D-Bus session bus the sandbox gets (dbus.h), in the words of
+   flatpak and xdg-dbus-proxy.  */
+enum sbx_dbus_mode
+{
+  SBX_DBUS_NONE = 0, /* no bus: the default (/run and /tmp are the sandbox's own) */
+  SBX_DBUS_FILTER,   /* the bus through xdg-dbus-proxy --filter, with the rules */
+  SBX_DBUS_OPEN,     /* the bus through xdg-dbus-proxy, unfiltered */
+};
+
+enum sbx_dbus_rule_kind
+{
+  SBX_DBUS_SEE,       /* --see=NAME */
+  SBX_DBUS_TALK,      /* --talk=NAME */
+  SBX_DBUS_OWN,       /* --own=NAME */
+  SBX_DBUS_CALL,      /* --call=NAME=RULE */
+  SBX_DBUS_BROADCAST, /* --broadcast=NAME=RULE */
+};
+
+struct sbx_dbus_rule
+{
+  enum sbx_dbus_rule_kind kind;
+  char *arg; /* NAME, or NAME=RULE */
+};
+
+struct sbx_dbus
+{
+  enum sbx_dbus_mode user;
+  struct sbx_dbus_rule *rules;
+  size_t n_rules;
+  char *address; /* resolved: the host's session bus; NULL: the sandbox gets none */
+  char *inside;  /* resolved: where the proxy's socket is bound (/run/user/UID/bus) */
+};
+
 struct sbx_uts
 {
   char *hostname;
@@ -199,6 +232,7 @@ struct sbx_spec
   struct sbx_rootspec root;
   struct sbx_limits limits;
   struct sbx_lifecycle life;
+  struct sbx_dbus dbus;
 };
 
 void sbx_spec_init (struct sbx_spec *spec);

@@ -100,7 +100,7 @@ exec \"\$0\" \"\$@\"" "$SBX" "$@" 2>"$SCRATCH/fake-host.err" </dev/null)
 # zombies: a detached sandbox's monitor has exited when `sbx stop`
 # returns, and whoever reaps orphans here may take its time.
 sbx_processes() {
-  ps -u "$(id -u)" -o pid=,stat=,comm= | awk '$2 !~ /^Z/ && $3 ~ /^(sbx|sbx-init|sbx-net|sbx-image|newuidmap|newgidmap|fuse-overlayfs)$/ { print $1, $3 }'
+  ps -u "$(id -u)" -o pid=,stat=,comm= | awk '$2 !~ /^Z/ && $3 ~ /^(sbx|sbx-init|sbx-net|sbx-image|newuidmap|newgidmap|fuse-overlayfs|xdg-dbus-proxy)$/ { print $1, $3 }'
 }
 
 # no_leftovers DESC: nothing of sbx's is still running (waits 3s for the

@@ -1,0 +1,207 @@
+/* sbx: xdg-dbus-proxy outside the sandbox; see dbus-proxy.h.  */
+#define _GNU_SOURCE
+#include "dbus-proxy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/util.h"
+#include "dbus.h"
+#include "helpers.h"
+
+/* How long the proxy may take to listen before sbx gives up.  */
+#define READY_TIMEOUT_MS 10000
+/* The fds the proxy gets: its --fd pipe and the socket's directory.  */
+#define PROXY_SYNC_FD 3
+#define PROXY_DIR_FD 4
+
+void
+sbx_dbus_proxy_init (struct sbx_dbus_proxy *p)
+{
+  p->pid = -1;
+  p->sync = -1;
+  p->dir = -1;
+}
+
+__attribute__ ((noreturn)) static void
+proxy_fail (const char *what)
+{
+  dprintf (STDERR_FILENO, "%s: %s", what, strerror (errno));
+  _exit (127);
+}
+
+/* The forked process: its fds in place, out of sbx's session and signal
+   mask, tied to sbx's life, then exec.  */
+__attribute__ ((noreturn)) static void
+proxy_exec (pid_t launcher, const char *bin, char **argv, int sync_w, int dir, int out)
+{
+  char *const envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
+  sigset_t none;
+  int null, s, d;
+
+  if (dup2 (out, STDOUT_FILENO) < 0 || dup2 (out, STDERR_FILENO) < 0)
+    _exit (127);
+  /* Above the places they go to, so that no dup2 below overwrites one.  */
+  s = fcntl (sync_w, F_DUPFD_CLOEXEC, 10);
+  d = fcntl (dir, F_DUPFD_CLOEXEC, 10);
+  if (s < 0 || d < 0 || dup2 (s, PROXY_SYNC_FD) < 0 || dup2 (d, PROXY_DIR_FD) < 0)
+    proxy_fail ("xdg-dbus-proxy: set up its fds");
+  null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0 || dup2 (null, STDIN_FILENO) < 0)
+    proxy_fail ("xdg-dbus-proxy: open /dev/null");
+  if (syscall (SYS_close_range, PROXY_DIR_FD + 1, ~0U, 0) < 0)
+    for (int fd = PROXY_DIR_FD + 1; fd < 1024; fd++)
+      close (fd);
+  /* Ctrl-C on the user's terminal is the program's; sbx forwards it.  */
+  setsid ();
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  /* Dies with sbx even by SIGKILL (the pipe's end closing stops it too,
+     but only once its main loop runs).  */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    proxy_fail ("xdg-dbus-proxy: prctl(PR_SET_PDEATHSIG)");
+  if (getppid () != launcher)
+    _exit (127);
+  /* It gains nothing by exec: nothing it runs may.  */
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    proxy_fail ("xdg-dbus-proxy: prctl(PR_SET_NO_NEW_PRIVS)");
+  execve (bin, argv, envp);
+  proxy_fail (bin);
+}
+
+/* Wait for its one byte; 0 once it listens, else why not.  */
+static int
+wait_ready (struct sbx_dbus_proxy *p, int out, sbx_error_t *err)
+{
+  struct pollfd pf = { .fd = p->sync, .events = POLLIN };
+  char said[512], byte;
+  int r;
+
+  do
+    r = poll (&pf, 1, READY_TIMEOUT_MS);
+  while (r < 0 && errno == EINTR);
+  if (r == 0)
+    return sbx_error_make (err, 0, "xdg-dbus-proxy did not listen within %d s",
+                           READY_TIMEOUT_MS / 1000);
+  do
+    r = read (p->sync, &byte, 1);
+  while (r < 0 && errno == EINTR);
+  if (r == 1)
+    return 0;
+  /* It ended first: what it printed says why.  */
+  waitpid (p->pid, NULL, 0);
+  p->pid = -1;
+  lseek (out, 0, SEEK_SET);
+  sbx_read_message (out, said, sizeof said);
+  return sbx_error_make (err, 0, "xdg-dbus-proxy failed: %s", said[0] ? said : "no message");
+}
+
+int
+sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int dir,
+                      const char *dir_path, char **socket_path, sbx_error_t *err)
+{
+  pid_t launcher = getpid ();
+  cleanup_free char *bin = sbx_helper_find ("xdg-dbus-proxy", NULL);
+  cleanup_close int out = -1;
+  char listen[64];
+  char **args, **argv;
+  size_t n = 0;
+  int pipefd[2];
+
+  *socket_path = NULL;
+  if (bin == NULL)
+    {
+      sbx_error_make (err, 0,
+                      "dbus-user %s: xdg-dbus-proxy, which filters the sandbox's D-Bus "
+                      "messages, is not installed",
+                      d->user == SBX_DBUS_FILTER ? "filter" : "open");
+      sbx_error_hint (err, "apt-get install xdg-dbus-proxy, or run without a bus: --dbus-user none");
+      return -1;
+    }
+  out = memfd_create ("xdg-dbus-proxy", MFD_CLOEXEC);
+  if (out < 0)
+    return sbx_error_make (err, errno, "memfd for xdg-dbus-proxy");
+  /* The socket's path as the proxy reaches it: through its fd of the
+     directory, so a long record path cannot overflow sun_path.  */
+  snprintf (listen, sizeof listen, "/proc/self/fd/%d/bus", PROXY_DIR_FD);
+  args = sbx_dbus_proxy_args (d, PROXY_SYNC_FD, listen);
+  while (args[n])
+    n++;
+  argv = xmalloc0 ((n + 2) * sizeof *argv);
+  argv[0] = bin;
+  memcpy (argv + 1, args, n * sizeof *argv);
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    {
+      sbx_error_make (err, errno, "pipe for xdg-dbus-proxy");
+      goto out;
+    }
+  p->pid = fork ();
+  if (p->pid < 0)
+    {
+      sbx_error_make (err, errno, "fork xdg-dbus-proxy");
+      close (pipefd[0]);
+      close (pipefd[1]);
+      goto out;
+    }
+  if (p->pid == 0)
+    proxy_exec (launcher, bin, argv, pipefd[1], dir, out);
+  close (pipefd[1]);
+  p->sync = pipefd[0];
+  p->dir = fcntl (dir, F_DUPFD_CLOEXEC, 3);
+  if (wait_ready (p, out, err) < 0)
+    {
+      sbx_dbus_proxy_stop (p);
+      goto out;
+    }
+  *socket_path = xasprintf ("%s/bus", dir_path);
+  sbx_log_debug ("xdg-dbus-proxy %d: %s on %s", (int)p->pid, d->address, *socket_path);
+out:
+  free (argv);
+  sbx_dbus_argv_free (args);
+  return *socket_path ? 0 : -1;
+}
+
+void
+sbx_dbus_proxy_child_release (struct sbx_dbus_proxy *p)
+{
+  if (p->sync >= 0)
+    close (p->sync);
+  if (p->dir >= 0)
+    close (p->dir);
+  p->sync = p->dir = -1;
+  p->pid = -1;
+}
+
+void
+sbx_dbus_proxy_stop (struct sbx_dbus_proxy *p)
+{
+  /* Closing its pipe would stop it too; SIGKILL does not wait for its
+     main loop.  */
+  if (p->sync >= 0)
+    close (p->sync);
+  p->sync = -1;
+  if (p->pid > 0)
+    {
+      kill (p->pid, SIGKILL);
+      while (waitpid (p->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  p->pid = -1;
+  if (p->dir >= 0)
+    {
+      unlinkat (p->dir, "bus", 0);
+      close (p->dir);
+    }
+  p->dir = -1;
+}

@@ -1,0 +1,45 @@
+/* sbx: xdg-dbus-proxy, the one program that filters the sandbox's D-Bus
+   messages (dbus.h), run outside the sandbox as the user, like
+   fuse-overlayfs and sbx-net: it must reach the host's bus, which the
+   sandbox must not.
+
+   It listens on `bus` in the sandbox's record directory (record.h, 0700),
+   which layout binds at /run/user/UID/bus inside.  Its life is sbx's:
+   - ready: its --fd pipe gets one byte once it listens (no sleeps); a
+     proxy that fails first closes the pipe, and its words (kept in a
+     memfd that is its stderr) make the error;
+   - end: sbx holds the pipe's other end; when that closes, whether sbx
+     ends, fails or is SIGKILLed, the proxy stops on its own; it also
+     has PR_SET_PDEATHSIG, SIGKILL, for a proxy stuck elsewhere; sbx
+     kills and reaps it on every path out of the launcher.  */
+#ifndef SBX_DBUS_PROXY_H
+#define SBX_DBUS_PROXY_H
+
+#include <sys/types.h>
+
+#include "base/error.h"
+#include "spec.h"
+
+struct sbx_dbus_proxy
+{
+  pid_t pid; /* -1: none */
+  int sync;  /* the read end of its --fd pipe; closing it stops the proxy */
+  int dir;   /* the directory of its socket (a dup), -1 when none */
+};
+
+void sbx_dbus_proxy_init (struct sbx_dbus_proxy *p);
+
+/* Start xdg-dbus-proxy for `d` (d->address set) listening on `dir`/bus,
+   `dir_path` being the same directory for messages; returns once it
+   listens, with *socket_path the socket's host path.  */
+int sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int dir,
+                          const char *dir_path, char **socket_path, sbx_error_t *err);
+
+/* In the sandbox's child: close sbx's ends (init keeps no host
+   directory, and the proxy hears sbx go even while init lives on).  */
+void sbx_dbus_proxy_child_release (struct sbx_dbus_proxy *p);
+
+/* Stop and reap it, and remove its socket.  */
+void sbx_dbus_proxy_stop (struct sbx_dbus_proxy *p);
+
+#endif

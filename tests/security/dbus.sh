@@ -1,0 +1,151 @@
+# The sandbox's D-Bus session bus (--dbus-user, core/dbus.h): a real
+# dbus-daemon of the test's own, a real xdg-dbus-proxy started by sbx, a
+# service of the test's own owning names (tests/lib/dbus-service.py).
+# Inside: an allowed name answers, any other is unknown, a name not
+# granted cannot be owned, ListNames shows only what is allowed, the
+# host's bus socket is not there (connect: ENOENT); outside: no proxy is
+# left after an exit, a failed start or a SIGKILL of sbx.  Each claim is
+# also shown to fail where the rule is lifted.
+. "$SBX_TESTS/lib/tap.sh"
+. "$SBX_TESTS/lib/probe.sh"
+
+command -v dbus-daemon >/dev/null || skip_all "no dbus-daemon (apt-get install dbus-daemon)"
+command -v gdbus >/dev/null || skip_all "no gdbus (apt-get install libglib2.0-bin)"
+proxy_bin=$(command -v xdg-dbus-proxy) || skip_all "no xdg-dbus-proxy (apt-get install xdg-dbus-proxy)"
+/usr/bin/python3 -c 'import gi' 2>/dev/null || skip_all "no python3-gi for the test's D-Bus service (apt-get install python3-gi)"
+
+scratch
+bus=$SCRATCH/bus
+cat >"$SCRATCH/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=$bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+EOF
+dbus-daemon --config-file="$SCRATCH/bus.conf" --nofork --print-address=1 >"$SCRATCH/address" 2>"$SCRATCH/daemon.err" &
+daemon=$!
+at_exit "kill $daemon 2>/dev/null; wait $daemon 2>/dev/null"
+wait_until 20 test -s "$SCRATCH/address" || { fail "the test's dbus-daemon starts" "$(cat "$SCRATCH/daemon.err")"; exit 1; }
+export DBUS_SESSION_BUS_ADDRESS=unix:path=$bus
+/usr/bin/python3 "$SBX_TESTS/lib/dbus-service.py" "$DBUS_SESSION_BUS_ADDRESS" org.sbxtest.Allowed org.sbxtest.Hidden \
+  >"$SCRATCH/service.out" 2>&1 &
+service=$!
+at_exit "kill $service 2>/dev/null; wait $service 2>/dev/null"
+wait_until 20 grep -q '^ready' "$SCRATCH/service.out" || { fail "the test's D-Bus service starts" "$(cat "$SCRATCH/service.out")"; exit 1; }
+
+uid=$(id -u)
+ping() { echo gdbus call --session --dest "$1" --object-path /org/sbxtest --method "org.sbxtest.Echo.${2:-Ping}" ${3:+"$3"}; }
+bus_call() { echo gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus --method "org.freedesktop.DBus.$1" ${2:+"$2"} ${3:+"$3"}; }
+filter=(--dbus-user filter --dbus-talk org.sbxtest.Allowed)
+
+# The checks can fail: outside, every name answers and is listed.
+is "$($(ping org.sbxtest.Hidden Ping hi) 2>&1)" "('hi',)" "outside: the hidden name answers"
+like "$($(bus_call ListNames))" "org.sbxtest.Hidden" "outside: ListNames shows the hidden name"
+
+sbx_run "${filter[@]}" -- $(ping org.sbxtest.Allowed Ping hello)
+is "$OUT" "('hello',)" "filter: a --dbus-talk name answers"
+sbx_run "${filter[@]}" -- sh -c 'echo "$DBUS_SESSION_BUS_ADDRESS"'
+is "$OUT" "unix:path=/run/user/$uid/bus" "filter: DBUS_SESSION_BUS_ADDRESS names the proxy's socket inside"
+sbx_run "${filter[@]}" -- $(ping org.sbxtest.Hidden Ping hello)
+like "$ERR" "org\.freedesktop\.DBus\.Error\.ServiceUnknown" "filter: a name not granted is unknown (ServiceUnknown)"
+unlike "$OUT" "hello" "filter: ... and never answers"
+sbx_run "${filter[@]}" -- $(bus_call ListNames)
+like "$OUT" "'org.sbxtest.Allowed'" "filter: ListNames shows the granted name"
+unlike "$OUT" "org\.sbxtest\.Hidden" "filter: ListNames hides the name not granted"
+sbx_run "${filter[@]}" -- $(bus_call GetNameOwner org.sbxtest.Hidden)
+like "$ERR" "org\.freedesktop\.DBus\.Error\.NameHasNoOwner" "filter: GetNameOwner of the hidden name: NameHasNoOwner"
+sbx_run "${filter[@]}" -- $(bus_call RequestName org.sbxtest.Mine 0)
+like "$ERR" "org\.freedesktop\.DBus\.Error\.ServiceUnknown" "filter: owning a name not granted is refused"
+sbx_run "${filter[@]}" --dbus-own org.sbxtest.Mine -- $(bus_call RequestName org.sbxtest.Mine 0)
+is "$OUT" "(uint32 1,)" "filter: --dbus-own lets it own that name (the check can fail)"
+sbx_run "${filter[@]}" --dbus-own 'org.sbxtest.Mine.*' -- $(bus_call RequestName org.sbxtest.Mine.a 0)
+is "$OUT" "(uint32 1,)" "filter: --dbus-own NAME.* covers the names below it"
+sbx_run "${filter[@]}" --dbus-see org.sbxtest.Hidden -- $(ping org.sbxtest.Hidden Ping hello)
+like "$ERR" "org\.freedesktop\.DBus\.Error\.AccessDenied" "filter: --dbus-see shows a name but refuses calls (AccessDenied)"
+sbx_run "${filter[@]}" --dbus-call 'org.sbxtest.Hidden=org.sbxtest.Echo.Ping@/org/sbxtest' -- $(ping org.sbxtest.Hidden Ping hello)
+is "$OUT" "('hello',)" "filter: --dbus-call NAME=METHOD@PATH lets that method through"
+sbx_run "${filter[@]}" --dbus-call 'org.sbxtest.Hidden=org.sbxtest.Echo.Ping@/org/sbxtest' -- $(ping org.sbxtest.Hidden Secret)
+like "$ERR" "org\.freedesktop\.DBus\.Error\.AccessDenied" "filter: ... and refuses the name's other methods (AccessDenied)"
+unlike "$OUT" "secret" "filter: ... which never answer"
+
+# The host's bus is not there; the proxy's socket is.
+sbx_run "${filter[@]}" -- "$probe" connect-unix "$bus"
+is "$OUT" ENOENT "filter: the host's bus socket $bus is not inside (connect: ENOENT)"
+sbx_run "${filter[@]}" -- "$probe" connect-unix "/run/user/$uid/bus"
+is "$OUT" success "filter: the proxy's socket /run/user/$uid/bus connects"
+sbx_run --bind "$bus" -- "$probe" connect-unix "$bus"
+is "$OUT" success "a --bind of the host's bus socket connects (the check can fail)"
+sbx_run -- "$probe" connect-unix "$bus"
+is "$OUT" ENOENT "none (the default): the host's bus socket is not inside"
+sbx_run -- sh -c 'echo "${DBUS_SESSION_BUS_ADDRESS:-unset}"; ls /run/user 2>&1'
+like "$OUT" "^unset" "none: no DBUS_SESSION_BUS_ADDRESS inside"
+
+# open: the whole bus, still through the proxy.
+sbx_run --dbus-user open -- $(ping org.sbxtest.Hidden Ping hello)
+is "$OUT" "('hello',)" "open: every name answers (through the proxy)"
+sbx_run --dbus-user open -- "$probe" connect-unix "$bus"
+is "$OUT" ENOENT "open: the host's bus socket is still not inside"
+
+# The command line overrides a profile's bus.
+cat >"$SCRATCH/bus.profile" <<EOF
+dbus-user filter
+dbus-talk org.sbxtest.Allowed
+EOF
+sbx_run --profile "$SCRATCH/bus.profile" -- $(ping org.sbxtest.Allowed Ping p)
+is "$OUT" "('p',)" "a profile's dbus-user filter and dbus-talk"
+sbx_run --profile "$SCRATCH/bus.profile" --dbus-user none -- $(ping org.sbxtest.Allowed Ping p)
+like "$ERR" "Error" "--dbus-user none on the command line takes a profile's bus away"
+no_leftovers "no xdg-dbus-proxy or other helper left after the runs"
+
+# No session bus: the sandbox has none, after one note.
+env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR "$SBX" "${filter[@]}" -- sh -c 'echo "${DBUS_SESSION_BUS_ADDRESS:-unset}"' \
+  >"$SCRATCH/nobus.out" 2>"$SCRATCH/nobus.err" </dev/null
+is "$(cat "$SCRATCH/nobus.out")" unset "no session bus on the host: the sandbox runs without one"
+like "$(cat "$SCRATCH/nobus.err")" "^sbx: note: dbus-user filter: this session has no D-Bus session bus" "... after one note"
+
+# Failures leave no proxy behind.
+DBUS_SESSION_BUS_ADDRESS=--filter fails_cleanly "an address that would be read as the proxy's option" 125 \
+  "^sbx: DBUS_SESSION_BUS_ADDRESS \`--filter\`: not a D-Bus address" --dbus-user filter -- true
+# A proxy that fails to start: its words make sbx's one line.
+printf '#!/bin/sh\necho "cannot listen here" >&2\nexit 1\n' >"$SCRATCH/failing-proxy"
+chmod +x "$SCRATCH/failing-proxy"
+in_fake_host "mount --bind $SCRATCH/failing-proxy $proxy_bin" "${filter[@]}" -- true
+is "$RC:${ERR##*$'\n'}" "125:sbx: xdg-dbus-proxy failed: cannot listen here" "a proxy that fails to start: its words in one line"
+fails_cleanly "the sandbox fails after the proxy started" 127 "command not found" \
+  "${filter[@]}" -- /nonexistent/prog
+in_fake_host "mount --bind /dev/null $proxy_bin" "${filter[@]}" -- true
+is "$RC" 125 "xdg-dbus-proxy not installed: exit 125"
+like "$ERR" "^sbx: dbus-user filter: xdg-dbus-proxy, which filters the sandbox's D-Bus messages, is not installed.*apt-get install xdg-dbus-proxy, or run without a bus: --dbus-user none" \
+  "... naming the package and --dbus-user none"
+fails_cleanly "dbus-user with a bad value" 125 "^sbx: --dbus-user: \`maybe\`: expected none, filter or open$" \
+  --dbus-user maybe -- true
+fails_cleanly "dbus-talk with a bad name" 125 "^sbx: --dbus-talk: \`org\`: not a D-Bus name" --dbus-talk org -- true
+fails_cleanly "dbus-call without a rule" 125 "^sbx: --dbus-call: \`org.foo.Bar\`: expected NAME=RULE" \
+  --dbus-call org.foo.Bar -- true
+fails_cleanly "dbus-call with a bad rule" 125 "^sbx: --dbus-call: \`a b\`: not a rule" \
+  --dbus-call 'org.foo.Bar=a b' -- true
+printf 'dbus-user filter\ndbus-own org..x\n' >"$SCRATCH/bad.profile"
+fails_cleanly "a profile's bad dbus-own names its line" 125 "^sbx: profile .*bad.profile:2: dbus-own: \`org..x\`: not a D-Bus name" \
+  --profile "$SCRATCH/bad.profile" -- true
+
+# SIGKILL of sbx takes the proxy along.
+bg_sbx killed "${filter[@]}" -- sleep 60
+sbx_pid=$BG
+proxy_pid=
+find_proxy() { proxy_pid=$(child_of "$sbx_pid" xdg-dbus-proxy); [ -n "$proxy_pid" ]; }
+if wait_until 30 find_proxy; then
+  pass "the proxy runs as sbx's child, outside the sandbox"
+  kill -KILL "$sbx_pid"
+  if wait_until 10 gone "$proxy_pid"; then pass "SIGKILL of sbx: the proxy goes too"; else fail "SIGKILL of sbx: the proxy goes too" "$proxy_pid still runs"; fi
+else
+  fail "the proxy runs as sbx's child, outside the sandbox" "$(cat "$SCRATCH/killed.out")"
+fi
+no_leftovers "SIGKILL of sbx: nothing left"

@@ -26,7 +26,8 @@ persist-home browser
 bind-try ${DOWNLOADS}
 
 # /tmp, /run and the homes are the sandbox's own already (default): no
-# ssh-agent, docker.sock, systemd or D-Bus socket of the host is there.
+# ssh-agent, docker.sock, systemd or D-Bus socket of the host is there
+# (the filtered bus below is the proxy's).
 # The runtime directory is a private tmpfs; what the browser needs of the
 # real one is bound into it below (at the host's paths, which lie in it
 # where $XDG_RUNTIME_DIR is /run/user/UID, as systemd makes it).
@@ -41,6 +42,36 @@ setenv-try WAYLAND_DISPLAY=${WAYLAND_SOCKET}
 # own socket is left out: it hands out every microphone and the screen.
 ro-bind-try ${PULSE_SOCKET}
 setenv-try PULSE_SERVER=unix:${PULSE_SOCKET}
+
+# A D-Bus session bus, filtered by xdg-dbus-proxy outside the sandbox: the
+# host's bus socket is never inside, only the proxy's.  Where the session
+# has no bus, the browser runs without one (a note says so).
+dbus-user filter
+# Desktop notifications.
+dbus-talk org.freedesktop.Notifications
+# The portals, method by method: the desktop's settings (dark mode, fonts),
+# screen sharing and the camera through the portal (the user picks what
+# is shared), notifications; their Request and Session objects, the
+# version properties the browsers read, and the signals that answer them.
+# Not the file chooser, nor the rest of org.freedesktop.portal.Desktop:
+# the file chooser hands back host paths the sandbox cannot read, and
+# others open files and URIs on the host.
+dbus-call org.freedesktop.portal.Desktop=org.freedesktop.portal.Settings.*@/org/freedesktop/portal/desktop
+dbus-call org.freedesktop.portal.Desktop=org.freedesktop.portal.ScreenCast.*@/org/freedesktop/portal/desktop
+dbus-call org.freedesktop.portal.Desktop=org.freedesktop.portal.Camera.*@/org/freedesktop/portal/desktop
+dbus-call org.freedesktop.portal.Desktop=org.freedesktop.portal.Notification.*@/org/freedesktop/portal/desktop
+dbus-call org.freedesktop.portal.Desktop=org.freedesktop.DBus.Properties.Get@/org/freedesktop/portal/desktop
+dbus-call org.freedesktop.portal.Desktop=org.freedesktop.DBus.Properties.GetAll@/org/freedesktop/portal/desktop
+dbus-call org.freedesktop.portal.Desktop=org.freedesktop.portal.Request.Close@/org/freedesktop/portal/desktop/request/*
+dbus-call org.freedesktop.portal.Desktop=org.freedesktop.portal.Session.Close@/org/freedesktop/portal/desktop/session/*
+dbus-broadcast org.freedesktop.portal.Desktop=@/org/freedesktop/portal/desktop/*
+# The browsers' own names: Firefox's remote (a second `firefox URL`
+# opening a tab in the running one) and the media keys' (MPRIS).
+dbus-own org.mozilla.firefox.*
+dbus-own org.mozilla.firefox_esr.*
+dbus-own org.mpris.MediaPlayer2.firefox.*
+dbus-own org.mpris.MediaPlayer2.chromium.*
+dbus-own org.chromium.*
 
 # The GPU: the DRM nodes and NVIDIA's, where the host has them (the
 # default's /sys, read-only, is what GPU discovery reads).

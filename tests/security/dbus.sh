@@ -36,6 +36,7 @@ at_exit "kill $daemon 2>/dev/null; wait $daemon 2>/dev/null"
 wait_until 20 test -s "$SCRATCH/address" || { fail "the test's dbus-daemon starts" "$(cat "$SCRATCH/daemon.err")"; exit 1; }
 export DBUS_SESSION_BUS_ADDRESS=unix:path=$bus
 /usr/bin/python3 "$SBX_TESTS/lib/dbus-service.py" "$DBUS_SESSION_BUS_ADDRESS" org.sbxtest.Allowed org.sbxtest.Hidden \
+  org.freedesktop.Notifications org.freedesktop.portal.Desktop \
   >"$SCRATCH/service.out" 2>&1 &
 service=$!
 at_exit "kill $service 2>/dev/null; wait $service 2>/dev/null"
@@ -103,6 +104,25 @@ sbx_run --profile "$SCRATCH/bus.profile" -- $(ping org.sbxtest.Allowed Ping p)
 is "$OUT" "('p',)" "a profile's dbus-user filter and dbus-talk"
 sbx_run --profile "$SCRATCH/bus.profile" --dbus-user none -- $(ping org.sbxtest.Allowed Ping p)
 like "$ERR" "Error" "--dbus-user none on the command line takes a profile's bus away"
+
+# The browser profile's bus: notifications and the portals' settings, not
+# the file chooser, nothing else.
+shipped=${SBX_SHIPPED_PROFILES:?the runner exports SBX_SHIPPED_PROFILES}
+browser() { SBX_PROFILE_PATH=$shipped sbx_run -q --profile browser "$@"; }
+browser -- $(ping org.freedesktop.Notifications Ping n)
+is "$OUT" "('n',)" "browser profile: org.freedesktop.Notifications answers"
+browser -- gdbus call --session --dest org.freedesktop.portal.Desktop --object-path /org/freedesktop/portal/desktop \
+  --method org.freedesktop.portal.Settings.ReadOne org.freedesktop.appearance color-scheme
+is "$OUT" "('setting org.freedesktop.appearance/color-scheme',)" "browser profile: the Settings portal answers"
+browser -- gdbus call --session --dest org.freedesktop.portal.Desktop --object-path /org/freedesktop/portal/desktop \
+  --method org.freedesktop.portal.FileChooser.OpenFile
+like "$ERR" "org\.freedesktop\.DBus\.Error\.AccessDenied" "browser profile: the FileChooser portal is refused (AccessDenied)"
+browser -- $(ping org.sbxtest.Allowed Ping n)
+like "$ERR" "org\.freedesktop\.DBus\.Error\.ServiceUnknown" "browser profile: any other name is unknown"
+browser -- $(bus_call RequestName org.mozilla.firefox.ZGVmYXVsdA__ 0)
+is "$OUT" "(uint32 1,)" "browser profile: Firefox may own its remote name"
+browser -- $(bus_call RequestName org.freedesktop.secrets 0)
+like "$ERR" "org\.freedesktop\.DBus\.Error\.ServiceUnknown" "browser profile: owning org.freedesktop.secrets is refused"
 no_leftovers "no xdg-dbus-proxy or other helper left after the runs"
 
 # No session bus: the sandbox has none, after one note.

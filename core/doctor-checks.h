@@ -1,7 +1,7 @@
 /* sbx: the checks behind `sbx doctor`, shared between the files that hold
    them (doctor-kernel.c: the kernel and namespaces; doctor-ids.c:
    subordinate ids and their helpers; doctor-host.c: devices,
-   fuse-overlayfs, cgroups, sbx's data directory and a real sandbox).
+   fuse-overlayfs, xdg-dbus-proxy, cgroups, sbx's data directory and a real sandbox).
    Internal to doctor.  */
 #ifndef SBX_DOCTOR_CHECKS_H
 #define SBX_DOCTOR_CHECKS_H
@@ -72,6 +72,7 @@ sbx_doctor_check_fn sbx_doctor_check_newgidmap;
 sbx_doctor_check_fn sbx_doctor_check_fuse_dev;
 sbx_doctor_check_fn sbx_doctor_check_fuse_overlayfs;
 sbx_doctor_check_fn sbx_doctor_check_tun;
+sbx_doctor_check_fn sbx_doctor_check_dbus_proxy;
 sbx_doctor_check_fn sbx_doctor_check_cgroups;
 sbx_doctor_check_fn sbx_doctor_check_libexec;
 sbx_doctor_check_fn sbx_doctor_check_data_dir;

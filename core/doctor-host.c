@@ -230,6 +230,37 @@ sbx_doctor_check_fuse_overlayfs (struct sbx_doctor_ctx *c, struct sbx_doctor_res
   sbx_doctor_ok (r, "%s (%s)", version, path);
 }
 
+/* The D-Bus filter: only --dbus-user filter|open need it (the browser
+   profile asks for filter), so its absence is a warning.  */
+void
+sbx_doctor_check_dbus_proxy (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
+{
+  const char *why = "--dbus-user filter and open (the browser profile's D-Bus) run it; without "
+                    "it they fail where the session has a bus";
+  cleanup_free char *path = sbx_helper_find ("xdg-dbus-proxy", NULL);
+  char *argv[] = { path, (char *)"--version", NULL };
+  char out[256];
+  int st;
+
+  (void)c;
+  if (path == NULL)
+    {
+      sbx_doctor_bad (r, SBX_DOCTOR_WARN, SBX_DOCTOR_AS_ROOT, "apt-get install xdg-dbus-proxy", why,
+                      "xdg-dbus-proxy: not installed");
+      return;
+    }
+  st = run_program (argv, 1, 10000, out, sizeof out);
+  one_line (out);
+  if (st < 0 || !WIFEXITED (st) || WEXITSTATUS (st) != 0 || out[0] == '\0')
+    {
+      sbx_doctor_bad (r, SBX_DOCTOR_WARN, SBX_DOCTOR_AS_ROOT,
+                      "apt-get install --reinstall xdg-dbus-proxy", why, "%s --version failed: %s",
+                      path, st < 0 ? strerror (errno) : out[0] ? out : "no output");
+      return;
+    }
+  sbx_doctor_ok (r, "%s (%s)", out, path);
+}
+
 /* --- sbx's own helper programs ------------------------------------------- */
 
 void

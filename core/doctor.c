@@ -37,6 +37,7 @@ static const struct
   { "dev-fuse", sbx_doctor_check_fuse_dev },
   { "fuse-overlayfs", sbx_doctor_check_fuse_overlayfs },
   { "dev-net-tun", sbx_doctor_check_tun },
+  { "xdg-dbus-proxy", sbx_doctor_check_dbus_proxy },
   { "helpers", sbx_doctor_check_libexec },
   { "cgroups", sbx_doctor_check_cgroups },
   { "data-dir", sbx_doctor_check_data_dir },

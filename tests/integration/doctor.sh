@@ -40,6 +40,7 @@ like "$OUT" "^ok    kernel [0-9]+\.[0-9]+[^:]*: user namespaces, new mount API" 
 like "$OUT" "^ok    user namespaces: made one" "... a user namespace made for real"
 like "$OUT" "^ok    /dev/fuse: opened read-write" "... /dev/fuse opened"
 like "$OUT" "^ok    fuse-overlayfs: version " "... fuse-overlayfs' version"
+like "$OUT" "^ok    xdg-dbus-proxy [0-9.]+ \(/.*xdg-dbus-proxy\)$" "... xdg-dbus-proxy's version"
 like "$OUT" "^ok    sbx's helpers: .*/sbx-net, .*/sbx-image$" "... sbx's own helpers, where they are"
 like "$OUT" "^ok    default sandbox: \`sbx -- true\` ran" "... a default sandbox run"
 like "$(printf '%s\n' "$OUT" | tail -1)" "^sbx doctor: (no problems|[0-9]+ problems? \(0 FAIL, [0-9]+ warn\)); the default sandbox works here$" "... the summary line last"
@@ -178,6 +179,12 @@ fo=$(command -v fuse-overlayfs)
 in_fake_host "mount --bind $SCRATCH/fuse-overlayfs $fo" doctor
 is "$RC" 1 "a broken fuse-overlayfs: exit 1"
 has_problem "... FAIL with the reinstall command" FAIL "$fo --version failed" "apt-get install --reinstall fuse-overlayfs"
+if proxy=$(command -v xdg-dbus-proxy); then
+  in_fake_host "mount --bind /dev/null $proxy" doctor
+  has_problem "no xdg-dbus-proxy: a warning with the install command" warn "xdg-dbus-proxy: not installed" "apt-get install xdg-dbus-proxy"
+else
+  skip "no xdg-dbus-proxy: a warning with the install command" "xdg-dbus-proxy is not installed here"
+fi
 
 # sbx's own network helper replaced by something that is not a program.
 in_fake_host "mount --bind /dev/null $(dirname "$SBX")/sbx-net" doctor

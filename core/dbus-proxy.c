@@ -126,7 +126,8 @@ sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int di
                       "dbus-user %s: xdg-dbus-proxy, which filters the sandbox's D-Bus "
                       "messages, is not installed",
                       d->user == SBX_DBUS_FILTER ? "filter" : "open");
-      sbx_error_hint (err, "apt-get install xdg-dbus-proxy, or run without a bus: --dbus-user none");
+      sbx_error_hint (err,
+                      "apt-get install xdg-dbus-proxy, or run without a bus: --dbus-user none");
       return -1;
     }
   out = memfd_create ("xdg-dbus-proxy", MFD_CLOEXEC);

@@ -12,11 +12,8 @@
 #include "env.h"
 
 static const char *const rule_options[] = {
-  [SBX_DBUS_SEE] = "--see",
-  [SBX_DBUS_TALK] = "--talk",
-  [SBX_DBUS_OWN] = "--own",
-  [SBX_DBUS_CALL] = "--call",
-  [SBX_DBUS_BROADCAST] = "--broadcast",
+  [SBX_DBUS_SEE] = "--see",   [SBX_DBUS_TALK] = "--talk",           [SBX_DBUS_OWN] = "--own",
+  [SBX_DBUS_CALL] = "--call", [SBX_DBUS_BROADCAST] = "--broadcast",
 };
 
 int

@@ -255,7 +255,10 @@ sbx_doctor_check_dbus_proxy (struct sbx_doctor_ctx *c, struct sbx_doctor_result 
     {
       sbx_doctor_bad (r, SBX_DOCTOR_WARN, SBX_DOCTOR_AS_ROOT,
                       "apt-get install --reinstall xdg-dbus-proxy", why, "%s --version failed: %s",
-                      path, st < 0 ? strerror (errno) : out[0] ? out : "no output");
+                      path,
+                      st < 0   ? strerror (errno)
+                      : out[0] ? out
+                               : "no output");
       return;
     }
   sbx_doctor_ok (r, "%s (%s)", out, path);

@@ -13,9 +13,10 @@
    async-signal-safe calls.  Work that would want a thread runs in a
    process of its own instead: the network helper (libslirp's loop,
    netstack/helper.c), fuse-overlayfs (overlay-daemon.c) and
-   xdg-dbus-proxy (dbus-proxy.c) are separate processes, both outside the sandbox's PID namespace, and
-   the parent's relay is one poll loop.  `make lint` (tests/check-layering)
-   refuses a pthread_create in sbx's libraries.  */
+   xdg-dbus-proxy (dbus-proxy.c) are separate processes, all outside
+   the sandbox's PID namespace, and the parent's relay is one poll loop.
+   `make lint` (tests/check-layering) refuses a pthread_create in sbx's
+   libraries.  */
 #ifndef SBX_LAUNCH_H
 #define SBX_LAUNCH_H
 

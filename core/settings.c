@@ -732,11 +732,11 @@ apply_dbus_user (struct sbx_spec *spec, const char *arg, const struct sbx_settin
   return sbx_dbus_parse_mode (arg, &spec->dbus.user, err);
 }
 
-#define DBUS_RULE(fn, kind)                                                                       \
-  static int fn (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,      \
-                 sbx_error_t *err)                                                                \
-  {                                                                                               \
-    return sbx_dbus_add_rule (&spec->dbus, kind, arg, err);                                       \
+#define DBUS_RULE(fn, kind)                                                                        \
+  static int fn (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,        \
+                 sbx_error_t *err)                                                                 \
+  {                                                                                                \
+    return sbx_dbus_add_rule (&spec->dbus, kind, arg, err);                                        \
   }
 DBUS_RULE (apply_dbus_see, SBX_DBUS_SEE)
 DBUS_RULE (apply_dbus_talk, SBX_DBUS_TALK)

@@ -8,6 +8,7 @@
 # nothing else of the real home is visible; and Firefox opens a real X11
 # window on an Xvfb through the x11 profile.
 . "$SBX_TESTS/lib/tap.sh"
+. "$SBX_TESTS/lib/dbus.sh"
 scratch
 export SBX_PROFILE_PATH=${SBX_SHIPPED_PROFILES:?the runner exports SBX_SHIPPED_PROFILES}
 export SBX_RUN_TIMEOUT=120
@@ -127,6 +128,34 @@ for b in chromium firefox; do
   sbx_run --profile browser "${reach[@]}" -- sh -c "$probe" probe "$content" "$bin" --headless "$url"
   is "$OUT" "own seccomp filter; own user namespace: yes" "$b: its $content processes run under its own seccomp filter, in a user namespace of their own"
 done
+
+# With a session bus: the browser profile's filtered bus (xdg-dbus-proxy
+# outside) does not stop a real browser, which runs as before.
+if ! command -v dbus-daemon >/dev/null || ! command -v xdg-dbus-proxy >/dev/null; then
+  skip "the browsers render with a filtered session bus" "dbus-daemon or xdg-dbus-proxy is missing (apt-get install dbus-daemon xdg-dbus-proxy)"
+elif ! mkdir -p "$SCRATCH/dbus" || ! private_bus "$SCRATCH/dbus" >"$SCRATCH/dbus/why"; then
+  fail "the browsers render with a filtered session bus" "$(cat "$SCRATCH/dbus/why")"
+else
+  for b in chromium firefox; do
+    bin=${!b}
+    [ -n "$bin" ] || continue
+    rm -f "$SCRATCH/dl/$b-bus.png"
+    if [ "$b" = chromium ]; then
+      shot=(--headless "--screenshot=$SCRATCH/dl/$b-bus.png" --window-size=400,300 "$url")
+    else
+      shot=(--headless --screenshot "$SCRATCH/dl/$b-bus.png" --window-size=400,300 "$url")
+    fi
+    sbx_run -v --profile browser "${reach[@]}" "$bin" "${shot[@]}"
+    pct=$(red "$SCRATCH/dl/$b-bus.png" 2>/dev/null)
+    if [ "$pct" -ge 90 ] 2>/dev/null && printf '%s' "$ERR" | grep -q "xdg-dbus-proxy [0-9]*: unix:path=$SCRATCH/dbus/bus"; then
+      pass "$b: renders the page with the filtered session bus ($pct% red)"
+    else
+      fail "$b: renders the page with the filtered session bus" "red: ${pct:-no PNG}; rc $RC" "$(printf '%s\n' "$ERR" | grep -v '^sbx: debug' | tail -5)" "$(printf '%s\n' "$ERR" | grep dbus)"
+    fi
+  done
+  unset DBUS_SESSION_BUS_ADDRESS
+fi
+no_leftovers "no xdg-dbus-proxy or other helper left after the browsers"
 
 # Persistence and the home: what the browsers kept is there on the host
 # and in the next sandbox; nothing of the real home but the downloads.

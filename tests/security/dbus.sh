@@ -8,6 +8,7 @@
 # also shown to fail where the rule is lifted.
 . "$SBX_TESTS/lib/tap.sh"
 . "$SBX_TESTS/lib/probe.sh"
+. "$SBX_TESTS/lib/dbus.sh"
 
 command -v dbus-daemon >/dev/null || skip_all "no dbus-daemon (apt-get install dbus-daemon)"
 command -v gdbus >/dev/null || skip_all "no gdbus (apt-get install libglib2.0-bin)"
@@ -16,25 +17,7 @@ proxy_bin=$(command -v xdg-dbus-proxy) || skip_all "no xdg-dbus-proxy (apt-get i
 
 scratch
 bus=$SCRATCH/bus
-cat >"$SCRATCH/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-EOF
-dbus-daemon --config-file="$SCRATCH/bus.conf" --nofork --print-address=1 >"$SCRATCH/address" 2>"$SCRATCH/daemon.err" &
-daemon=$!
-at_exit "kill $daemon 2>/dev/null; wait $daemon 2>/dev/null"
-wait_until 20 test -s "$SCRATCH/address" || { fail "the test's dbus-daemon starts" "$(cat "$SCRATCH/daemon.err")"; exit 1; }
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$bus
+private_bus "$SCRATCH" >"$SCRATCH/why" || { fail "the test's dbus-daemon starts" "$(cat "$SCRATCH/why")"; exit 1; }
 /usr/bin/python3 "$SBX_TESTS/lib/dbus-service.py" "$DBUS_SESSION_BUS_ADDRESS" org.sbxtest.Allowed org.sbxtest.Hidden \
   org.freedesktop.Notifications org.freedesktop.portal.Desktop \
   >"$SCRATCH/service.out" 2>&1 &
@@ -155,6 +138,18 @@ fails_cleanly "dbus-call with a bad rule" 125 "^sbx: --dbus-call: \`a b\`: not a
 printf 'dbus-user filter\ndbus-own org..x\n' >"$SCRATCH/bad.profile"
 fails_cleanly "a profile's bad dbus-own names its line" 125 "^sbx: profile .*bad.profile:2: dbus-own: \`org..x\`: not a D-Bus name" \
   --profile "$SCRATCH/bad.profile" -- true
+
+# A detached sandbox keeps its bus while it runs; `sbx exec` reaches it;
+# `sbx stop` ends the proxy.
+name=sbx-dbus-test-$$
+sbx_run -d --rm --name "$name" "${filter[@]}" -- sleep 120
+is "$RC:$OUT" "0:$name" "detached: started"
+sbx_run exec "$name" $(ping org.sbxtest.Allowed Ping d)
+is "$OUT" "('d',)" "detached: sbx exec talks to a granted name"
+sbx_run exec "$name" $(ping org.sbxtest.Hidden Ping d)
+like "$ERR" "org\.freedesktop\.DBus\.Error\.ServiceUnknown" "detached: ... and not to another"
+sbx_run stop -t 0 "$name"
+no_leftovers "detached: sbx stop leaves no proxy"
 
 # SIGKILL of sbx takes the proxy along.
 bg_sbx killed "${filter[@]}" -- sleep 60

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/landlock.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "dbus.h"
@@ -41,6 +42,42 @@ proxy_fail (const char *what)
   _exit (127);
 }
 
+/* The proxy reads every message the sandbox sends: a bug in it must not
+   hand the sandbox the user's files.  Landlock leaves it the system's
+   programs, libraries and configuration to read, its own socket's
+   directory to bind and unlink in, and nothing else: not the home, not
+   /tmp, not /proc (where the user's other processes' environments are).
+   It still reaches the host's bus, which is what it is for.  */
+static int
+lock_down (const char *bin, int dir, sbx_error_t *err)
+{
+  static const char *const programs[]
+      = { "/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", NULL };
+  static const char *const config[] = { "/etc", "/dev/urandom", NULL };
+  int rs;
+
+  if (sbx_landlock_begin (&rs, "xdg-dbus-proxy", err) < 0)
+    return -1;
+  for (size_t i = 0; programs[i]; i++)
+    if (sbx_landlock_allow (rs, programs[i], SBX_LANDLOCK_READ | SBX_LANDLOCK_EXEC, err) < 0)
+      goto fail;
+  for (size_t i = 0; config[i]; i++)
+    if (sbx_landlock_allow (rs, config[i], SBX_LANDLOCK_READ, err) < 0)
+      goto fail;
+  if (sbx_landlock_allow (rs, "/dev/null", SBX_LANDLOCK_READ | SBX_LANDLOCK_WRITE_FILES, err) < 0)
+    goto fail;
+  /* Found in PATH, it may live elsewhere (~/.local/bin).  */
+  if (sbx_landlock_allow (rs, bin, SBX_LANDLOCK_READ_FILES | SBX_LANDLOCK_EXEC, err) < 0
+      || sbx_landlock_allow_fd (rs, dir, SBX_LANDLOCK_MAKE_SOCK | SBX_LANDLOCK_REMOVE_FILE, err)
+             < 0)
+    goto fail;
+  return sbx_landlock_enforce (rs, err);
+fail:
+  if (rs >= 0)
+    close (rs);
+  return -1;
+}
+
 /* The forked process: its fds in place, out of sbx's session and signal
    mask, tied to sbx's life, then exec.  */
 __attribute__ ((noreturn)) static void
@@ -48,6 +85,7 @@ proxy_exec (pid_t launcher, const char *bin, char **argv, int sync_w, int dir, i
 {
   char *const envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
   sigset_t none;
+  sbx_error_t err = NULL;
   int null, s, d;
 
   if (dup2 (out, STDOUT_FILENO) < 0 || dup2 (out, STDERR_FILENO) < 0)
@@ -76,6 +114,11 @@ proxy_exec (pid_t launcher, const char *bin, char **argv, int sync_w, int dir, i
   /* It gains nothing by exec: nothing it runs may.  */
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     proxy_fail ("xdg-dbus-proxy: prctl(PR_SET_NO_NEW_PRIVS)");
+  if (lock_down (bin, PROXY_DIR_FD, &err) < 0)
+    {
+      dprintf (STDERR_FILENO, "xdg-dbus-proxy: %s", err->msg);
+      _exit (127);
+    }
   execve (bin, argv, envp);
   proxy_fail (bin);
 }

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/landlock.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <ucontext.h>
@@ -20,6 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../core/base/landlock.h"
 #include "../core/base/log.h"
 #include "../core/base/util.h"
 
@@ -59,56 +59,26 @@ static const char *const allowed[] = {
 static int
 landlock (sbx_error_t *err)
 {
-  struct landlock_ruleset_attr attr = { 0 };
   char resolv[PATH_MAX];
-  cleanup_close int rs = -1;
-  int abi = syscall (SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  int rs;
 
-  if (abi < 0)
-    {
-      /* Landlock off or absent (before 5.13): the seccomp filter still
-         stands; say so once in debug output.  */
-      sbx_log_debug ("network helper: no Landlock (%s); files stay reachable", strerror (errno));
-      return 0;
-    }
-  attr.handled_access_fs = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE
-                           | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR
-                           | LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE
-                           | LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR
-                           | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK
-                           | LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK
-                           | LANDLOCK_ACCESS_FS_MAKE_SYM;
-#ifdef LANDLOCK_ACCESS_FS_REFER
-  if (abi >= 2)
-    attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
-#endif
-#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
-  if (abi >= 3)
-    attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
-#endif
-  rs = syscall (SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
-  if (rs < 0)
-    return sbx_error_make (err, errno, "network helper: landlock_create_ruleset");
-
+  if (sbx_landlock_begin (&rs, "network helper", err) < 0)
+    return -1;
   /* libslirp reads the host's resolver configuration to forward DNS:
      that file's directory, read-only, and nothing else.  */
   if (realpath ("/etc/resolv.conf", resolv) != NULL)
     {
       char *slash = strrchr (resolv, '/');
-      cleanup_close int dir = -1;
       if (slash && slash != resolv)
         *slash = '\0';
-      dir = open (resolv, O_PATH | O_CLOEXEC);
-      if (dir >= 0)
+      if (sbx_landlock_allow (rs, resolv, SBX_LANDLOCK_READ_FILES, err) < 0)
         {
-          struct landlock_path_beneath_attr pb
-              = { .allowed_access = LANDLOCK_ACCESS_FS_READ_FILE, .parent_fd = dir };
-          if (syscall (SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
-            return sbx_error_make (err, errno, "network helper: landlock_add_rule");
+          close (rs);
+          return sbx_error_prefix (err, "network helper");
         }
     }
-  if (syscall (SYS_landlock_restrict_self, rs, 0) < 0)
-    return sbx_error_make (err, errno, "network helper: landlock_restrict_self");
+  if (sbx_landlock_enforce (rs, err) < 0)
+    return sbx_error_prefix (err, "network helper");
   return 0;
 }
 

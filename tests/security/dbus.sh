@@ -139,6 +139,24 @@ printf 'dbus-user filter\ndbus-own org..x\n' >"$SCRATCH/bad.profile"
 fails_cleanly "a profile's bad dbus-own names its line" 125 "^sbx: profile .*bad.profile:2: dbus-own: \`org..x\`: not a D-Bus name" \
   --profile "$SCRATCH/bad.profile" -- true
 
+# The proxy's lock-down (Landlock): a stand-in run where the proxy runs,
+# as it runs, tries the user's home, /tmp and /proc; outside, the same
+# script reaches all three (the check can fail).
+echo secret >"$SCRATCH/secret"
+cat >"$SCRATCH/nosy-proxy" <<EOF
+#!/bin/sh
+cat $SCRATCH/secret >/dev/null 2>&1 && echo "home: read" || echo "home: refused"
+touch /tmp/sbx-dbus-nosy-\$\$ 2>/dev/null && echo "tmp: written" || echo "tmp: refused"
+rm -f /tmp/sbx-dbus-nosy-\$\$
+cat /proc/self/environ >/dev/null 2>&1 && echo "proc: read" || echo "proc: refused"
+exit 1
+EOF
+chmod +x "$SCRATCH/nosy-proxy"
+is "$("$SCRATCH/nosy-proxy" | tr '\n' ' ')" "home: read tmp: written proc: read " "lock-down: outside, the stand-in reads the home, writes /tmp, reads /proc"
+in_fake_host "mount --bind $SCRATCH/nosy-proxy $proxy_bin" "${filter[@]}" -- true
+is "${ERR##*$'\n'}" "sbx: xdg-dbus-proxy failed: home: refused tmp: refused proc: refused" \
+  "lock-down: where sbx runs the proxy, the home, /tmp and /proc are refused (Landlock)"
+
 # A detached sandbox keeps its bus while it runs; `sbx exec` reaches it;
 # `sbx stop` ends the proxy.
 name=sbx-dbus-test-$$

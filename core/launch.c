@@ -291,6 +291,16 @@ handle_signal (struct relay *r)
                             WIFSIGNALED (status) ? WTERMSIG (status) : WEXITSTATUS (status));
           kill (r->l->pid, SIGKILL);
         }
+      if (r->l->dbus.pid > 0 && waitpid (r->l->dbus.pid, &status, WNOHANG) == r->l->dbus.pid)
+        {
+          /* A bus is no network: the program goes on without one (a
+             browser does), told once.  */
+          r->l->dbus.pid = -1;
+          sbx_log_warn ("xdg-dbus-proxy, the sandbox's D-Bus, ended (%s %d); the sandbox has no "
+                        "bus from now on",
+                        WIFSIGNALED (status) ? "signal" : "exit status",
+                        WIFSIGNALED (status) ? WTERMSIG (status) : WEXITSTATUS (status));
+        }
       if (waitpid (r->l->pid, &status, WNOHANG) == r->l->pid)
         {
           r->ended = true;

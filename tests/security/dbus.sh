@@ -182,3 +182,19 @@ else
   fail "the proxy runs as sbx's child, outside the sandbox" "$(cat "$SCRATCH/killed.out")"
 fi
 no_leftovers "SIGKILL of sbx: nothing left"
+
+# The proxy dying under a running sandbox: one warning, the program goes on.
+bg_sbx proxydies "${filter[@]}" -- sleep 600
+sbx_pid=$BG
+if wait_until 30 find_proxy; then
+  kill -TERM "$proxy_pid"
+  wait_until 10 grep -q "xdg-dbus-proxy, the sandbox's D-Bus, ended" "$SCRATCH/proxydies.out"
+  like "$(cat "$SCRATCH/proxydies.out")" "^sbx: warning: xdg-dbus-proxy, the sandbox's D-Bus, ended \(signal 15\); the sandbox has no bus from now on$" \
+    "the proxy killed under a running sandbox: one warning"
+  kill -0 "$sbx_pid" 2>/dev/null && pass "... and the sandbox runs on" || fail "... and the sandbox runs on" "$(cat "$SCRATCH/proxydies.out")"
+  kill -TERM "$sbx_pid"
+  wait_rc "$sbx_pid" 20
+else
+  fail "the proxy killed under a running sandbox: one warning" "no proxy: $(cat "$SCRATCH/proxydies.out")"
+fi
+no_leftovers "the proxy killed: nothing left at the end"

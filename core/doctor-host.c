@@ -195,33 +195,34 @@ sbx_doctor_check_tun (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
   check_device (r, &tun);
 }
 
-void
-sbx_doctor_check_fuse_overlayfs (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
+/* A host program sbx runs, found where sbx looks (helpers.h) and asked
+   for its version: the line of its output that holds `marker`, or its
+   first line (NULL).  Missing or failing, it is `bad`; the package named
+   installs it.  */
+static void
+check_host_program (struct sbx_doctor_result *r, const char *name, const char *marker,
+                    enum sbx_doctor_status bad, const char *why)
 {
-  const char *why = "the default copy-on-write root is fuse-overlayfs (or use --overlay kernel)";
-  cleanup_free char *path = sbx_helper_find ("fuse-overlayfs", NULL);
+  cleanup_free char *path = sbx_helper_find (name, NULL);
+  cleanup_free char *install = xasprintf ("apt-get install %s", name);
+  cleanup_free char *reinstall = xasprintf ("apt-get install --reinstall %s", name);
   char *argv[] = { path, (char *)"--version", NULL };
   char out[512], *version;
   int st;
 
-  (void)c;
   if (path == NULL)
     {
-      sbx_doctor_bad (r, SBX_DOCTOR_FAIL, SBX_DOCTOR_AS_ROOT, "apt-get install fuse-overlayfs", why,
-                      "fuse-overlayfs: not installed");
+      sbx_doctor_bad (r, bad, SBX_DOCTOR_AS_ROOT, install, why, "%s: not installed", name);
       return;
     }
   st = run_program (argv, 1, 10000, out, sizeof out);
-  /* Its own line among fusermount's and libfuse's.  */
-  version = strstr (out, "fuse-overlayfs: version ");
+  version = marker ? strstr (out, marker) : out;
   if (version)
     version[strcspn (version, "\n")] = '\0';
-  if (st < 0 || !WIFEXITED (st) || WEXITSTATUS (st) != 0 || version == NULL)
+  if (st < 0 || !WIFEXITED (st) || WEXITSTATUS (st) != 0 || version == NULL || *version == '\0')
     {
       one_line (out);
-      sbx_doctor_bad (r, SBX_DOCTOR_FAIL, SBX_DOCTOR_AS_ROOT,
-                      "apt-get install --reinstall fuse-overlayfs", why, "%s --version failed: %s",
-                      path,
+      sbx_doctor_bad (r, bad, SBX_DOCTOR_AS_ROOT, reinstall, why, "%s --version failed: %s", path,
                       st < 0   ? strerror (errno)
                       : out[0] ? out
                                : "no output");
@@ -230,38 +231,24 @@ sbx_doctor_check_fuse_overlayfs (struct sbx_doctor_ctx *c, struct sbx_doctor_res
   sbx_doctor_ok (r, "%s (%s)", version, path);
 }
 
+void
+sbx_doctor_check_fuse_overlayfs (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
+{
+  (void)c;
+  /* Its own line among fusermount's and libfuse's.  */
+  check_host_program (r, "fuse-overlayfs", "fuse-overlayfs: version ", SBX_DOCTOR_FAIL,
+                      "the default copy-on-write root is fuse-overlayfs (or use --overlay kernel)");
+}
+
 /* The D-Bus filter: only --dbus-user filter|open need it (the browser
    profile asks for filter), so its absence is a warning.  */
 void
 sbx_doctor_check_dbus_proxy (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
 {
-  const char *why = "--dbus-user filter and open (the browser profile's D-Bus) run it; without "
-                    "it they fail where the session has a bus";
-  cleanup_free char *path = sbx_helper_find ("xdg-dbus-proxy", NULL);
-  char *argv[] = { path, (char *)"--version", NULL };
-  char out[256];
-  int st;
-
   (void)c;
-  if (path == NULL)
-    {
-      sbx_doctor_bad (r, SBX_DOCTOR_WARN, SBX_DOCTOR_AS_ROOT, "apt-get install xdg-dbus-proxy", why,
-                      "xdg-dbus-proxy: not installed");
-      return;
-    }
-  st = run_program (argv, 1, 10000, out, sizeof out);
-  one_line (out);
-  if (st < 0 || !WIFEXITED (st) || WEXITSTATUS (st) != 0 || out[0] == '\0')
-    {
-      sbx_doctor_bad (r, SBX_DOCTOR_WARN, SBX_DOCTOR_AS_ROOT,
-                      "apt-get install --reinstall xdg-dbus-proxy", why, "%s --version failed: %s",
-                      path,
-                      st < 0   ? strerror (errno)
-                      : out[0] ? out
-                               : "no output");
-      return;
-    }
-  sbx_doctor_ok (r, "%s (%s)", out, path);
+  check_host_program (r, "xdg-dbus-proxy", NULL, SBX_DOCTOR_WARN,
+                      "--dbus-user filter and open (the browser profile's D-Bus) run it; without "
+                      "it they fail where the session has a bus");
 }
 
 /* --- sbx's own helper programs ------------------------------------------- */

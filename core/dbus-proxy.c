@@ -150,36 +150,54 @@ wait_ready (struct sbx_dbus_proxy *p, int out, sbx_error_t *err)
   return sbx_error_make (err, 0, "xdg-dbus-proxy failed: %s", said[0] ? said : "no message");
 }
 
+/* The first bus given, for messages ("dbus-user filter").  */
+static enum sbx_dbus_which
+first_bus (const struct sbx_dbus *d)
+{
+  for (int w = 0; w < SBX_DBUS_N; w++)
+    if (d->bus[w].address)
+      return w;
+  return SBX_DBUS_SESSION;
+}
+
 int
 sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int dir,
-                      const char *dir_path, char **socket_path, sbx_error_t *err)
+                      const char *dir_path, char *socket_path[SBX_DBUS_N], sbx_error_t *err)
 {
   pid_t launcher = getpid ();
   cleanup_free char *bin = sbx_helper_find ("xdg-dbus-proxy", NULL);
   cleanup_close int out = -1;
-  char listen[64];
+  char listen[SBX_DBUS_N][64];
+  const char *listen_p[SBX_DBUS_N];
   char **args, **argv;
   size_t n = 0;
-  int pipefd[2];
+  int pipefd[2], ret = -1;
 
-  *socket_path = NULL;
+  for (int w = 0; w < SBX_DBUS_N; w++)
+    socket_path[w] = NULL;
   if (bin == NULL)
     {
+      enum sbx_dbus_which w = first_bus (d);
       sbx_error_make (err, 0,
-                      "dbus-user %s: xdg-dbus-proxy, which filters the sandbox's D-Bus "
-                      "messages, is not installed",
-                      d->user == SBX_DBUS_FILTER ? "filter" : "open");
-      sbx_error_hint (err,
-                      "apt-get install xdg-dbus-proxy, or run without a bus: --dbus-user none");
+                      "%s %s: xdg-dbus-proxy, which filters the sandbox's D-Bus messages, is not "
+                      "installed",
+                      sbx_dbus_setting (w), d->bus[w].mode == SBX_DBUS_FILTER ? "filter" : "open");
+      sbx_error_hint (err, "apt-get install xdg-dbus-proxy, or run without a bus: --%s none",
+                      sbx_dbus_setting (w));
       return -1;
     }
   out = memfd_create ("xdg-dbus-proxy", MFD_CLOEXEC);
   if (out < 0)
     return sbx_error_make (err, errno, "memfd for xdg-dbus-proxy");
-  /* The socket's path as the proxy reaches it: through its fd of the
+  /* The sockets' paths as the proxy reaches them: through its fd of the
      directory, so a long record path cannot overflow sun_path.  */
-  snprintf (listen, sizeof listen, "/proc/self/fd/%d/bus", PROXY_DIR_FD);
-  args = sbx_dbus_proxy_args (d, PROXY_SYNC_FD, listen);
+  for (int w = 0; w < SBX_DBUS_N; w++)
+    {
+      snprintf (listen[w], sizeof listen[w], "/proc/self/fd/%d/%s", PROXY_DIR_FD,
+                sbx_dbus_socket_name (w));
+      listen_p[w] = listen[w];
+    }
+  args = sbx_dbus_proxy_args (d, PROXY_SYNC_FD, listen_p);
   while (args[n])
     n++;
   argv = xmalloc0 ((n + 2) * sizeof *argv);
@@ -208,12 +226,18 @@ sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int di
       sbx_dbus_proxy_stop (p);
       goto out;
     }
-  *socket_path = xasprintf ("%s/bus", dir_path);
-  sbx_log_debug ("xdg-dbus-proxy %d: %s on %s", (int)p->pid, d->address, *socket_path);
+  for (int w = 0; w < SBX_DBUS_N; w++)
+    if (d->bus[w].address)
+      {
+        socket_path[w] = xasprintf ("%s/%s", dir_path, sbx_dbus_socket_name (w));
+        sbx_log_debug ("xdg-dbus-proxy %d: %s on %s", (int)p->pid, d->bus[w].address,
+                       socket_path[w]);
+      }
+  ret = 0;
 out:
   free (argv);
   sbx_dbus_argv_free (args);
-  return *socket_path ? 0 : -1;
+  return ret;
 }
 
 void
@@ -244,7 +268,8 @@ sbx_dbus_proxy_stop (struct sbx_dbus_proxy *p)
   p->pid = -1;
   if (p->dir >= 0)
     {
-      unlinkat (p->dir, "bus", 0);
+      for (int w = 0; w < SBX_DBUS_N; w++)
+        unlinkat (p->dir, sbx_dbus_socket_name (w), 0);
       close (p->dir);
     }
   p->dir = -1;

@@ -3,8 +3,9 @@
    fuse-overlayfs and sbx-net: it must reach the host's bus, which the
    sandbox must not.
 
-   It listens on `bus` in the sandbox's record directory (record.h, 0700),
-   which layout binds at /run/user/UID/bus inside.  Its life is sbx's:
+   One proxy serves both buses.  It listens on `bus` and `system_bus` in
+   the sandbox's record directory (record.h, 0700), which the launcher
+   binds at the buses' places inside (dbus.h).  Its life is sbx's:
    - ready: its --fd pipe gets one byte once it listens (no sleeps); a
      proxy that fails first closes the pipe, and its words (kept in a
      memfd that is its stderr) make the error;
@@ -29,17 +30,18 @@ struct sbx_dbus_proxy
 
 void sbx_dbus_proxy_init (struct sbx_dbus_proxy *p);
 
-/* Start xdg-dbus-proxy for `d` (d->address set) listening on `dir`/bus,
-   `dir_path` being the same directory for messages; returns once it
-   listens, with *socket_path the socket's host path.  */
+/* Start xdg-dbus-proxy for the buses of `d` that have an address,
+   listening in `dir`, `dir_path` being the same directory; returns once
+   it listens, with socket_path[which] each bus's socket on the host
+   (NULL for a bus not given; free them).  */
 int sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int dir,
-                          const char *dir_path, char **socket_path, sbx_error_t *err);
+                          const char *dir_path, char *socket_path[SBX_DBUS_N], sbx_error_t *err);
 
 /* In the sandbox's child: close sbx's ends (init keeps no host
    directory, and the proxy hears sbx go even while init lives on).  */
 void sbx_dbus_proxy_child_release (struct sbx_dbus_proxy *p);
 
-/* Stop and reap it, and remove its socket.  */
+/* Stop and reap it, and remove its sockets.  */
 void sbx_dbus_proxy_stop (struct sbx_dbus_proxy *p);
 
 #endif

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/log.h"
 #include "base/util.h"
@@ -122,7 +121,7 @@ rule_valid (const char *rule)
 }
 
 int
-sbx_dbus_add_rule (struct sbx_dbus *d, enum sbx_dbus_rule_kind kind, const char *arg,
+sbx_dbus_add_rule (struct sbx_dbus_bus *d, enum sbx_dbus_rule_kind kind, const char *arg,
                    sbx_error_t *err)
 {
   bool with_rule = kind == SBX_DBUS_CALL || kind == SBX_DBUS_BROADCAST;
@@ -172,57 +171,133 @@ address_valid (const char *a)
   return true;
 }
 
-int
-sbx_dbus_resolve (struct sbx_dbus *d, char **host_env, uid_t uid, sbx_error_t *err)
+/* What differs between the two buses.  */
+static const struct
 {
-  const char *addr = sbx_env_get (host_env, "DBUS_SESSION_BUS_ADDRESS");
+  const char *setting;      /* the mode's setting */
+  const char *what;         /* for the note */
+  const char *env;          /* the host's address, and the inside's */
+  const char *socket;       /* in the proxy's directory */
+  const char *fixed_host;   /* the host's socket without the variable, or NULL */
+  const char *fixed_inside; /* the socket inside, or NULL: /run/user/UID/bus */
+} buses[SBX_DBUS_N] = {
+  [SBX_DBUS_SESSION] = { "dbus-user",
+                         "this session has no D-Bus session bus "
+                         "(DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus)",
+                         "DBUS_SESSION_BUS_ADDRESS", "bus", NULL, NULL },
+  [SBX_DBUS_SYSTEM] = { "dbus-system",
+                        "this host has no D-Bus system bus "
+                        "(DBUS_SYSTEM_BUS_ADDRESS is unset and there is no "
+                        "/run/dbus/system_bus_socket)",
+                        "DBUS_SYSTEM_BUS_ADDRESS", "system_bus", "/run/dbus/system_bus_socket",
+                        "/run/dbus/system_bus_socket" },
+};
+
+const char *
+sbx_dbus_setting (enum sbx_dbus_which which)
+{
+  return buses[which].setting;
+}
+
+const char *
+sbx_dbus_socket_name (enum sbx_dbus_which which)
+{
+  return buses[which].socket;
+}
+
+const char *
+sbx_dbus_env_name (enum sbx_dbus_which which)
+{
+  return buses[which].env;
+}
+
+/* `path` as an address where it is a socket, else NULL.  */
+static char *
+socket_address (const char *path)
+{
+  struct stat st;
+
+  if (stat (path, &st) == 0 && S_ISSOCK (st.st_mode))
+    return xasprintf ("unix:path=%s", path);
+  return NULL;
+}
+
+static int
+resolve_bus (struct sbx_dbus_bus *b, enum sbx_dbus_which which, char **host_env, uid_t uid,
+             sbx_error_t *err)
+{
+  const char *addr = sbx_env_get (host_env, buses[which].env);
   const char *runtime = sbx_env_get (host_env, "XDG_RUNTIME_DIR");
 
-  free (d->address);
-  free (d->inside);
-  d->address = d->inside = NULL;
-  if (d->user == SBX_DBUS_NONE)
+  free (b->address);
+  free (b->inside);
+  b->address = b->inside = NULL;
+  if (b->mode == SBX_DBUS_NONE)
     return 0;
   if (addr && *addr && !address_valid (addr))
-    return sbx_error_make (err, 0,
-                           "DBUS_SESSION_BUS_ADDRESS `%s`: not a D-Bus address "
-                           "(unix:path=/run/user/%u/bus)",
-                           addr, (unsigned)getuid ());
+    return sbx_error_make (
+        err, 0, "%s `%s`: not a D-Bus address (unix:path=%s)", buses[which].env, addr,
+        which == SBX_DBUS_SYSTEM ? "/run/dbus/system_bus_socket" : "/run/user/UID/bus");
   if (addr && *addr)
-    d->address = xstrdup (addr);
+    b->address = xstrdup (addr);
+  else if (buses[which].fixed_host)
+    b->address = socket_address (buses[which].fixed_host);
   else if (runtime && runtime[0] == '/')
     {
       cleanup_free char *path = xasprintf ("%s/bus", runtime);
-      struct stat st;
-      if (stat (path, &st) == 0 && S_ISSOCK (st.st_mode))
-        d->address = xasprintf ("unix:path=%s", path);
+      b->address = socket_address (path);
     }
-  if (d->address == NULL)
+  if (b->address == NULL)
     {
-      sbx_log_note ("dbus-user %s: this session has no D-Bus session bus "
-                    "(DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus); "
-                    "the sandbox has none",
-                    d->user == SBX_DBUS_FILTER ? "filter" : "open");
+      sbx_log_note ("%s %s: %s; the sandbox has none", buses[which].setting,
+                    b->mode == SBX_DBUS_FILTER ? "filter" : "open", buses[which].what);
       return 0;
     }
-  d->inside = xasprintf ("/run/user/%u/bus", (unsigned)uid);
+  b->inside = buses[which].fixed_inside ? xstrdup (buses[which].fixed_inside)
+                                        : xasprintf ("/run/user/%u/bus", (unsigned)uid);
   return 0;
 }
 
-char **
-sbx_dbus_proxy_args (const struct sbx_dbus *d, int sync_fd, const char *listen)
+int
+sbx_dbus_resolve (struct sbx_dbus *d, char **host_env, uid_t uid, sbx_error_t *err)
 {
-  char **argv = xmalloc0 ((d->n_rules + 5) * sizeof *argv);
-  size_t n = 0;
+  for (int w = 0; w < SBX_DBUS_N; w++)
+    if (resolve_bus (&d->bus[w], w, host_env, uid, err) < 0)
+      return -1;
+  return 0;
+}
 
+bool
+sbx_dbus_wanted (const struct sbx_dbus *d)
+{
+  for (int w = 0; w < SBX_DBUS_N; w++)
+    if (d->bus[w].address)
+      return true;
+  return false;
+}
+
+char **
+sbx_dbus_proxy_args (const struct sbx_dbus *d, int sync_fd, const char *const listen[SBX_DBUS_N])
+{
+  size_t cap = 2, n = 0;
+  char **argv;
+
+  for (int w = 0; w < SBX_DBUS_N; w++)
+    cap += d->bus[w].n_rules + 3;
+  argv = xmalloc0 (cap * sizeof *argv);
   argv[n++] = xasprintf ("--fd=%d", sync_fd);
-  argv[n++] = xstrdup (d->address);
-  argv[n++] = xstrdup (listen);
-  if (d->user == SBX_DBUS_FILTER)
+  for (int w = 0; w < SBX_DBUS_N; w++)
     {
+      const struct sbx_dbus_bus *b = &d->bus[w];
+      if (b->address == NULL)
+        continue;
+      argv[n++] = xstrdup (b->address);
+      argv[n++] = xstrdup (listen[w]);
+      if (b->mode != SBX_DBUS_FILTER)
+        continue;
       argv[n++] = xstrdup ("--filter");
-      for (size_t i = 0; i < d->n_rules; i++)
-        argv[n++] = xasprintf ("%s=%s", rule_options[d->rules[i].kind], d->rules[i].arg);
+      for (size_t i = 0; i < b->n_rules; i++)
+        argv[n++] = xasprintf ("%s=%s", rule_options[b->rules[i].kind], b->rules[i].arg);
     }
   argv[n] = NULL;
   return argv;
@@ -239,10 +314,14 @@ sbx_dbus_argv_free (char **argv)
 void
 sbx_dbus_free (struct sbx_dbus *d)
 {
-  for (size_t i = 0; i < d->n_rules; i++)
-    free (d->rules[i].arg);
-  free (d->rules);
-  free (d->address);
-  free (d->inside);
+  for (int w = 0; w < SBX_DBUS_N; w++)
+    {
+      struct sbx_dbus_bus *b = &d->bus[w];
+      for (size_t i = 0; i < b->n_rules; i++)
+        free (b->rules[i].arg);
+      free (b->rules);
+      free (b->address);
+      free (b->inside);
+    }
   memset (d, 0, sizeof *d);
 }

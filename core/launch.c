@@ -21,6 +21,7 @@
 #include "base/util.h"
 #include "child.h"
 #include "init.h"
+#include "dbus.h"
 #include "layout.h"
 #include "mountapi.h"
 #include "seccomp-notify.h"
@@ -506,20 +507,25 @@ prepare (struct sbx_launch *l, sbx_error_t *err)
 }
 
 /* The sandbox's D-Bus: xdg-dbus-proxy listening in the record's
-   directory, its socket bound inside where the bus's clients look
+   directory, its sockets bound inside where the buses' clients look
    (dbus.h).  After the record exists, before clone copies the plan.  */
 static int
 start_dbus_proxy (struct sbx_launch *l, sbx_error_t *err)
 {
   const struct sbx_dbus *d = &l->spec->dbus;
-  cleanup_free char *sock = NULL;
-  struct sbx_mop *op;
+  char *sock[SBX_DBUS_N];
 
-  if (sbx_dbus_proxy_start (&l->dbus, d, l->mon.rec.dir, l->mon.rec.path, &sock, err) < 0)
+  if (sbx_dbus_proxy_start (&l->dbus, d, l->mon.rec.dir, l->mon.rec.path, sock, err) < 0)
     return -1;
-  op = sbx_mount_plan_add (&l->mounts, SBX_MOP_HOST_TREE, sock, d->inside,
-                           SBX_MNT_NOSUID | SBX_MNT_NODEV | SBX_MNT_NOEXEC | SBX_MNT_RDONLY);
-  op->what = xasprintf ("the D-Bus proxy's socket %s", d->inside);
+  for (int w = 0; w < SBX_DBUS_N; w++)
+    if (sock[w])
+      {
+        struct sbx_mop *op
+            = sbx_mount_plan_add (&l->mounts, SBX_MOP_HOST_TREE, sock[w], d->bus[w].inside,
+                                  SBX_MNT_NOSUID | SBX_MNT_NODEV | SBX_MNT_NOEXEC | SBX_MNT_RDONLY);
+        op->what = xasprintf ("the D-Bus proxy's socket %s", d->bus[w].inside);
+        free (sock[w]);
+      }
   mark ("xdg-dbus-proxy listens");
   return 0;
 }
@@ -547,7 +553,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   mark ("start");
   sbx_net_runtime_init (&l.net);
   if (prepare (&l, err) < 0 || sbx_monitor_begin (&l.mon, &l, err) < 0
-      || (spec->dbus.address && start_dbus_proxy (&l, err) < 0))
+      || (sbx_dbus_wanted (&spec->dbus) && start_dbus_proxy (&l, err) < 0))
     goto out;
   mark ("record made");
   sbx_tty_detect (&l.tty);

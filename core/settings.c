@@ -723,26 +723,38 @@ apply_stats (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ct
   return 0;
 }
 
-/* The D-Bus session bus (dbus.h): xdg-dbus-proxy's options by their
-   names.  */
+/* The D-Bus buses (dbus.h): xdg-dbus-proxy's options by their names,
+   once for the session bus and once for the system bus.  */
 static int
 apply_dbus_user (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
                  sbx_error_t *err)
 {
-  return sbx_dbus_parse_mode (arg, &spec->dbus.user, err);
+  return sbx_dbus_parse_mode (arg, &spec->dbus.bus[SBX_DBUS_SESSION].mode, err);
 }
 
-#define DBUS_RULE(fn, kind)                                                                        \
+static int
+apply_dbus_system (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                   sbx_error_t *err)
+{
+  return sbx_dbus_parse_mode (arg, &spec->dbus.bus[SBX_DBUS_SYSTEM].mode, err);
+}
+
+#define DBUS_RULE(fn, which, kind)                                                                 \
   static int fn (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,        \
                  sbx_error_t *err)                                                                 \
   {                                                                                                \
-    return sbx_dbus_add_rule (&spec->dbus, kind, arg, err);                                        \
+    return sbx_dbus_add_rule (&spec->dbus.bus[which], kind, arg, err);                             \
   }
-DBUS_RULE (apply_dbus_see, SBX_DBUS_SEE)
-DBUS_RULE (apply_dbus_talk, SBX_DBUS_TALK)
-DBUS_RULE (apply_dbus_own, SBX_DBUS_OWN)
-DBUS_RULE (apply_dbus_call, SBX_DBUS_CALL)
-DBUS_RULE (apply_dbus_broadcast, SBX_DBUS_BROADCAST)
+DBUS_RULE (apply_dbus_see, SBX_DBUS_SESSION, SBX_DBUS_SEE)
+DBUS_RULE (apply_dbus_talk, SBX_DBUS_SESSION, SBX_DBUS_TALK)
+DBUS_RULE (apply_dbus_own, SBX_DBUS_SESSION, SBX_DBUS_OWN)
+DBUS_RULE (apply_dbus_call, SBX_DBUS_SESSION, SBX_DBUS_CALL)
+DBUS_RULE (apply_dbus_broadcast, SBX_DBUS_SESSION, SBX_DBUS_BROADCAST)
+DBUS_RULE (apply_dbus_system_see, SBX_DBUS_SYSTEM, SBX_DBUS_SEE)
+DBUS_RULE (apply_dbus_system_talk, SBX_DBUS_SYSTEM, SBX_DBUS_TALK)
+DBUS_RULE (apply_dbus_system_own, SBX_DBUS_SYSTEM, SBX_DBUS_OWN)
+DBUS_RULE (apply_dbus_system_call, SBX_DBUS_SYSTEM, SBX_DBUS_CALL)
+DBUS_RULE (apply_dbus_system_broadcast, SBX_DBUS_SYSTEM, SBX_DBUS_BROADCAST)
 
 const struct sbx_setting sbx_settings[] = {
   { "uid", true, "N", apply_uid, 0 },
@@ -791,6 +803,12 @@ const struct sbx_setting sbx_settings[] = {
   { "dbus-own", true, "NAME", apply_dbus_own, SBX_SETTING_ADDS },
   { "dbus-call", true, "NAME=RULE", apply_dbus_call, SBX_SETTING_ADDS },
   { "dbus-broadcast", true, "NAME=RULE", apply_dbus_broadcast, SBX_SETTING_ADDS },
+  { "dbus-system", true, "none|filter|open", apply_dbus_system, 0 },
+  { "dbus-system-see", true, "NAME", apply_dbus_system_see, SBX_SETTING_ADDS },
+  { "dbus-system-talk", true, "NAME", apply_dbus_system_talk, SBX_SETTING_ADDS },
+  { "dbus-system-own", true, "NAME", apply_dbus_system_own, SBX_SETTING_ADDS },
+  { "dbus-system-call", true, "NAME=RULE", apply_dbus_system_call, SBX_SETTING_ADDS },
+  { "dbus-system-broadcast", true, "NAME=RULE", apply_dbus_system_broadcast, SBX_SETTING_ADDS },
   { "memory", true, "SIZE", apply_memory, 0 },
   { "memory-swap", true, "SIZE", apply_memory_swap, 0 },
   { "pids", true, "N", apply_pids, 0 },

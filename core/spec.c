@@ -538,16 +538,17 @@ sbx_spec_resolve (struct sbx_spec *spec, char **host_environ, sbx_error_t *err)
 
   spec->process.caps_keep = spec->process.caps_add & ~spec->process.caps_drop;
 
-  /* The bus's clients find the proxy's socket by this (dbus.h); the
-     host's own address, which the clean environment drops anyway, would
-     name a socket the sandbox cannot reach.  */
+  /* The buses' clients find the proxy's sockets by these (dbus.h); the
+     host's own addresses, which the clean environment drops anyway,
+     would name sockets the sandbox cannot reach.  */
   if (sbx_dbus_resolve (&spec->dbus, host_environ, spec->ids.uid, err) < 0)
     return -1;
-  if (spec->dbus.inside)
-    {
-      cleanup_free char *addr = xasprintf ("unix:path=%s", spec->dbus.inside);
-      sbx_spec_add_env (spec, SBX_ENV_SET, "DBUS_SESSION_BUS_ADDRESS", addr);
-    }
+  for (int w = 0; w < SBX_DBUS_N; w++)
+    if (spec->dbus.bus[w].inside)
+      {
+        cleanup_free char *addr = xasprintf ("unix:path=%s", spec->dbus.bus[w].inside);
+        sbx_spec_add_env (spec, SBX_ENV_SET, sbx_dbus_env_name (w), addr);
+      }
   spec->env.resolved = sbx_env_build (host_environ, &spec->env, &spec->user, &spec->ids);
 
   if (spec->ids.uid == 0 && spec->root.dir == NULL && spec->root.image == NULL

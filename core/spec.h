@@ -169,8 +169,8 @@ struct sbx_limits
   bool stats;         /* --stats: report usage at exit */
 };
 
-/* The D-Bus session bus the sandbox gets (dbus.h), in the words of
-   flatpak and xdg-dbus-proxy.  */
+/* The D-Bus buses the sandbox gets (dbus.h), in the words of flatpak and
+   xdg-dbus-proxy.  */
 enum sbx_dbus_mode
 {
   SBX_DBUS_NONE = 0, /* no bus: the default (/run and /tmp are the sandbox's own) */
@@ -193,13 +193,25 @@ struct sbx_dbus_rule
   char *arg; /* NAME, or NAME=RULE */
 };
 
-struct sbx_dbus
+enum sbx_dbus_which
 {
-  enum sbx_dbus_mode user;
+  SBX_DBUS_SESSION, /* --dbus-user, --dbus-talk... */
+  SBX_DBUS_SYSTEM,  /* --dbus-system, --dbus-system-talk... */
+  SBX_DBUS_N,
+};
+
+struct sbx_dbus_bus
+{
+  enum sbx_dbus_mode mode;
   struct sbx_dbus_rule *rules;
   size_t n_rules;
-  char *address; /* resolved: the host's session bus; NULL: the sandbox gets none */
-  char *inside;  /* resolved: where the proxy's socket is bound (/run/user/UID/bus) */
+  char *address; /* resolved: the host's bus; NULL: the sandbox gets none */
+  char *inside;  /* resolved: where the proxy's socket is bound */
+};
+
+struct sbx_dbus
+{
+  struct sbx_dbus_bus bus[SBX_DBUS_N];
 };
 
 struct sbx_uts

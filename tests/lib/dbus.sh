@@ -1,11 +1,11 @@
 # sbx test library: a D-Bus session bus of the test's own.  Source it
 # after tap.sh.
 #
-# private_bus DIR: a dbus-daemon listening on DIR/bus (stopped at exit);
-# exports DBUS_SESSION_BUS_ADDRESS for it.  Returns 1, saying why, when
-# it does not start.
+# private_bus DIR [VARIABLE]: a dbus-daemon listening on DIR/bus (stopped
+# at exit); exports VARIABLE (DBUS_SESSION_BUS_ADDRESS) for it.  Returns
+# 1, saying why, when it does not start.
 private_bus() {
-  local dir=$1
+  local dir=$1 var=${2:-DBUS_SESSION_BUS_ADDRESS}
   cat >"$dir/bus.conf" <<CONF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -26,5 +26,5 @@ CONF
     echo "dbus-daemon did not start: $(cat "$dir/daemon.err")"
     return 1
   fi
-  export DBUS_SESSION_BUS_ADDRESS=unix:path=$dir/bus
+  export "$var=unix:path=$dir/bus"
 }

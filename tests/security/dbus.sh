@@ -108,6 +108,50 @@ browser -- $(bus_call RequestName org.freedesktop.secrets 0)
 like "$ERR" "org\.freedesktop\.DBus\.Error\.ServiceUnknown" "browser profile: owning org.freedesktop.secrets is refused"
 no_leftovers "no xdg-dbus-proxy or other helper left after the runs"
 
+# The system bus: --dbus-system, through the same proxy.  A bus of the
+# test's own stands for the host's (DBUS_SYSTEM_BUS_ADDRESS).
+mkdir -p "$SCRATCH/system"
+private_bus "$SCRATCH/system" DBUS_SYSTEM_BUS_ADDRESS >"$SCRATCH/why" || { fail "the test's system dbus-daemon starts" "$(cat "$SCRATCH/why")"; exit 1; }
+/usr/bin/python3 "$SBX_TESTS/lib/dbus-service.py" "$DBUS_SYSTEM_BUS_ADDRESS" org.sbxtest.System org.sbxtest.SystemHidden \
+  >"$SCRATCH/system/service.out" 2>&1 &
+at_exit "kill $! 2>/dev/null; wait $! 2>/dev/null"
+wait_until 20 grep -q '^ready' "$SCRATCH/system/service.out" || { fail "the test's system D-Bus service starts" "$(cat "$SCRATCH/system/service.out")"; exit 1; }
+sysping() { echo gdbus call --system --dest "$1" --object-path /org/sbxtest --method org.sbxtest.Echo.Ping s; }
+system=(--dbus-system filter --dbus-system-talk org.sbxtest.System)
+sbx_run "${system[@]}" -- $(sysping org.sbxtest.System)
+is "$OUT" "('s',)" "system: a --dbus-system-talk name answers"
+sbx_run "${system[@]}" -- sh -c 'echo "$DBUS_SYSTEM_BUS_ADDRESS ${DBUS_SESSION_BUS_ADDRESS:-no-session-bus}"'
+is "$OUT" "unix:path=/run/dbus/system_bus_socket no-session-bus" "system: DBUS_SYSTEM_BUS_ADDRESS names the proxy's socket inside, and no session bus is given"
+sbx_run "${system[@]}" -- $(sysping org.sbxtest.SystemHidden)
+like "$ERR" "org\.freedesktop\.DBus\.Error\.ServiceUnknown" "system: a name not granted is unknown"
+sbx_run "${system[@]}" -- gdbus call --system --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus --method org.freedesktop.DBus.ListNames
+unlike "$OUT" "SystemHidden" "system: ListNames hides the name not granted"
+sbx_run "${system[@]}" -- "$probe" connect-unix "$SCRATCH/system/bus"
+is "$OUT" ENOENT "system: the host's system bus socket is not inside"
+sbx_run -- "$probe" connect-unix "$SCRATCH/system/bus"
+is "$OUT" ENOENT "none (the default): the host's system bus socket is not inside"
+sbx_run -- $(sysping org.sbxtest.System)
+like "$ERR" "Error" "none (the default): no system bus to call"
+sbx_run "${filter[@]}" "${system[@]}" -- sh -c "$(ping org.sbxtest.Allowed Ping u) && $(sysping org.sbxtest.System)"
+is "$OUT" "('u',)
+('s',)" "both buses at once, each with its own rules"
+sbx_run "${filter[@]}" -- $(sysping org.sbxtest.System)
+like "$ERR" "Error" "a session bus alone gives no system bus"
+env -u DBUS_SYSTEM_BUS_ADDRESS "$SBX" "${system[@]}" -- true >/dev/null 2>"$SCRATCH/nosys.err" </dev/null
+if [ -S /run/dbus/system_bus_socket ]; then
+  skip "no system bus on the host: one note" "this host has a system bus"
+else
+  like "$(cat "$SCRATCH/nosys.err")" "^sbx: note: dbus-system filter: this host has no D-Bus system bus" "no system bus on the host: one note"
+fi
+fails_cleanly "dbus-system with a bad value" 125 "^sbx: --dbus-system: \`maybe\`: expected none, filter or open$" \
+  --dbus-system maybe -- true
+fails_cleanly "dbus-system-call without a rule" 125 "^sbx: --dbus-system-call: \`org.a.B\`: expected NAME=RULE" \
+  --dbus-system-call org.a.B -- true
+DBUS_SYSTEM_BUS_ADDRESS=-x fails_cleanly "a system bus address that would be read as an option" 125 \
+  "^sbx: DBUS_SYSTEM_BUS_ADDRESS \`-x\`: not a D-Bus address" --dbus-system filter -- true
+unset DBUS_SYSTEM_BUS_ADDRESS
+no_leftovers "system: no proxy left"
+
 # No session bus: the sandbox has none, after one note.
 env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR "$SBX" "${filter[@]}" -- sh -c 'echo "${DBUS_SESSION_BUS_ADDRESS:-unset}"' \
   >"$SCRATCH/nobus.out" 2>"$SCRATCH/nobus.err" </dev/null

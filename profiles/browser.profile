@@ -72,6 +72,9 @@ dbus-own org.mozilla.firefox_esr.*
 dbus-own org.mpris.MediaPlayer2.firefox.*
 dbus-own org.mpris.MediaPlayer2.chromium.*
 dbus-own org.chromium.*
+# No system bus (dbus-system none, the default): a browser's uses of it
+# (NetworkManager's state, UPower) are optional, and location goes through
+# the portal.
 
 # The GPU: the DRM nodes and NVIDIA's, where the host has them (the
 # default's /sys, read-only, is what GPU discovery reads).

@@ -517,6 +517,14 @@ start_dbus_proxy (struct sbx_launch *l, sbx_error_t *err)
 
   if (sbx_dbus_proxy_start (&l->dbus, d, l->mon.rec.dir, l->mon.rec.path, sock, err) < 0)
     return -1;
+  /* Counted in the sandbox's limits, as fuse-overlayfs is: what the
+     sandbox makes it buffer is the sandbox's memory.  */
+  if (sbx_cgroup_attach (&l->cgroup, l->dbus.pid, err) < 0)
+    {
+      for (int w = 0; w < SBX_DBUS_N; w++)
+        free (sock[w]);
+      return sbx_error_prefix (err, "xdg-dbus-proxy");
+    }
   for (int w = 0; w < SBX_DBUS_N; w++)
     if (sock[w])
       {

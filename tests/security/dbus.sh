@@ -227,6 +227,23 @@ else
 fi
 no_leftovers "SIGKILL of sbx: nothing left"
 
+# With limits, the proxy is counted in the sandbox's cgroup.
+bg_sbx limited "${filter[@]}" --pids 200 --limits best-effort -- sleep 60
+sbx_pid=$BG
+find_init() { init_pid=$(child_of "$sbx_pid" sbx-init); [ -n "$init_pid" ]; }
+if wait_until 30 find_proxy && wait_until 30 find_init; then
+  if grep -q pids /proc/$init_pid/cgroup && [ "$(grep pids /proc/$init_pid/cgroup)" != "$(grep pids /proc/$$/cgroup)" ]; then
+    is "$(grep pids /proc/$proxy_pid/cgroup)" "$(grep pids /proc/$init_pid/cgroup)" "with --pids, the proxy is in the sandbox's pids cgroup"
+  else
+    skip "with --pids, the proxy is in the sandbox's pids cgroup" "no delegated pids cgroup here: $(cat "$SCRATCH/limited.out")"
+  fi
+else
+  fail "with --pids, the proxy is in the sandbox's pids cgroup" "no proxy or init: $(cat "$SCRATCH/limited.out")"
+fi
+kill -TERM "$sbx_pid"
+wait_rc "$sbx_pid" 20
+no_leftovers "with limits: nothing left"
+
 # The proxy dying under a running sandbox: one warning, the program goes on.
 bg_sbx proxydies "${filter[@]}" -- sleep 600
 sbx_pid=$BG

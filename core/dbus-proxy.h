@@ -12,7 +12,9 @@
    - end: sbx holds the pipe's other end; when that closes, whether sbx
      ends, fails or is SIGKILLed, the proxy stops on its own; it also
      has PR_SET_PDEATHSIG, SIGKILL, for a proxy stuck elsewhere; sbx
-     kills and reaps it on every path out of the launcher.  */
+     kills and reaps it on every path out of the launcher;
+   - confinement: Landlock (the system's files to read, its sockets'
+     directory) and the sandbox's cgroup, where limits are set.  */
 #ifndef SBX_DBUS_PROXY_H
 #define SBX_DBUS_PROXY_H
 

@@ -161,12 +161,11 @@ address_valid (const char *a)
 {
   const char *colon = strchr (a, ':');
 
-  if (colon == NULL || colon == a)
+  if (colon == NULL || colon == a || a[0] == '-')
     return false;
   for (const char *c = a; c < colon; c++)
     if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')
-          || *c == '-' || *c == '_')
-        || *a == '-')
+          || *c == '-' || *c == '_'))
       return false;
   return true;
 }

@@ -33,6 +33,7 @@ sbx_dbus_proxy_init (struct sbx_dbus_proxy *p)
   p->pid = -1;
   p->sync = -1;
   p->dir = -1;
+  p->out = -1;
 }
 
 __attribute__ ((noreturn)) static void
@@ -123,9 +124,8 @@ proxy_exec (pid_t launcher, const char *bin, char **argv, int sync_w, int dir, i
   proxy_fail (bin);
 }
 
-/* Wait for its one byte; 0 once it listens, else why not.  */
-static int
-wait_ready (struct sbx_dbus_proxy *p, int out, sbx_error_t *err)
+int
+sbx_dbus_proxy_wait (struct sbx_dbus_proxy *p, sbx_error_t *err)
 {
   struct pollfd pf = { .fd = p->sync, .events = POLLIN };
   char said[512], byte;
@@ -135,18 +135,25 @@ wait_ready (struct sbx_dbus_proxy *p, int out, sbx_error_t *err)
     r = poll (&pf, 1, READY_TIMEOUT_MS);
   while (r < 0 && errno == EINTR);
   if (r == 0)
-    return sbx_error_make (err, 0, "xdg-dbus-proxy did not listen within %d s",
-                           READY_TIMEOUT_MS / 1000);
+    {
+      sbx_dbus_proxy_stop (p);
+      return sbx_error_make (err, 0, "xdg-dbus-proxy did not listen within %d s",
+                             READY_TIMEOUT_MS / 1000);
+    }
   do
     r = read (p->sync, &byte, 1);
   while (r < 0 && errno == EINTR);
   if (r == 1)
-    return 0;
+    {
+      sbx_log_debug ("xdg-dbus-proxy %d listens", (int)p->pid);
+      return 0;
+    }
   /* It ended first: what it printed says why.  */
   waitpid (p->pid, NULL, 0);
   p->pid = -1;
-  lseek (out, 0, SEEK_SET);
-  sbx_read_message (out, said, sizeof said);
+  lseek (p->out, 0, SEEK_SET);
+  sbx_read_message (p->out, said, sizeof said);
+  sbx_dbus_proxy_stop (p);
   return sbx_error_make (err, 0, "xdg-dbus-proxy failed: %s", said[0] ? said : "no message");
 }
 
@@ -166,7 +173,6 @@ sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int di
 {
   pid_t launcher = getpid ();
   cleanup_free char *bin = sbx_helper_find ("xdg-dbus-proxy", NULL);
-  cleanup_close int out = -1;
   char listen[SBX_DBUS_N][64];
   const char *listen_p[SBX_DBUS_N];
   char **args, **argv;
@@ -186,8 +192,8 @@ sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int di
                       sbx_dbus_setting (w));
       return -1;
     }
-  out = memfd_create ("xdg-dbus-proxy", MFD_CLOEXEC);
-  if (out < 0)
+  p->out = memfd_create ("xdg-dbus-proxy", MFD_CLOEXEC);
+  if (p->out < 0)
     return sbx_error_make (err, errno, "memfd for xdg-dbus-proxy");
   /* The sockets' paths as the proxy reaches them: through its fd of the
      directory, so a long record path cannot overflow sun_path.  */
@@ -217,15 +223,10 @@ sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int di
       goto out;
     }
   if (p->pid == 0)
-    proxy_exec (launcher, bin, argv, pipefd[1], dir, out);
+    proxy_exec (launcher, bin, argv, pipefd[1], dir, p->out);
   close (pipefd[1]);
   p->sync = pipefd[0];
   p->dir = fcntl (dir, F_DUPFD_CLOEXEC, 3);
-  if (wait_ready (p, out, err) < 0)
-    {
-      sbx_dbus_proxy_stop (p);
-      goto out;
-    }
   for (int w = 0; w < SBX_DBUS_N; w++)
     if (d->bus[w].address)
       {
@@ -247,7 +248,9 @@ sbx_dbus_proxy_child_release (struct sbx_dbus_proxy *p)
     close (p->sync);
   if (p->dir >= 0)
     close (p->dir);
-  p->sync = p->dir = -1;
+  if (p->out >= 0)
+    close (p->out);
+  p->sync = p->dir = p->out = -1;
   p->pid = -1;
 }
 
@@ -273,4 +276,7 @@ sbx_dbus_proxy_stop (struct sbx_dbus_proxy *p)
       close (p->dir);
     }
   p->dir = -1;
+  if (p->out >= 0)
+    close (p->out);
+  p->out = -1;
 }

@@ -508,7 +508,10 @@ prepare (struct sbx_launch *l, sbx_error_t *err)
 
 /* The sandbox's D-Bus: xdg-dbus-proxy listening in the record's
    directory, its sockets bound inside where the buses' clients look
-   (dbus.h).  After the record exists, before clone copies the plan.  */
+   (dbus.h).  Started after the record exists and before clone copies
+   the plan; it gets ready while the sandbox is cloned and mapped, and
+   the launcher waits for it only before GO (the child opens the
+   sockets after GO).  */
 static int
 start_dbus_proxy (struct sbx_launch *l, sbx_error_t *err)
 {
@@ -534,7 +537,7 @@ start_dbus_proxy (struct sbx_launch *l, sbx_error_t *err)
         op->what = xasprintf ("the D-Bus proxy's socket %s", d->bus[w].inside);
         free (sock[w]);
       }
-  mark ("xdg-dbus-proxy listens");
+  mark ("xdg-dbus-proxy started");
   return 0;
 }
 
@@ -592,6 +595,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
       goto out_mask;
     }
   if (sbx_userns_maps_finish (l.pid, &l.userns, &spec->user, &maps, err) < 0
+      || (l.dbus.pid > 0 && sbx_dbus_proxy_wait (&l.dbus, err) < 0)
       || sbx_sync_send (l.sock[0], SBX_SYNC_GO, -1) < 0)
     {
       if (*err == NULL)

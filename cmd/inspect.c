@@ -143,6 +143,7 @@ build (const struct sbx_record_view *v)
   json_object_object_add (o, "GraphDriver", graph);
   json_object_object_add (o, "Cgroup", cgroup (v));
   json_object_object_add (o, "NetworkSettings", sbx_get (v->doc, "network"));
+  json_object_object_add (o, "DBus", sbx_get (v->doc, "dbus"));
   json_object_object_add (config, "Cmd", sbx_get (v->doc, "command"));
   json_object_object_add (config, "Hostname", sbx_get (v->doc, "hostname"));
   json_object_object_add (config, "Profiles", sbx_get (v->doc, "profiles"));

@@ -537,6 +537,7 @@ start_dbus_proxy (struct sbx_launch *l, sbx_error_t *err)
         op->what = xasprintf ("the D-Bus proxy's socket %s", d->bus[w].inside);
         free (sock[w]);
       }
+  sbx_monitor_dbus_proxy (&l->mon, l->dbus.pid);
   mark ("xdg-dbus-proxy started");
   return 0;
 }

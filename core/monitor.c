@@ -262,6 +262,39 @@ exec_part (const struct sbx_spec *spec)
   return o;
 }
 
+/* The buses given (dbus.h): inspect's DBus.  */
+static json_object *
+dbus_part (const struct sbx_spec *spec)
+{
+  static const char *const keys[SBX_DBUS_N] = { "Session", "System" };
+  json_object *o = json_object_new_object ();
+
+  for (int w = 0; w < SBX_DBUS_N; w++)
+    {
+      const struct sbx_dbus_bus *b = &spec->dbus.bus[w];
+      json_object *bus = json_object_new_object ();
+      add_str (bus, "Mode",
+               b->address == NULL           ? "none"
+               : b->mode == SBX_DBUS_FILTER ? "filter"
+                                            : "open");
+      add_str (bus, "HostAddress", b->address);
+      add_str (bus, "Socket", b->inside);
+      json_object_object_add (o, keys[w], bus);
+    }
+  json_object_object_add (o, "ProxyPid", json_object_new_int64 (0));
+  return o;
+}
+
+void
+sbx_monitor_dbus_proxy (struct sbx_monitor *m, pid_t proxy)
+{
+  json_object *sbx, *dbus;
+
+  if (json_object_object_get_ex (m->rec.doc, "sbx", &sbx)
+      && json_object_object_get_ex (sbx, "dbus", &dbus))
+    json_object_object_add (dbus, "ProxyPid", json_object_new_int64 (proxy));
+}
+
 static json_object *
 make_doc (const struct sbx_monitor *m, const struct sbx_launch *l, const char *log)
 {
@@ -289,6 +322,7 @@ make_doc (const struct sbx_monitor *m, const struct sbx_launch *l, const char *l
   json_object_object_add (sbx, "gid", json_object_new_int64 (spec->ids.gid));
   json_object_object_add (sbx, "rootfs", layers (l));
   json_object_object_add (sbx, "network", network (spec));
+  json_object_object_add (sbx, "dbus", dbus_part (spec));
   json_object_object_add (sbx, "cgroups", cgroups (&l->cgroup));
   json_object_object_add (sbx, "cgroup", cgroup_part (&l->cgroup));
   add_str (sbx, "log", log);

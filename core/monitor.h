@@ -41,6 +41,8 @@ void sbx_monitor_init (struct sbx_monitor *m);
 /* Before clone: the record, and for -d the log and its pipe on fds 1
    and 2 (which the sandbox inherits).  */
 int sbx_monitor_begin (struct sbx_monitor *m, const struct sbx_launch *l, sbx_error_t *err);
+/* Before clone: xdg-dbus-proxy's pid, written with the next status.  */
+void sbx_monitor_dbus_proxy (struct sbx_monitor *m, pid_t proxy);
 /* After clone: init's pid.  */
 int sbx_monitor_created (struct sbx_monitor *m, pid_t pid, sbx_error_t *err);
 /* The program runs (its execve closed the sync socket).  */

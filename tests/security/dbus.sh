@@ -210,6 +210,10 @@ sbx_run exec "$name" $(ping org.sbxtest.Allowed Ping d)
 is "$OUT" "('d',)" "detached: sbx exec talks to a granted name"
 sbx_run exec "$name" $(ping org.sbxtest.Hidden Ping d)
 like "$ERR" "org\.freedesktop\.DBus\.Error\.ServiceUnknown" "detached: ... and not to another"
+sbx_run inspect --format '{{.DBus.Session.Mode}} {{.DBus.Session.Socket}} {{.DBus.System.Mode}}' "$name"
+is "$OUT" "filter /run/user/$uid/bus none" "detached: inspect shows the buses"
+sbx_run inspect --format '{{.DBus.ProxyPid}}' "$name"
+is "$(cat "/proc/$OUT/comm" 2>&1)" "xdg-dbus-proxy" "detached: inspect's DBus.ProxyPid is the running proxy"
 sbx_run stop -t 0 "$name"
 no_leftovers "detached: sbx stop leaves no proxy"
 

@@ -28,6 +28,12 @@ int sbx_cmd_logs (int argc, char **argv);
 int sbx_cmd_inspect (int argc, char **argv);
 int sbx_cmd_exec (int argc, char **argv);
 int sbx_cmd_profile (int argc, char **argv);
+/* The OCI runtime (runtime.c): argv[0] is the verb's or binary's name,
+   the global flags follow.  */
+int sbx_cmd_runtime (int argc, char **argv);
+/* Whether `sbx ARGS` is the runtime's: runc's global flags or verbs.  */
+#include <stdbool.h>
+bool sbx_runtime_wanted (int argc, char **argv);
 
 /* Print "sbx: message" and return the exit code the error carries.  */
 struct sbx_error_s;
@@ -36,5 +42,6 @@ int sbx_cmd_report (struct sbx_error_s *err);
 void sbx_help_print_run (void);
 void sbx_help_print_main (void);
 void sbx_help_print_doctor (void);
+void sbx_help_print_runtime (void);
 
 #endif

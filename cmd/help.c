@@ -164,6 +164,74 @@ static const char *const exec_options[] = { "-i", "--interactive", "-t", "--tty"
 static const char *const stop_options[] = { "-t SECONDS", "--time SECONDS", NULL };
 static const char *const logs_options[] = { "-f", "--follow", NULL };
 static const char *const inspect_options[] = { "--format TEMPLATE", NULL };
+static const char *const runtime_options[] = { "--root DIR",
+                                               "--log FILE",
+                                               "--log-format json|text",
+                                               "--log-level LEVEL",
+                                               "--debug",
+                                               "--systemd-cgroup",
+                                               "--rootless VALUE",
+                                               "--cgroup-manager NAME",
+                                               "--criu PATH",
+                                               "-b",
+                                               "--bundle DIR",
+                                               "--pid-file FILE",
+                                               "--console-socket PATH",
+                                               "--preserve-fds N",
+                                               "--no-pivot",
+                                               "--no-new-keyring",
+                                               "-p",
+                                               "--process FILE",
+                                               "-d",
+                                               "--detach",
+                                               "-t",
+                                               "--tty",
+                                               "-a",
+                                               "--all",
+                                               "-f",
+                                               "--force",
+                                               "--format json|table",
+                                               NULL };
+
+static const char runtime_help[]
+    = "Usage: sbx runtime [GLOBAL-OPTIONS] VERB [ARGS...]\n"
+      "       sbx-runc [GLOBAL-OPTIONS] VERB [ARGS...]\n"
+      "\n"
+      "An OCI runtime with runc's command line, for engines: podman --runtime sbx,\n"
+      "containerd's runc shim (BinaryName), CRI-O. The engine owns the root filesystem and\n"
+      "the network; sbx applies the bundle's config.json. A bare `sbx VERB` is the runtime's\n"
+      "when it starts with a global option, when VERB is create, start, state, delete,\n"
+      "features or list, for exec with --process, ps with --format, and kill with --all or\n"
+      "a runtime container's id.\n"
+      "\n"
+      "Global options:\n"
+      "  --root DIR         containers' state (default $XDG_RUNTIME_DIR/sbx/.oci, root: /run/sbx)\n"
+      "  --log FILE         also write errors and warnings to FILE\n"
+      "  --log-format json|text   JSON lines or logrus text in FILE\n"
+      "  --debug            debug messages\n"
+      "  --systemd-cgroup, --log-level LEVEL, --rootless VALUE, --cgroup-manager NAME,\n"
+      "  --criu PATH        accepted for runc's callers; sbx decides these itself\n"
+      "\n"
+      "Verbs:\n"
+      "  create [-b|--bundle DIR] [--pid-file FILE] [--console-socket PATH]\n"
+      "         [--preserve-fds N] [--no-pivot] [--no-new-keyring] ID\n"
+      "                     set the container up; its program waits for start\n"
+      "  start ID           run the program of a created container\n"
+      "  state ID           the OCI state as JSON (status created, running or stopped)\n"
+      "  kill [-a|--all] ID [SIGNAL]   signal init (or every process); default TERM\n"
+      "  delete [-f|--force] ID   remove a stopped (--force: any) container\n"
+      "  exec -p|--process FILE [--pid-file FILE] [-d|--detach] [--console-socket PATH]\n"
+      "       [-t|--tty] [--preserve-fds N] ID   run process.json's program in it\n"
+      "  ps [--format json|table] ID   the host pids of its processes\n"
+      "  list               every container's state as JSON\n"
+      "  features           what this runtime supports, as JSON\n"
+      "  --version          the version and the runtime spec's\n";
+
+void
+sbx_help_print_runtime (void)
+{
+  fputs (runtime_help, stdout);
+}
 
 /* Each verb's help; `options` are the ones it takes besides run's.  */
 static const struct
@@ -255,6 +323,7 @@ static const struct
     "Config, OCI.\n"
     "  --format TEMPLATE   print fields instead: {{.Pid}}, {{.GraphDriver.Data.UpperDir}}\n",
     false, inspect_options },
+  { "runtime", runtime_help, false, runtime_options },
   /* Its text lives with the command (cmd/doctor.c).  */
   { "doctor", NULL, false, json_option },
   { "version", "Usage: sbx version | sbx --version\n\nPrint the version.\n", false, NULL },

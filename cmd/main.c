@@ -5,6 +5,7 @@
  * called ps.  Verbs that later versions add are reserved now, so that a
  * script written today does not change meaning then.  */
 #define _GNU_SOURCE
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,9 @@ const struct sbx_verb sbx_verbs[] = {
   { "inspect", sbx_cmd_inspect },
   { "exec", sbx_cmd_exec },
   { "profile", sbx_cmd_profile },
+  /* runc's command line, for engines (cmd/runtime.c says when a bare
+     `sbx VERB` is the runtime's).  */
+  { "runtime", sbx_cmd_runtime },
   /* About the host, not a sandbox.  */
   { "doctor", sbx_cmd_doctor },
   { NULL, NULL },
@@ -37,6 +41,12 @@ const char *const sbx_reserved_verbs[] = { NULL };
 int
 main (int argc, char **argv)
 {
+  /* Invoked as sbx-runc (a link engines are given), or with runc's
+     global flags or verbs: the OCI runtime.  */
+  if (strcmp (basename (argv[0]), "sbx-runc") == 0)
+    return sbx_cmd_runtime (argc, argv);
+  if (argc >= 2 && sbx_runtime_wanted (argc, argv))
+    return sbx_cmd_runtime (argc, argv);
   if (argc >= 2)
     {
       for (const struct sbx_verb *v = sbx_verbs; v->name; v++)

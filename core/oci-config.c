@@ -416,15 +416,34 @@ sbx_oci_config_load (const char *bundle, struct sbx_oci_config *cfg, sbx_error_t
   return sbx_oci_config_parse (text, path, cfg, err);
 }
 
-void
-sbx_oci_config_free (struct sbx_oci_config *cfg)
+int
+sbx_oci_process_load (const char *path, struct sbx_oci_process *p, sbx_error_t *err)
 {
-  struct sbx_oci_process *p = &cfg->process;
+  cleanup_free char *text = NULL;
+  struct walk w = { .origin = path, .err = err };
+  json_object *doc, *wrap;
+  int ret;
 
-  free (cfg->oci_version);
-  free (cfg->root_path);
-  free (cfg->hostname);
-  free (cfg->domainname);
+  memset (p, 0, sizeof *p);
+  if (sbx_read_file (path, &text, NULL, err) < 0)
+    return -1;
+  doc = json_tokener_parse (text);
+  if (doc == NULL)
+    return sbx_error_make (err, 0, "%s: not valid JSON", path);
+  /* The file is the config's `process` object: its errors name the
+     fields as config.json's would ("process.cwd").  */
+  wrap = json_object_new_object ();
+  json_object_object_add (wrap, "process", doc);
+  ret = parse_process (&w, wrap, p);
+  json_object_put (wrap);
+  if (ret < 0)
+    sbx_oci_process_free (p);
+  return ret;
+}
+
+void
+sbx_oci_process_free (struct sbx_oci_process *p)
+{
   free (p->additional_gids);
   oci_free_strv (p->args);
   oci_free_strv (p->env);
@@ -432,6 +451,17 @@ sbx_oci_config_free (struct sbx_oci_config *cfg)
   free (p->rlimits);
   free (p->apparmor_profile);
   free (p->selinux_label);
+  memset (p, 0, sizeof *p);
+}
+
+void
+sbx_oci_config_free (struct sbx_oci_config *cfg)
+{
+  free (cfg->oci_version);
+  free (cfg->root_path);
+  free (cfg->hostname);
+  free (cfg->domainname);
+  sbx_oci_process_free (&cfg->process);
   for (size_t i = 0; i < cfg->n_mounts; i++)
     {
       free (cfg->mounts[i].destination);

@@ -175,7 +175,8 @@ add_checked (scmp_filter_ctx ctx, const char *name, int nr, const struct sbx_sec
   return allow_ioctl (ctx, nr, err);
 }
 
-static int export(scmp_filter_ctx ctx, struct sock_fprog *out, sbx_error_t *err)
+int
+sbx_seccomp_export (void *ctx, struct sock_fprog *out, sbx_error_t *err)
 {
   cleanup_close int fd = memfd_create ("sbx-seccomp", MFD_CLOEXEC);
   off_t size;
@@ -245,7 +246,7 @@ compile_main (const struct sbx_seccomp_policy *p, bool log, struct sock_fprog *o
           && rule (ctx, SCMP_ACT_ERRNO (ENOSYS), nr, 0, NULL, e->name, err) < 0)
         goto out;
     }
-  ret = export(ctx, out, err);
+  ret = sbx_seccomp_export (ctx, out, err);
 out:
   seccomp_release (ctx);
   return ret;

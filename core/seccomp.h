@@ -33,6 +33,8 @@ int sbx_seccomp_check_name (const char *name, sbx_error_t *err);
 int sbx_seccomp_compile (const struct sbx_seccomp *sc, uint64_t caps_keep,
                          struct sbx_seccomp_prog *out, sbx_error_t *err);
 void sbx_seccomp_prog_free (struct sbx_seccomp_prog *p);
+/* A libseccomp filter (scmp_filter_ctx) as BPF, for a child to load.  */
+int sbx_seccomp_export (void *ctx, struct sock_fprog *out, sbx_error_t *err);
 
 /* Child: load the filter; *listener is the notification fd with log,
    else -1.  Needs no_new_privs set before.  */

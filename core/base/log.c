@@ -10,6 +10,13 @@
 
 static enum sbx_log_level level = SBX_LOG_NOTE;
 static int raw_terminal;
+static sbx_log_sink *sink;
+
+void
+sbx_log_set_sink (sbx_log_sink *fn)
+{
+  sink = fn;
+}
 
 void
 sbx_log_set_raw_terminal (int raw)
@@ -47,6 +54,8 @@ emit (enum sbx_log_level at, const char *kind, const char *fmt, va_list ap)
   if (n < 0 || (size_t)n >= sizeof buf)
     return;
   vsnprintf (buf + n, sizeof buf - n - 2, fmt, ap);
+  if (sink)
+    sink (at, buf + n);
   n = strlen (buf);
   if (raw_terminal && isatty (STDERR_FILENO))
     buf[n++] = '\r';

@@ -23,6 +23,10 @@ void sbx_log_note (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)))
 void sbx_log_event (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* While sbx holds the user's terminal raw, lines need "\r\n".  */
 void sbx_log_set_raw_terminal (int raw);
+/* Also hand each line that is printed (without "sbx: kind: ") to `fn`:
+   the OCI runtime's --log file, where engines read a runtime's words.  */
+typedef void sbx_log_sink (enum sbx_log_level at, const char *msg);
+void sbx_log_set_sink (sbx_log_sink *fn);
 void sbx_log_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* -v: a step of the start-up or end, with the monotonic clock's ms
    (modulo 1000 s), so that the launcher's, the child's and init's lines

@@ -21,6 +21,7 @@ enum sbx_sync_type
                          in the root passed as SCM_RIGHTS (overlay-daemon.c) */
   SBX_SYNC_NS,        /* child -> parent: one of init's namespaces (text: its name), as an fd */
   SBX_SYNC_EXEC_PID,  /* sbx exec's joiner -> sbx exec: the host pid of what it runs (text) */
+  SBX_SYNC_READY,     /* OCI init -> runtime: set up, waiting for start (oci-create.c) */
 };
 
 #define SBX_SYNC_TEXT_MAX 2048

@@ -169,7 +169,8 @@ usage_error (const char *fmt, ...)
 static int
 print_json (json_object *o)
 {
-  printf ("%s\n", json_object_to_json_string_ext (o, JSON_C_TO_STRING_PRETTY));
+  printf ("%s\n", json_object_to_json_string_ext (o, JSON_C_TO_STRING_PRETTY
+                                                         | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put (o);
   return 0;
 }

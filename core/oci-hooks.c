@@ -78,7 +78,8 @@ int
 oci_hooks_run (const struct sbx_oci_config *cfg, enum sbx_oci_hook_kind kind, json_object *state,
                sbx_error_t *err)
 {
-  const char *text = json_object_to_json_string_ext (state, JSON_C_TO_STRING_PLAIN);
+  const char *text = json_object_to_json_string_ext (state, JSON_C_TO_STRING_PLAIN
+                                                                | JSON_C_TO_STRING_NOSLASHESCAPE);
 
   for (size_t i = 0; i < cfg->n_hooks[kind]; i++)
     {

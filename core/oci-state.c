@@ -167,7 +167,8 @@ oci_container_state (const struct oci_container *c)
 int
 oci_state_write (int dir, json_object *doc, sbx_error_t *err)
 {
-  const char *text = json_object_to_json_string_ext (doc, JSON_C_TO_STRING_PLAIN);
+  const char *text = json_object_to_json_string_ext (doc, JSON_C_TO_STRING_PLAIN
+                                                              | JSON_C_TO_STRING_NOSLASHESCAPE);
   cleanup_close int fd = -1;
 
   fd = openat (dir, OCI_STATE ".new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);

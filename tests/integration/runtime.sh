@@ -1,0 +1,173 @@
+# sbx as an OCI runtime, driven directly as an engine drives it (no
+# engine here: tests/integration/podman.sh has podman): a bundle made by
+# hand, create -> created (init waits, nothing of the program ran), start
+# -> running, exec, kill, delete; hooks with the state on stdin; the pid
+# file; errors to --log as JSON; the dispatch of a bare `sbx VERB`; and
+# bad bundles, each a clear error naming the field, nothing left behind.
+. "$SBX_TESTS/lib/tap.sh"
+. "$SBX_TESTS/lib/oci.sh"
+scratch
+at_exit 'for d in "$SCRATCH"/root/*/; do [ -d "$d" ] && "$SBX" runtime --root "$SCRATCH/root" delete --force "$(basename "$d")" >/dev/null 2>&1; done'
+b=$SCRATCH/bundle
+oci_bundle "$b"
+id=c1-$$
+
+# --- create, start, state, exec, kill, delete ------------------------------
+rt create --bundle "$b" --pid-file "$SCRATCH/c1.pid" $id
+is "$RC:$ERR" "0:" "create exits 0, says nothing"
+pid=$(cat "$SCRATCH/c1.pid" 2>/dev/null)
+like "$pid" '^[0-9]+$' "create writes the pid file ($pid)"
+is "$(rt_status $id)" created "state: created"
+rt state $id
+like "$OUT" "\"pid\": *$pid," "state's pid is the pid file's"
+like "$OUT" '"ociVersion": *"1\.' "state has ociVersion"
+like "$OUT" "\"bundle\": *\"$b\"" "state names the bundle"
+is "$(cat /proc/$pid/comm 2>/dev/null)" sbx "init waits as sbx until start"
+[ ! -e "$SCRATCH/out/pid" ] && pass "nothing of the program ran before start" ||
+  fail "nothing of the program ran before start"
+rt start $id
+is "$RC:$ERR" "0:" "start exits 0"
+wait_until 10 test -s "$SCRATCH/out/pid"
+is "$(rt_status $id)" running "state: running"
+is "$(cat "$SCRATCH/out/uid" "$SCRATCH/out/hostname" 2>/dev/null | tr '\n' ' ')" "0 ocitest " \
+  "the program runs as uid 0 of its user namespace, with config.json's hostname"
+is "$(cat "$SCRATCH/out/pid")" 1 "the program is PID 1 of its pid namespace"
+is "$(cat /proc/$pid/comm 2>/dev/null)" sleep "the pid file's process is the program"
+rt start $id
+like "$RC:$ERR" "^[1-9][0-9]*:sbx: container \`$id\` is running, not created$" "a second start is refused"
+
+printf '%s' '{"user":{"uid":0,"gid":0},"args":["sh","-c","echo exec $$; exit 4"],"env":["PATH=/bin:/usr/bin"],"cwd":"/tmp"}' >"$SCRATCH/p.json"
+rt exec --process "$SCRATCH/p.json" --pid-file "$SCRATCH/e.pid" $id
+is "$RC" 4 "exec waits and exits with the process's status"
+like "$OUT" '^exec [0-9]+$' "exec runs in the container's pid namespace"
+unlike "$OUT" '^exec 1$' "... not as its PID 1"
+like "$(cat "$SCRATCH/e.pid" 2>/dev/null)" '^[0-9]+$' "exec writes its pid file"
+printf '%s' '{"user":{"uid":0,"gid":0},"args":["sleep","1000"],"env":["PATH=/bin:/usr/bin"],"cwd":"/"}' >"$SCRATCH/p2.json"
+rt exec --detach --process "$SCRATCH/p2.json" --pid-file "$SCRATCH/e2.pid" $id
+is "$RC" 0 "exec --detach returns at once"
+e2=$(cat "$SCRATCH/e2.pid" 2>/dev/null)
+is "$(cat /proc/$e2/comm 2>/dev/null)" sleep "... its pid file names the process"
+rt ps --format json $id
+like "$(echo $OUT | tr -d ' \n')" "^\[$pid,([0-9]+,)*$e2(,[0-9]+)*\]$|^\[$pid,([0-9]+,)*$e2\]$" \
+  "ps --format json lists init and the exec'd process"
+printf '%s' '{"user":{"uid":0,"gid":0},"args":["no-such-program"],"env":["PATH=/bin"],"cwd":"/"}' >"$SCRATCH/p3.json"
+rt exec --process "$SCRATCH/p3.json" $id
+is "$RC:$ERR" "127:sbx: exec \`no-such-program\`: executable file not found in \$PATH" \
+  "exec of a missing program: 127 and the words podman reads"
+rt kill --all $id KILL
+is "$RC" 0 "kill --all ID KILL"
+wait_until 10 gone "$e2" && pass "... ends the exec'd process too" || fail "... ends the exec'd process too"
+wait_until 10 test "$(rt_status $id)" = stopped && pass "state: stopped" || fail "state: stopped" "$(rt_status $id)"
+rt kill $id TERM
+like "$RC:$ERR" "^[1-9][0-9]*:sbx: container \`$id\` is not running$" "kill of a stopped container is refused"
+rt delete $id
+is "$RC:$ERR" "0:" "delete"
+[ ! -e "$SCRATCH/root/$id" ] && pass "... removes the record" || fail "... removes the record"
+rt state $id
+is "$RC:$ERR" "125:sbx: container \`$id\` does not exist" "state of a deleted container"
+
+# --- a created container deleted before start; delete --force of a running one --
+rt create --bundle "$b" $id-b
+rt delete $id-b
+is "$RC" 0 "delete of a created container (never started)"
+no_leftovers "... leaves no init waiting"
+rt create --bundle "$b" $id-c && rt start $id-c
+rt delete $id-c
+like "$RC:$ERR" "^[1-9][0-9]*:.*is running: stop it first, or delete --force" "delete of a running container is refused"
+rt delete --force $id-c
+is "$RC" 0 "delete --force of a running one"
+is "$(ls "$SCRATCH/root")" "" "no record is left"
+
+# --- hooks, the state on their stdin ----------------------------------------
+cat >"$SCRATCH/hook" <<EOF
+#!/bin/sh
+cat >"$SCRATCH/out/hook-\$1"
+EOF
+chmod +x "$SCRATCH/hook"
+oci_bundle "$SCRATCH/hooked" "c['hooks'] = {k: [{'path': '$SCRATCH/hook', 'args': ['hook', k]}] for k in ('prestart', 'createRuntime', 'poststart', 'poststop')}"
+rt create --bundle "$SCRATCH/hooked" $id-h
+is "$RC" 0 "create with hooks"
+like "$(cat "$SCRATCH/out/hook-createRuntime" 2>/dev/null)" "\"id\": *\"$id-h\".*\"status\": *\"created\"|\"status\": *\"created\".*\"id\": *\"$id-h\"" \
+  "createRuntime hook gets the state (id, created) on stdin"
+[ -s "$SCRATCH/out/hook-prestart" ] && pass "prestart hook ran" || fail "prestart hook ran"
+rt start $id-h
+like "$(cat "$SCRATCH/out/hook-poststart" 2>/dev/null)" '"status": *"running"' "poststart hook: running"
+rt delete --force $id-h
+like "$(cat "$SCRATCH/out/hook-poststop" 2>/dev/null)" '"status": *"stopped"' "poststop hook: stopped"
+oci_bundle "$SCRATCH/badhook" "c['hooks'] = {'createRuntime': [{'path': '/bin/false'}]}"
+rt create --bundle "$SCRATCH/badhook" $id-bh
+like "$RC:$ERR" "^[1-9][0-9]*:sbx: hooks.createRuntime\[0\] \`/bin/false\`: exit status 1$" "a failing createRuntime hook fails create, naming it"
+[ ! -e "$SCRATCH/root/$id-bh" ] && pass "... and leaves no record" || fail "... and leaves no record"
+no_leftovers "... nor init"
+
+# --- seccomp, capabilities, read-only root ---------------------------------
+oci_bundle "$SCRATCH/conf" "c['process']['args'] = ['sh', '-c', 'mkdir /tmp/x 2>&1; grep CapEff /proc/self/status; echo > /x 2>&1; echo done']
+c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 13}]}
+c['process']['capabilities'] = {'bounding': ['CAP_KILL'], 'effective': ['CAP_KILL'], 'permitted': ['CAP_KILL']}
+c['root']['readonly'] = True
+c['mounts'].append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs'})"
+# The program's stdout is create's, as conmon's pipe would be.
+timeout 20 "$SBX" runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/conf" $id-s </dev/null >"$SCRATCH/s.out" 2>&1
+rt start $id-s
+wait_until 10 grep -q done "$SCRATCH/s.out"
+wait_until 10 test "$(rt_status $id-s)" = stopped
+rt delete $id-s
+o=$(cat "$SCRATCH/s.out")
+like "$o" "mkdir: cannot create directory '/tmp/x': Permission denied" "linux.seccomp: mkdir gets errnoRet 13 (EACCES)"
+like "$o" "CapEff:[[:space:]]+0000000000000020" "process.capabilities: only CAP_KILL is effective"
+like "$o" "/x: Read-only file system" "root.readonly: the root is read-only"
+
+# --- errors to --log as JSON; bad bundles ------------------------------------
+rt create --bundle "$b" $id-e
+rt create --bundle "$b" $id-e
+is "$RC:$ERR" "125:sbx: container \`$id-e\` already exists" "create of an id that exists is refused"
+is "$(rt_status $id-e)" created "... the first one is untouched"
+rt delete $id-e
+oci_bundle "$SCRATCH/bad1" "c['process']['capabilities']['bounding'] = ['CAP_FOO']"
+sbx_run runtime --root "$SCRATCH/root" --log "$SCRATCH/log.json" --log-format json create --bundle "$SCRATCH/bad1" $id-bad
+like "$RC:$ERR" "^125:sbx: .*/bad1/config.json: process.capabilities.bounding\[0\]: unknown capability \`CAP_FOO\`$" \
+  "an unknown capability: one line naming the field"
+like "$(cat "$SCRATCH/log.json" 2>/dev/null)" '^\{"level":"error","msg":".*unknown capability `CAP_FOO`","time":"[0-9T:-]+Z"\}$' \
+  "--log --log-format json: the error as one JSON line"
+[ -z "$(ls "$SCRATCH/root" 2>/dev/null)" ] && pass "... no record left" || fail "... no record left" "$(ls "$SCRATCH/root")"
+oci_bundle "$SCRATCH/bad2" "c['linux']['intelRdt'] = {'closID': 'x'}"
+fails_cleanly "a field sbx cannot honour is refused by name" 125 "linux.intelRdt: not supported by sbx" \
+  runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/bad2" $id-bad2
+oci_bundle "$SCRATCH/bad3" "c['root']['path'] = 'nowhere'"
+fails_cleanly "a missing rootfs" 125 "root.path \`$SCRATCH/bad3/nowhere\`: No such file or directory" \
+  runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/bad3" $id-bad3
+oci_bundle "$SCRATCH/bad4" "c['process']['args'] = ['no-such-program']"
+fails_cleanly "a missing program: create fails with podman's words (127)" 127 "exec \`no-such-program\`: executable file not found in \\\$PATH" \
+  runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/bad4" $id-bad4
+oci_bundle "$SCRATCH/bad5" "c['mounts'].append({'destination': '/x', 'type': 'bind', 'source': '$SCRATCH/none'})"
+fails_cleanly "a bind of a missing source names the mount" 125 "mounts\[5\]: bind source \`$SCRATCH/none\`: No such file or directory" \
+  runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/bad5" $id-bad5
+fails_cleanly "a bad id" 125 "invalid container id" runtime --root "$SCRATCH/root" create --bundle "$b" "a/b"
+is "$(ls "$SCRATCH/root")" "" "no failed create left a record"
+
+# --- how a bare `sbx ...` reaches the runtime --------------------------------
+export XDG_RUNTIME_DIR=$SCRATCH/xdg
+mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
+sbx_run create --bundle "$b" $id-d
+is "$RC" 0 "sbx create (a runtime-only verb) is the runtime's"
+[ -d "$XDG_RUNTIME_DIR/sbx/.oci/$id-d" ] && pass "... its default root is \$XDG_RUNTIME_DIR/sbx/.oci" ||
+  fail "... its default root is \$XDG_RUNTIME_DIR/sbx/.oci" "$(ls -R "$XDG_RUNTIME_DIR")"
+sbx_run --log-format=json state $id-d
+like "$RC:$(echo $OUT)" '^0:.*"status": *"created"' "sbx --log-format=json state (a global flag first) is the runtime's"
+ln -s "$SBX" "$SCRATCH/sbx-runc"
+OUT=$("$SCRATCH/sbx-runc" start $id-d 2>&1) && "$SCRATCH/sbx-runc" state $id-d | grep -q '"running"' &&
+  pass "invoked as sbx-runc, start and state are the runtime's" || fail "invoked as sbx-runc" "$OUT"
+sbx_run ps
+like "$OUT" "^NAME" "bare sbx ps is still sbx's own"
+unlike "$OUT" "$id-d" "... and does not list runtime containers"
+sbx_run kill $id-d 9
+is "$RC" 0 "bare sbx kill ID 9 of a runtime container is the runtime's"
+wait_until 10 sh -c "\"$SBX\" state $id-d | grep -q stopped" && pass "... it stopped" || fail "... it stopped"
+sbx_run delete $id-d
+is "$RC" 0 "bare sbx delete"
+sbx_run runtime --version
+like "$OUT" "^sbx version .*
+spec: 1\.0\.2$" "runtime --version"
+sbx_run features
+like "$OUT" '"ociVersionMax": *"1\.0\.2"' "features"
+no_leftovers "nothing of sbx runs at the end"

@@ -212,7 +212,24 @@ sbx_oci_delete (const struct sbx_oci_rt *rt, const char *id, bool force, sbx_err
   int ret = -1;
 
   if (oci_container_open (rt, id, &c, err) < 0)
-    return -1;
+    {
+      /* --force of what is not there (a create that failed, which the
+         engine cleans up after): done, as with runc, and a directory a
+         killed create left goes too.  */
+      if (force && (*err)->status == ENOENT && oci_check_id (id, NULL) == 0)
+        {
+          cleanup_free char *left = xasprintf ("%s/%s", rt->root, id);
+          sbx_error_release (err);
+          if (rmdir (left) < 0 && errno != ENOENT)
+            {
+              cleanup_free char *fifo = xasprintf ("%s/" OCI_FIFO, left);
+              unlink (fifo);
+              rmdir (left);
+            }
+          return 0;
+        }
+      return -1;
+    }
   /* A created container has run nothing of its program: runc deletes it
      as it stands, and engines rely on that after a failed start.  */
   if (c.status == SBX_STATUS_RUNNING && !force)

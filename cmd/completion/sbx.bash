@@ -87,6 +87,13 @@ _sbx() {
       [[ $COMP_CWORD -eq 2 ]] && _sbx_words $("$sbx" help --list-verbs 2>/dev/null)
       return 0 ;;
     version) return 0 ;;
+    runtime)
+      if [[ $cur == -* ]]; then
+        _sbx_words $("$sbx" help --list-options runtime 2>/dev/null | cut -d' ' -f1)
+      elif [[ $COMP_CWORD -eq 2 || ${COMP_WORDS[COMP_CWORD-1]} == --* && $COMP_CWORD -eq 4 ]]; then
+        _sbx_words create start state kill delete exec ps list features
+      fi
+      return 0 ;;
     rm)
       _sbx_running
       return 0 ;;

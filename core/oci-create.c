@@ -48,6 +48,7 @@ struct create
   struct oci_filter filter;
   int sync[2];
   pid_t pid;
+  struct sbx_cgroup cg; /* linux.resources, where a cgroup is delegated */
 };
 
 /* Config fields sbx reads but cannot honour: an error naming them.  */
@@ -279,8 +280,16 @@ prepare (struct create *c, sbx_error_t *err)
   if (c->cfg.process.terminal && c->o->console_socket == NULL)
     return sbx_error_make (err, 0, "process.terminal needs --console-socket");
   if (sbx_cgroup_wanted (&c->cfg.limits))
-    sbx_log_warn ("linux.resources: not applied (sbx's runtime mode does not manage cgroups "
-                  "yet); the container runs without these limits");
+    {
+      /* Through sbx's own backends (v2, or v1 hierarchies delegated to
+         the user): a leaf with the limits, which init enters before it
+         goes on and `delete` removes.  Best effort, as the engine's
+         rootless mode is: where nothing is delegated, a warning.  */
+      cleanup_error sbx_error_t e = NULL;
+      if (sbx_cgroup_setup (&c->cfg.limits, getuid (), &c->cg, &e) < 0)
+        sbx_log_warn ("linux.resources: not applied, the container runs without these limits: %s",
+                      e->msg);
+    }
   return oci_filter_compile (&c->cfg.seccomp, &c->filter, err);
 }
 
@@ -355,6 +364,25 @@ new_state (struct create *c)
   sbx = json_object_new_object ();
   json_object_object_add (sbx, "start_time",
                           json_object_new_int64 ((int64_t)sbx_proc_start_time (c->pid)));
+  if (c->cg.backend)
+    {
+      json_object *dirs = json_object_new_array (), *controls = json_object_new_array ();
+      json_object *limits = json_object_new_array ();
+      /* init's leaves, and the leaves above them that hold the limits:
+         delete removes both.  */
+      for (int k = 0; k < SBX_CGROUP_MAX_DIRS; k++)
+        if (c->cg.dirs[k])
+          {
+            json_object_array_add (dirs, json_object_new_string (c->cg.dirs[k]));
+            json_object_array_add (controls, json_object_new_int ((int)c->cg.controls[k]));
+            json_object_array_add (limits,
+                                   json_object_new_string (c->cg.limits[k] ? c->cg.limits[k] : ""));
+          }
+      json_object_object_add (sbx, "cgroup_limits", limits);
+      json_object_object_add (sbx, "cgroup_backend", json_object_new_string (c->cg.backend->name));
+      json_object_object_add (sbx, "cgroups", dirs);
+      json_object_object_add (sbx, "cgroup_controls", controls);
+    }
   json_object_object_add (doc, "sbx", sbx);
   return doc;
 }
@@ -449,7 +477,8 @@ sbx_oci_create (const struct sbx_oci_rt *rt, const struct sbx_oci_create_opts *o
     init_main (&c);
   close (c.sync[1]);
   c.sync[1] = -1;
-  if (parent_sync (&c, err) < 0 || finish (&c, err) < 0)
+  if (sbx_cgroup_attach (&c.cg, c.pid, err) < 0 || parent_sync (&c, err) < 0
+      || finish (&c, err) < 0)
     {
       kill (c.pid, SIGKILL);
       waitpid (c.pid, NULL, 0);
@@ -458,7 +487,12 @@ sbx_oci_create (const struct sbx_oci_rt *rt, const struct sbx_oci_create_opts *o
   ret = 0;
 out:
   if (ret < 0)
-    remove_record (&c);
+    {
+      remove_record (&c);
+      sbx_cgroup_close (&c.cg);
+    }
+  else /* the leaf stays with the container; delete removes it */
+    sbx_cgroup_release (&c.cg);
   for (int i = 0; i < 2; i++)
     if (c.sync[i] >= 0)
       close (c.sync[i]);

@@ -16,6 +16,7 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "cgroup.h"
 #include "oci-internal.h"
 
 static int
@@ -204,6 +205,41 @@ out:
   return ret;
 }
 
+/* The cgroup create made (linux.resources), once init is gone.  */
+static void
+remove_cgroup (const struct oci_container *c)
+{
+  json_object *sbx = json_object_object_get (c->doc, "sbx"), *be, *dirs, *controls, *limits;
+  char *d[SBX_CGROUP_MAX_DIRS];
+  unsigned k[SBX_CGROUP_MAX_DIRS];
+  struct sbx_cgroup cg;
+  cleanup_error sbx_error_t e = NULL;
+  size_t n = 0;
+
+  if (!json_object_object_get_ex (sbx, "cgroup_backend", &be)
+      || !json_object_object_get_ex (sbx, "cgroups", &dirs)
+      || !json_object_object_get_ex (sbx, "cgroup_controls", &controls))
+    return;
+  for (size_t i = 0; i < json_object_array_length (dirs) && n < SBX_CGROUP_MAX_DIRS; i++, n++)
+    {
+      d[n] = (char *)json_object_get_string (json_object_array_get_idx (dirs, i));
+      k[n] = (unsigned)json_object_get_int (json_object_array_get_idx (controls, i));
+    }
+  if (sbx_cgroup_reopen (json_object_get_string (be), d, k, n, &cg, &e) < 0)
+    {
+      sbx_log_warn ("container `%s`: its cgroup: %s", c->id, e->msg);
+      return;
+    }
+  if (json_object_object_get_ex (sbx, "cgroup_limits", &limits))
+    for (size_t i = 0; i < n && i < json_object_array_length (limits); i++)
+      {
+        const char *l = json_object_get_string (json_object_array_get_idx (limits, i));
+        if (l && l[0])
+          cg.limits[i] = xstrdup (l);
+      }
+  sbx_cgroup_close (&cg);
+}
+
 int
 sbx_oci_delete (const struct sbx_oci_rt *rt, const char *id, bool force, sbx_error_t *err)
 {
@@ -257,6 +293,7 @@ sbx_oci_delete (const struct sbx_oci_rt *rt, const char *id, bool force, sbx_err
         sbx_error_release (err);
       c.status = SBX_STATUS_STOPPED;
     }
+  remove_cgroup (&c);
   late_hooks (&c, SBX_OCI_HOOK_POSTSTOP, SBX_STATUS_STOPPED);
   dir = xasprintf ("%s/%s", rt->root, id);
   unlinkat (c.dir, OCI_FIFO, 0);

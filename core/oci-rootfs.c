@@ -448,11 +448,22 @@ make_devices (int root, const struct sbx_oci_config *cfg, sbx_error_t *err)
   };
   char rp[64];
   cleanup_close int rootdir = -1;
+  bool own_dev = false;
 
+  /* On a /dev of the config's own (a tmpfs) the default devices must be
+     made; on the image's /dev they are there or not, as it was built.  */
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    own_dev |= strcmp (cfg->mounts[i].destination, "/dev") == 0;
   for (size_t i = 0; i < N_OF (defaults); i++)
     if (make_device (root, defaults[i].path, 'c', defaults[i].major_, defaults[i].minor_, 0666, err)
         < 0)
-      return -1;
+      {
+        if (own_dev)
+          return -1;
+        sbx_error_release (err);
+      }
+  if (!own_dev)
+    return 0;
   for (size_t i = 0; i < cfg->n_devices; i++)
     {
       const struct sbx_oci_device *d = &cfg->devices[i];

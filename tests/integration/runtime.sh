@@ -117,6 +117,29 @@ like "$o" "mkdir: cannot create directory '/tmp/x': Permission denied" "linux.se
 like "$o" "CapEff:[[:space:]]+0000000000000020" "process.capabilities: only CAP_KILL is effective"
 like "$o" "/x: Read-only file system" "root.readonly: the root is read-only"
 
+# --- linux.resources through sbx's cgroup backends ---------------------------
+oci_bundle "$SCRATCH/lim" "c['linux']['resources'] = {'pids': {'limit': 7}}"
+rt create --bundle "$SCRATCH/lim" --pid-file "$SCRATCH/lim.pid" $id-l
+lpid=$(cat "$SCRATCH/lim.pid" 2>/dev/null)
+if [ "$RC" = 0 ] && [ -z "$ERR" ]; then
+  # The leaf init sits in: a v1 pids hierarchy, or v2's.
+  max=$(awk -F: '$2 == "pids" { print "/sys/fs/cgroup/pids" $3 "/pids.max" } $1 == "0" && $2 == "" { print "V2" $3 "/pids.max" }' "/proc/$lpid/cgroup" |
+    while read -r f; do
+      case $f in V2*) f=$(findmnt -n -o TARGET -t cgroup2 | head -1)${f#V2} ;; esac
+      # The limits sit on the leaf, init one below it (sbx's `sandbox`).
+      cat "$f" "$(dirname "$(dirname "$f")")/pids.max" 2>/dev/null
+    done | grep -vx max | head -1)
+  is "$max" 7 "linux.resources.pids.limit: init's cgroup leaf has pids.max 7"
+  leaf=$(grep -o '"cgroups":\["[^"]*' "$SCRATCH/root/$id-l/state.json" | sed 's/.*\["//')
+  rt delete --force $id-l
+  [ -n "$leaf" ] && [ ! -e "$leaf" ] && [ ! -e "$(dirname "$leaf")" ] &&
+    pass "delete removes init's leaf and the one with the limits ($(dirname "$leaf"))" ||
+    fail "delete removes init's leaf and the one with the limits" "leaf: $leaf"
+else
+  like "$ERR" "warning: linux.resources: not applied" "without a delegated cgroup: a warning, the container runs"
+  rt delete --force $id-l
+fi
+
 # --- errors to --log as JSON; bad bundles ------------------------------------
 rt create --bundle "$b" $id-e
 rt create --bundle "$b" $id-e

@@ -42,10 +42,10 @@ struct create
   const struct sbx_oci_rt *rt;
   const struct sbx_oci_create_opts *o;
   struct sbx_oci_config cfg;
-  char *bundle, *rootfs; /* absolute */
-  int dir;               /* ROOT/ID, once made */
-  int fifo;              /* exec.fifo, O_PATH */
-  struct oci_filter filter;
+  char *bundle, *rootfs;             /* absolute */
+  int dir;                           /* ROOT/ID, once made */
+  int fifo;                          /* exec.fifo, O_PATH */
+  struct oci_filter filter, profile; /* linux.seccomp; run.oci.sbx.profile's */
   int sync[2];
   pid_t pid;
   struct sbx_cgroup cg; /* linux.resources, where a cgroup is delegated */
@@ -249,7 +249,8 @@ init_main (struct create *c)
   /* From here the runtime has gone: errors go to stderr, which is the
      engine's (conmon logs it).  */
   if (wait_for_start (c->fifo, &err) < 0 || start_hooks (c, &err) < 0
-      || oci_process_finish (&c->cfg.process, &c->filter, c->o->preserve_fds, &err) < 0)
+      || oci_process_finish (&c->cfg.process, &c->filter, &c->profile, c->o->preserve_fds, &err)
+             < 0)
     {
       dprintf (2, "sbx: container %s: %s\n", c->o->id, err->msg);
       _exit (SBX_EXIT_FAILURE);
@@ -279,6 +280,8 @@ prepare (struct create *c, sbx_error_t *err)
     return sbx_error_make (err, c->rootfs ? ENOTDIR : errno, "root.path `%s`", root_abs);
   if (c->cfg.process.terminal && c->o->console_socket == NULL)
     return sbx_error_make (err, 0, "process.terminal needs --console-socket");
+  if (oci_profile_apply (&c->cfg, &c->profile, err) < 0)
+    return -1;
   if (sbx_cgroup_wanted (&c->cfg.limits))
     {
       /* Through sbx's own backends (v2, or v1 hierarchies delegated to
@@ -501,6 +504,7 @@ out:
   if (c.dir >= 0)
     close (c.dir);
   oci_filter_free (&c.filter);
+  oci_filter_free (&c.profile);
   sbx_oci_config_free (&c.cfg);
   free (c.bundle);
   free (c.rootfs);

@@ -66,7 +66,7 @@ struct exec_job
 {
   const struct sbx_oci_exec_opts *o;
   struct sbx_oci_process proc;
-  struct oci_filter filter;
+  struct oci_filter filter, profile;
   int ns[N_JOIN];
   int sync[2];
 };
@@ -80,7 +80,7 @@ process_main (struct exec_job *j)
 
   if (oci_process_find (&j->proc, &path, &err) < 0
       || oci_process_terminal (&j->proc, sync, &err) < 0
-      || oci_process_finish (&j->proc, &j->filter, j->o->preserve_fds, &err) < 0)
+      || oci_process_finish (&j->proc, &j->filter, &j->profile, j->o->preserve_fds, &err) < 0)
     {
       sbx_sync_send_error (sync, err);
       _exit (SBX_EXIT_FAILURE);
@@ -188,7 +188,8 @@ sbx_oci_exec (const struct sbx_oci_rt *rt, const struct sbx_oci_exec_opts *o, in
       goto out;
     }
   if (oci_container_config (&c, &cfg, err) < 0
-      || oci_filter_compile (&cfg.seccomp, &j.filter, err) < 0)
+      || oci_filter_compile (&cfg.seccomp, &j.filter, err) < 0
+      || oci_profile_apply (&cfg, &j.profile, err) < 0)
     goto out;
   /* The pidfd pins init while its namespaces are opened: they are the
      container's, not a later process's with the same pid.  */
@@ -248,6 +249,7 @@ out:
     if (j.sync[i] >= 0)
       close (j.sync[i]);
   oci_filter_free (&j.filter);
+  oci_filter_free (&j.profile);
   sbx_oci_process_free (&j.proc);
   sbx_oci_config_free (&cfg);
   oci_container_close (&c);

@@ -55,6 +55,10 @@ struct oci_filter
 };
 int oci_filter_compile (const struct sbx_oci_seccomp *s, struct oci_filter *out, sbx_error_t *err);
 int oci_filter_load (const struct oci_filter *f, sbx_error_t *err);
+/* The annotation run.oci.sbx.profile=NAME (oci-profile.c): the profile's
+   seccomp policy as a second filter in *out (disabled without one), its
+   limits merged into cfg->limits.  */
+int oci_profile_apply (struct sbx_oci_config *cfg, struct oci_filter *out, sbx_error_t *err);
 void oci_filter_free (struct oci_filter *f);
 
 /* The process's last steps, in the container (oci-process.c).  */
@@ -68,7 +72,7 @@ int oci_process_terminal (const struct sbx_oci_process *p, int sync, sbx_error_t
 /* cwd, rlimits, oom_score_adj, umask, user and groups, capabilities,
    no_new_privs and the seccomp filter, in the order runc gives them.  */
 int oci_process_finish (const struct sbx_oci_process *p, const struct oci_filter *sc,
-                        int preserve_fds, sbx_error_t *err);
+                        const struct oci_filter *profile, int preserve_fds, sbx_error_t *err);
 
 /* The container's filesystem (oci-rootfs.c): in the new mount namespace,
    the mounts of config.json below the root, the devices, then

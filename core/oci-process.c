@@ -204,8 +204,8 @@ switch_user (const struct sbx_oci_process *p, sbx_error_t *err)
 }
 
 int
-oci_process_finish (const struct sbx_oci_process *p, const struct oci_filter *sc, int preserve_fds,
-                    sbx_error_t *err)
+oci_process_finish (const struct sbx_oci_process *p, const struct oci_filter *sc,
+                    const struct oci_filter *profile, int preserve_fds, sbx_error_t *err)
 {
   char buf[16];
   int n;
@@ -228,7 +228,8 @@ oci_process_finish (const struct sbx_oci_process *p, const struct oci_filter *sc
     umask (p->umask);
   /* Without no_new_privs a filter loads only with CAP_SYS_ADMIN: before
      the capabilities go, as runc does.  */
-  if (!p->no_new_privileges && oci_filter_load (sc, err) < 0)
+  if (!p->no_new_privileges
+      && (oci_filter_load (sc, err) < 0 || oci_filter_load (profile, err) < 0))
     return -1;
   if (apply_bounding (p, err) < 0 || switch_user (p, err) < 0 || apply_caps (p, err) < 0)
     return -1;
@@ -236,7 +237,7 @@ oci_process_finish (const struct sbx_oci_process *p, const struct oci_filter *sc
     {
       if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return sbx_error_make (err, errno, "process.noNewPrivileges");
-      if (oci_filter_load (sc, err) < 0)
+      if (oci_filter_load (sc, err) < 0 || oci_filter_load (profile, err) < 0)
         return -1;
     }
   /* Only stdio and the fds the engine passes (--preserve-fds) reach the

@@ -140,6 +140,23 @@ else
   rt delete --force $id-l
 fi
 
+# --- run.oci.sbx.profile: an sbx profile on top of the engine's config -------
+printf 'seccomp-deny mkdir\nseccomp-deny mkdirat\n' >"$SCRATCH/t.profile"
+oci_bundle "$SCRATCH/prof" "c['annotations'] = {'run.oci.sbx.profile': '$SCRATCH/t.profile'}
+c['process']['args'] = ['sh', '-c', 'mkdir /tmp/y 2>&1; echo > /tmp/f && echo wrote; echo done']
+c['mounts'].append({'destination': '/tmp', 'type': 'tmpfs', 'source': 'tmpfs'})"
+timeout 20 "$SBX" runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/prof" $id-p </dev/null >"$SCRATCH/p.out" 2>&1
+rt start $id-p
+wait_until 10 grep -q done "$SCRATCH/p.out"
+like "$(cat "$SCRATCH/p.out")" "mkdir: cannot create directory '/tmp/y': Operation not permitted" \
+  "the profile's seccomp-deny mkdir holds on top of the engine's filter"
+like "$(cat "$SCRATCH/p.out")" "wrote" "... and what it allows still works"
+wait_until 10 test "$(rt_status $id-p)" = stopped
+rt delete $id-p
+oci_bundle "$SCRATCH/prof2" "c['annotations'] = {'run.oci.sbx.profile': 'no-such-profile'}"
+fails_cleanly "an unknown profile in the annotation: an error naming it" 125 "annotations.run.oci.sbx.profile: .*no-such-profile" \
+  runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/prof2" $id-p2
+
 # --- errors to --log as JSON; bad bundles ------------------------------------
 rt create --bundle "$b" $id-e
 rt create --bundle "$b" $id-e

@@ -114,4 +114,18 @@ pm run -d -t --name tty $img sh -c 'tty; echo cols $(stty size 2>/dev/null)' >/d
 wait_until 20 sh -c "[ \"\$(podman --root '$SCRATCH/storage' --runroot '$SCRATCH/runroot' inspect --format '{{.State.Status}}' tty)\" = exited ]"
 like "$(pm logs tty 2>&1 | tr -d '\r' | head -1)" "^/dev/pts/[0-9]+$" "-t: the program's stdio is a pty of the container's devpts (the console socket works)"
 pm rm -f tty >/dev/null 2>&1
+# Attached, in a real terminal: tmux's.
+if command -v tmux >/dev/null; then
+  sock=sbx-podman-$$
+  at_exit "tmux -L $sock kill-server 2>/dev/null"
+  tmux -L $sock new-session -d -x 80 -y 24 "podman --root '$SCRATCH/storage' --runroot '$SCRATCH/runroot' --runtime '$SBX' run --rm -it $img sh -c 'tty; read x; echo got-\$x; exit 7' >'$SCRATCH/it.out' 2>&1; echo rc=\$? >>'$SCRATCH/it.out'"
+  wait_until 30 grep -q '^/dev/pts/' "$SCRATCH/it.out"
+  tmux -L $sock send-keys hello Enter
+  wait_until 30 grep -q '^rc=' "$SCRATCH/it.out"
+  out=$(tr -d '\r' <"$SCRATCH/it.out" | grep -v 'level=warning')
+  like "$(echo $out)" "^/dev/pts/[0-9]+ hello got-hello rc=7$" \
+    "run -it in tmux: a pty inside, the typed line read through it, exit code 7"
+else
+  skip "run -it in tmux" "tmux is not installed (apt-get install tmux)"
+fi
 no_leftovers "nothing of sbx runs at the end"

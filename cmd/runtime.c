@@ -35,6 +35,7 @@
 #include "../core/base/util.h"
 #include "../core/oci-runtime.h"
 #include "../core/record.h"
+#include "../profiles/profile.h"
 #include "commands.h"
 #include "config.h"
 
@@ -501,7 +502,10 @@ sbx_cmd_runtime (int argc, char **argv)
   else if (sbx_oci_rt_init (&rt, root, &err) < 0)
     ret = fail (&err);
   else
-    ret = dispatch (&rt, argc - i, argv + i);
+    {
+      rt.load_profile = sbx_profile_load;
+      ret = dispatch (&rt, argc - i, argv + i);
+    }
   sbx_oci_rt_free (&rt);
   if (log_file)
     fclose (log_file);

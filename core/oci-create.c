@@ -280,7 +280,7 @@ prepare (struct create *c, sbx_error_t *err)
     return sbx_error_make (err, c->rootfs ? ENOTDIR : errno, "root.path `%s`", root_abs);
   if (c->cfg.process.terminal && c->o->console_socket == NULL)
     return sbx_error_make (err, 0, "process.terminal needs --console-socket");
-  if (oci_profile_apply (&c->cfg, &c->profile, err) < 0)
+  if (oci_profile_apply (c->rt, &c->cfg, &c->profile, err) < 0)
     return -1;
   if (sbx_cgroup_wanted (&c->cfg.limits))
     {
@@ -412,11 +412,7 @@ parent_sync (struct create *c, sbx_error_t *err)
       if (r == 0)
         return sbx_error_make (err, 0, "the container's init exited during setup");
       if (m.type == SBX_SYNC_ERROR)
-        {
-          sbx_error_make_exit (err, m.exit_code, 0, "%s", m.text);
-          (*err)->status = m.err_no;
-          return -1;
-        }
+        return sbx_sync_take_error (&m, err);
       if (m.type == SBX_SYNC_PTY)
         {
           int ret = fd < 0 ? sbx_error_make (err, EPROTO, "no pty came")

@@ -138,11 +138,7 @@ follow (struct exec_job *j, pid_t *pid, sbx_error_t *err)
       if (r == 0)
         return *pid > 0 ? 0 : sbx_error_make (err, 0, "the exec'd process went away");
       if (m.type == SBX_SYNC_ERROR)
-        {
-          sbx_error_make_exit (err, m.exit_code, 0, "%s", m.text);
-          (*err)->status = m.err_no;
-          return -1;
-        }
+        return sbx_sync_take_error (&m, err);
       if (m.type == SBX_SYNC_EXEC_PID)
         *pid = (pid_t)atoi (m.text);
       else if (m.type == SBX_SYNC_PTY && fd >= 0)
@@ -189,7 +185,7 @@ sbx_oci_exec (const struct sbx_oci_rt *rt, const struct sbx_oci_exec_opts *o, in
     }
   if (oci_container_config (&c, &cfg, err) < 0
       || oci_filter_compile (&cfg.seccomp, &j.filter, err) < 0
-      || oci_profile_apply (&cfg, &j.profile, err) < 0)
+      || oci_profile_apply (rt, &cfg, &j.profile, err) < 0)
     goto out;
   /* The pidfd pins init while its namespaces are opened: they are the
      container's, not a later process's with the same pid.  */

@@ -58,7 +58,8 @@ int oci_filter_load (const struct oci_filter *f, sbx_error_t *err);
 /* The annotation run.oci.sbx.profile=NAME (oci-profile.c): the profile's
    seccomp policy as a second filter in *out (disabled without one), its
    limits merged into cfg->limits.  */
-int oci_profile_apply (struct sbx_oci_config *cfg, struct oci_filter *out, sbx_error_t *err);
+int oci_profile_apply (const struct sbx_oci_rt *rt, struct sbx_oci_config *cfg,
+                       struct oci_filter *out, sbx_error_t *err);
 void oci_filter_free (struct oci_filter *f);
 
 /* The process's last steps, in the container (oci-process.c).  */

@@ -10,10 +10,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../profiles/profile.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "oci-internal.h"
+#include "spec.h"
 
 #define ANNOTATION "run.oci.sbx.profile"
 
@@ -26,7 +26,8 @@ tighter (uint64_t config, uint64_t profile)
 }
 
 int
-oci_profile_apply (struct sbx_oci_config *cfg, struct oci_filter *out, sbx_error_t *err)
+oci_profile_apply (const struct sbx_oci_rt *rt, struct sbx_oci_config *cfg, struct oci_filter *out,
+                   sbx_error_t *err)
 {
   const char *name = NULL;
   struct sbx_spec spec;
@@ -40,8 +41,10 @@ oci_profile_apply (struct sbx_oci_config *cfg, struct oci_filter *out, sbx_error
       name = cfg->annotations[i].value;
   if (name == NULL)
     return 0;
+  if (rt->load_profile == NULL)
+    return sbx_error_make (err, 0, "annotations." ANNOTATION ": no profiles here");
   sbx_spec_init (&spec);
-  if (sbx_profile_load (name, &spec, err) < 0)
+  if (rt->load_profile (name, &spec, err) < 0)
     {
       sbx_error_prefix (err, "annotations." ANNOTATION);
       goto out;

@@ -34,12 +34,18 @@
 #include "base/error.h"
 #include "oci-config.h"
 
+struct sbx_spec;
+/* Loads a profile into a spec: profiles/'s sbx_profile_load, which cmd/
+   hands in (core/ reads no profile itself: CLI -> profile -> spec).  */
+typedef int sbx_oci_profile_loader (const char *name, struct sbx_spec *spec, sbx_error_t *err);
+
 /* The global flags of runc's command line that matter to sbx.  */
 struct sbx_oci_rt
 {
   char *root; /* the state root, always set once sbx_oci_rt_init ran */
   bool systemd_cgroup;
   bool debug;
+  sbx_oci_profile_loader *load_profile; /* for run.oci.sbx.profile; NULL: refused */
 };
 
 /* Fill rt->root from `root` (--root, or NULL for the default).  */

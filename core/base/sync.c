@@ -51,6 +51,15 @@ sbx_sync_send_error (int sock, const sbx_error_t e)
 }
 
 int
+sbx_sync_take_error (const struct sbx_sync_msg *m, sbx_error_t *err)
+{
+  /* The errno too: the parent may explain it (EACCES on a device...).  */
+  sbx_error_make_exit (err, m->exit_code, 0, "%s", m->text);
+  (*err)->status = m->err_no;
+  return -1;
+}
+
+int
 sbx_sync_recv (int sock, struct sbx_sync_msg *m, int *fd)
 {
   ssize_t r;
@@ -80,12 +89,7 @@ sbx_sync_expect (int sock, enum sbx_sync_type type, sbx_error_t *err)
   if (r == 0)
     return sbx_error_make (err, 0, "the other side of sbx went away during setup");
   if (m.type == SBX_SYNC_ERROR)
-    {
-      /* The errno too: the parent may explain it (EACCES on a device...).  */
-      sbx_error_make_exit (err, m.exit_code, 0, "%s", m.text);
-      (*err)->status = m.err_no;
-      return -1;
-    }
+    return sbx_sync_take_error (&m, err);
   if (m.type != type)
     return sbx_error_make (err, EPROTO, "unexpected message %u on the sync socket", m.type);
   return 0;

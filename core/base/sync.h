@@ -45,6 +45,8 @@ int sbx_sync_send_error (int sock, const sbx_error_t e);
 int sbx_sync_write (int sock, enum sbx_sync_type type, const sbx_error_t e);
 /* > 0: a message (and *fd, or -1); 0: the peer closed; < 0: errno.  */
 int sbx_sync_recv (int sock, struct sbx_sync_msg *m, int *fd);
+/* An SBX_SYNC_ERROR message as the error it carries; returns -1.  */
+int sbx_sync_take_error (const struct sbx_sync_msg *m, sbx_error_t *err);
 /* Wait for one message of `type`; EOF or another type is an error.  */
 int sbx_sync_expect (int sock, enum sbx_sync_type type, sbx_error_t *err);
 

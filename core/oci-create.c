@@ -55,8 +55,10 @@ struct create
 static int
 check_supported (const struct sbx_oci_config *cfg, sbx_error_t *err)
 {
-  if (cfg->process.apparmor_profile && cfg->process.apparmor_profile[0])
-    return sbx_error_make (err, 0, "process.apparmorProfile: not supported by sbx");
+  if (cfg->process.apparmor_profile && cfg->process.apparmor_profile[0] && !oci_apparmor_enabled ())
+    return sbx_error_make (err, 0,
+                           "process.apparmorProfile `%s`: AppArmor is not enabled on this host",
+                           cfg->process.apparmor_profile);
   if (cfg->process.selinux_label && cfg->process.selinux_label[0])
     return sbx_error_make (err, 0, "process.selinuxLabel: not supported by sbx");
   if (cfg->mount_label && cfg->mount_label[0])

@@ -70,6 +70,8 @@ int oci_process_find (const struct sbx_oci_process *p, char **path, sbx_error_t 
    container's devpts, its master handed to `send_master` (a socket: the
    sync message SBX_SYNC_PTY).  */
 int oci_process_terminal (const struct sbx_oci_process *p, int sync, sbx_error_t *err);
+/* Whether the kernel runs AppArmor (process.apparmorProfile needs it).  */
+bool oci_apparmor_enabled (void);
 /* cwd, rlimits, oom_score_adj, umask, user and groups, capabilities,
    no_new_privs and the seccomp filter, in the order runc gives them.  */
 int oci_process_finish (const struct sbx_oci_process *p, const struct oci_filter *sc,

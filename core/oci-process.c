@@ -203,6 +203,34 @@ switch_user (const struct sbx_oci_process *p, sbx_error_t *err)
   return 0;
 }
 
+bool
+oci_apparmor_enabled (void)
+{
+  char c = 0;
+  cleanup_close int fd = open ("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+  return fd >= 0 && read (fd, &c, 1) == 1 && c == 'Y';
+}
+
+/* process.apparmorProfile: the profile the kernel puts the program in at
+   its execve ("exec NAME", as runc writes it), before no_new_privs and
+   the filter, which would refuse the write.  */
+static int
+apply_apparmor (const struct sbx_oci_process *p, sbx_error_t *err)
+{
+  cleanup_free char *cmd = NULL;
+  cleanup_close int fd = -1;
+
+  if (p->apparmor_profile == NULL || p->apparmor_profile[0] == '\0')
+    return 0;
+  cmd = xasprintf ("exec %s", p->apparmor_profile);
+  fd = open ("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    fd = open ("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, cmd, strlen (cmd)) != (ssize_t)strlen (cmd))
+    return sbx_error_make (err, errno, "process.apparmorProfile `%s`", p->apparmor_profile);
+  return 0;
+}
+
 int
 oci_process_finish (const struct sbx_oci_process *p, const struct oci_filter *sc,
                     const struct oci_filter *profile, int preserve_fds, sbx_error_t *err)
@@ -226,6 +254,8 @@ oci_process_finish (const struct sbx_oci_process *p, const struct oci_filter *sc
     }
   if (p->has_umask)
     umask (p->umask);
+  if (apply_apparmor (p, err) < 0)
+    return -1;
   /* Without no_new_privs a filter loads only with CAP_SYS_ADMIN: before
      the capabilities go, as runc does.  */
   if (!p->no_new_privileges

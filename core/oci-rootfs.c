@@ -519,10 +519,13 @@ mask_paths (const struct sbx_oci_config *cfg, sbx_error_t *err)
       cleanup_error sbx_error_t e = NULL;
       cleanup_close int fd = sbx_path_open_in_root (root, cfg->readonly_paths[i], 0, &e);
       struct stat st;
+      char src[64];
       if (fd < 0 || fstat (fd, &st) < 0)
         continue;
-      if (bind_at (root, cfg->readonly_paths[i], cfg->readonly_paths[i], MS_RDONLY, true,
-                   !S_ISDIR (st.st_mode), err)
+      /* The tree opened above, not the path again: a symlink swapped in
+         since cannot change what is bound.  */
+      fd_path (fd, src, sizeof src);
+      if (bind_at (root, src, cfg->readonly_paths[i], MS_RDONLY, true, !S_ISDIR (st.st_mode), err)
           < 0)
         return sbx_error_prefix (err, "linux.readonlyPaths");
     }

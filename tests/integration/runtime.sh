@@ -173,6 +173,12 @@ like "$(cat "$SCRATCH/log.json" 2>/dev/null)" '^\{"level":"error","msg":".*unkno
 oci_bundle "$SCRATCH/bad2" "c['linux']['intelRdt'] = {'closID': 'x'}"
 fails_cleanly "a field sbx cannot honour is refused by name" 125 "linux.intelRdt: not supported by sbx" \
   runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/bad2" $id-bad2
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+  oci_bundle "$SCRATCH/bad6" "c['process']['apparmorProfile'] = 'containers-default'"
+  fails_cleanly "an AppArmor profile where AppArmor is off: refused, naming it" 125 \
+    "process.apparmorProfile .containers-default.: AppArmor is not enabled on this host" \
+    runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/bad6" $id-bad6
+fi
 oci_bundle "$SCRATCH/bad3" "c['root']['path'] = 'nowhere'"
 fails_cleanly "a missing rootfs" 125 "root.path \`$SCRATCH/bad3/nowhere\`: No such file or directory" \
   runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/bad3" $id-bad3

@@ -107,6 +107,11 @@ OUT=$(pm run --rm --security-opt seccomp="$SCRATCH/seccomp.json" $img mkdir /tmp
 like "$?:$OUT" "^1:mkdir: can't create directory '/tmp/x': Permission denied$" \
   "--security-opt seccomp=FILE: mkdir gets the profile's errno (EACCES)"
 
+printf 'seccomp-deny mkdir\nseccomp-deny mkdirat\n' >"$SCRATCH/nomkdir.profile"
+OUT=$(pm run --rm --annotation run.oci.sbx.profile="$SCRATCH/nomkdir.profile" $img sh -c 'mkdir /tmp/x; echo > /tmp/f && echo wrote' 2>&1)
+like "$(echo $OUT)" "^mkdir: can't create directory '/tmp/x': Operation not permitted wrote$" \
+  "--annotation run.oci.sbx.profile=FILE: the sbx profile's seccomp-deny holds, the rest works"
+
 # --- a terminal: the console socket -------------------------------------------
 # Attached, podman's -t waits for its stdin here (with runc too): detached,
 # the pty's output lands in the log.

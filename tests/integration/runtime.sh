@@ -101,7 +101,7 @@ like "$RC:$ERR" "^[1-9][0-9]*:sbx: hooks.createRuntime\[0\] \`/bin/false\`: exit
 no_leftovers "... nor init"
 
 # --- seccomp, capabilities, read-only root ---------------------------------
-oci_bundle "$SCRATCH/conf" "c['process']['args'] = ['sh', '-c', 'mkdir /tmp/x 2>&1; grep CapEff /proc/self/status; echo > /x 2>&1; echo done']
+oci_bundle "$SCRATCH/conf" "c['process']['args'] = ['sh', '-c', 'mkdir /tmp/x 2>&1; grep CapEff /proc/self/status; echo > /x 2>&1; echo fds \$(ls /proc/self/fd); echo keys \$(cat /proc/keys 2>&1); echo bus \$(ls /proc/bus 2>&1); echo x 2>&1 > /proc/sys/kernel/domainname; grep NoNewPrivs /proc/self/status; echo done']
 c['linux']['seccomp'] = {'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': [{'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 13}]}
 c['process']['capabilities'] = {'bounding': ['CAP_KILL'], 'effective': ['CAP_KILL'], 'permitted': ['CAP_KILL']}
 c['root']['readonly'] = True
@@ -116,6 +116,11 @@ o=$(cat "$SCRATCH/s.out")
 like "$o" "mkdir: cannot create directory '/tmp/x': Permission denied" "linux.seccomp: mkdir gets errnoRet 13 (EACCES)"
 like "$o" "CapEff:[[:space:]]+0000000000000020" "process.capabilities: only CAP_KILL is effective"
 like "$o" "/x: Read-only file system" "root.readonly: the root is read-only"
+like "$o" "^fds 0 1 2 3$" "the program holds stdio only (3 is ls's own): no fd of the runtime's leaks in (CVE-2024-21626)"
+like "$o" "^keys$" "linux.maskedPaths: /proc/keys (a file) reads empty: /dev/null over it"
+[ -n "$(ls /proc/bus)" ] && like "$o" "^bus$" "linux.maskedPaths: /proc/bus (a directory, not empty on the host) lists nothing: an empty tmpfs over it"
+like "$o" "/proc/sys/kernel/domainname: Read-only file system" "linux.readonlyPaths: /proc/sys refuses writes"
+like "$o" "^NoNewPrivs:[[:space:]]+1$" "process.noNewPrivileges: set"
 
 # --- linux.resources through sbx's cgroup backends ---------------------------
 oci_bundle "$SCRATCH/lim" "c['linux']['resources'] = {'pids': {'limit': 7}}"

@@ -40,7 +40,7 @@ c = {
     "namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount", "user")],
     "uidMappings": [{"containerID": 0, "hostID": int(os.environ["OCI_UID"]), "size": 1}],
     "gidMappings": [{"containerID": 0, "hostID": int(os.environ["OCI_GID"]), "size": 1}],
-    "maskedPaths": ["/proc/kcore", "/proc/keys"],
+    "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/bus"],
     "readonlyPaths": ["/proc/sys"],
   },
 }

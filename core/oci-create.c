@@ -3,12 +3,14 @@
    `start`; see oci-runtime.h for the process model.
  *
  * Parent (the runtime process):  config, record, fifo, filter; join the
- *   namespaces given by path; clone; write the id maps of a new user
- *   namespace; forward the pty; wait for "ready"; state, pid file, hooks;
- *   exit, leaving init to the engine's monitor.
- * Child (init):  hostname, filesystem (oci-rootfs.c), program found,
- *   terminal, "ready"; then blocked on the fifo; then the process's last
- *   steps (oci-process.c) and execve.  An error before "ready" travels to
+ *   namespaces given by path; clone; the state, the id maps of a new user
+ *   namespace, prestart and createRuntime hooks, "go"; forward the pty;
+ *   wait for "ready"; the pid file; exit, leaving init to the engine's
+ *   monitor.
+ * Child (init):  "go"; hostname, filesystem (oci-rootfs.c) with the
+ *   createContainer hooks before pivot_root, program found, terminal,
+ *   "ready"; then blocked on the fifo; startContainer hooks; the process's
+ *   last steps (oci-process.c) and execve.  An error before "ready" travels to
  *   the parent over the sync socket, so `create` fails with one line.  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -195,17 +197,18 @@ wait_for_start (int fifo, sbx_error_t *err)
   return 0;
 }
 
-/* After start: startContainer hooks, in the container, with the state
-   `create` wrote.  */
+/* Hooks run by init, in the container's namespaces, with the state
+   `create` wrote (read through the record's fd: after pivot_root the
+   container does not see ROOT).  */
 static int
-start_hooks (struct create *c, sbx_error_t *err)
+init_hooks (struct create *c, enum sbx_oci_hook_kind kind, const char *status, sbx_error_t *err)
 {
   cleanup_free char *text = NULL;
   char path[64];
   json_object *state;
   int ret;
 
-  if (c->cfg.n_hooks[SBX_OCI_HOOK_START_CONTAINER] == 0)
+  if (c->cfg.n_hooks[kind] == 0)
     return 0;
   snprintf (path, sizeof path, "/proc/self/fd/%d/" OCI_STATE, c->dir);
   if (sbx_read_file (path, &text, NULL, err) < 0)
@@ -213,11 +216,20 @@ start_hooks (struct create *c, sbx_error_t *err)
   state = json_tokener_parse (text);
   if (state == NULL)
     return sbx_error_make (err, 0, "the container's state is not JSON");
-  json_object_object_add (state, "status", json_object_new_string ("running"));
+  json_object_object_add (state, "status", json_object_new_string (status));
   json_object_object_del (state, "sbx");
-  ret = oci_hooks_run (&c->cfg, SBX_OCI_HOOK_START_CONTAINER, state, err);
+  ret = oci_hooks_run (&c->cfg, kind, state, err);
   json_object_put (state);
   return ret;
+}
+
+/* implements oci_step_fn: createContainer hooks, in the container's
+   namespaces after its mounts, before pivot_root (so that their paths are
+   the runtime's, as the spec wants).  */
+static int
+create_container_hooks (void *ctx, sbx_error_t *err)
+{
+  return init_hooks (ctx, SBX_OCI_HOOK_CREATE_CONTAINER, "creating", err);
 }
 
 __attribute__ ((noreturn)) static void
@@ -228,8 +240,9 @@ init_main (struct create *c)
   int sync = c->sync[1];
 
   close (c->sync[0]);
-  if (c->cfg.ns[SBX_OCI_NS_USER].wanted && !c->cfg.ns[SBX_OCI_NS_USER].path
-      && sbx_sync_expect (sync, SBX_SYNC_GO, &err) < 0)
+  /* The parent has written the id maps, the state, and run the
+     prestart and createRuntime hooks.  */
+  if (sbx_sync_expect (sync, SBX_SYNC_GO, &err) < 0)
     _exit (SBX_EXIT_FAILURE);
   if (c->cfg.hostname && sethostname (c->cfg.hostname, strlen (c->cfg.hostname)) < 0)
     {
@@ -241,7 +254,7 @@ init_main (struct create *c)
       sbx_error_make (&err, errno, "domainname `%s`", c->cfg.domainname);
       child_fail (sync, &err);
     }
-  if (oci_rootfs_enter (&c->cfg, c->rootfs, c->o->no_pivot, &err) < 0
+  if (oci_rootfs_enter (&c->cfg, c->rootfs, c->o->no_pivot, create_container_hooks, c, &err) < 0
       || oci_process_find (&c->cfg.process, &path, &err) < 0
       || oci_process_terminal (&c->cfg.process, sync, &err) < 0)
     child_fail (sync, &err);
@@ -250,7 +263,8 @@ init_main (struct create *c)
   close (sync);
   /* From here the runtime has gone: errors go to stderr, which is the
      engine's (conmon logs it).  */
-  if (wait_for_start (c->fifo, &err) < 0 || start_hooks (c, &err) < 0
+  if (wait_for_start (c->fifo, &err) < 0
+      || init_hooks (c, SBX_OCI_HOOK_START_CONTAINER, "running", &err) < 0
       || oci_process_finish (&c->cfg.process, &c->filter, &c->profile, c->o->preserve_fds, &err)
              < 0)
     {
@@ -392,20 +406,13 @@ new_state (struct create *c)
   return doc;
 }
 
-/* After clone: maps, the pty, "ready" or init's error.  */
+/* After begin: the pty, "ready" or init's error.  */
 static int
 parent_sync (struct create *c, sbx_error_t *err)
 {
   struct sbx_sync_msg m;
   int fd = -1, r;
 
-  if (c->cfg.ns[SBX_OCI_NS_USER].wanted && !c->cfg.ns[SBX_OCI_NS_USER].path)
-    {
-      if (write_maps (c, err) < 0)
-        return -1;
-      if (sbx_sync_send (c->sync[0], SBX_SYNC_GO, -1) < 0)
-        return sbx_error_make (err, errno, "tell the container's init to go on");
-    }
   for (;;)
     {
       r = sbx_sync_recv (c->sync[0], &m, &fd);
@@ -434,24 +441,30 @@ parent_sync (struct create *c, sbx_error_t *err)
     }
 }
 
+/* Right after clone, before init goes on: the record (init's hooks read
+   it), the id maps, then prestart and createRuntime hooks, in the
+   runtime's namespaces while the container is being made.  */
 static int
-finish (struct create *c, sbx_error_t *err)
+begin (struct create *c, sbx_error_t *err)
 {
   json_object *doc = new_state (c);
   int ret = -1;
 
   if (oci_state_write (c->dir, doc, err) == 0
-      && (c->o->pid_file == NULL || oci_write_pid_file (c->o->pid_file, c->pid, err) == 0))
+      && (!c->cfg.ns[SBX_OCI_NS_USER].wanted || c->cfg.ns[SBX_OCI_NS_USER].path
+          || write_maps (c, err) == 0))
     {
       /* The hooks get the state as the spec gives it.  */
       json_object_object_del (doc, "sbx");
+      json_object_object_add (doc, "status", json_object_new_string ("creating"));
       ret = oci_hooks_run (&c->cfg, SBX_OCI_HOOK_PRESTART, doc, err) < 0
                     || oci_hooks_run (&c->cfg, SBX_OCI_HOOK_CREATE_RUNTIME, doc, err) < 0
-                    || oci_hooks_run (&c->cfg, SBX_OCI_HOOK_CREATE_CONTAINER, doc, err) < 0
                 ? -1
                 : 0;
     }
   json_object_put (doc);
+  if (ret == 0 && sbx_sync_send (c->sync[0], SBX_SYNC_GO, -1) < 0)
+    ret = sbx_error_make (err, errno, "tell the container's init to go on");
   return ret;
 }
 
@@ -478,8 +491,8 @@ sbx_oci_create (const struct sbx_oci_rt *rt, const struct sbx_oci_create_opts *o
     init_main (&c);
   close (c.sync[1]);
   c.sync[1] = -1;
-  if (sbx_cgroup_attach (&c.cg, c.pid, err) < 0 || parent_sync (&c, err) < 0
-      || finish (&c, err) < 0)
+  if (sbx_cgroup_attach (&c.cg, c.pid, err) < 0 || begin (&c, err) < 0 || parent_sync (&c, err) < 0
+      || (o->pid_file && oci_write_pid_file (o->pid_file, c.pid, err) < 0))
     {
       kill (c.pid, SIGKILL);
       waitpid (c.pid, NULL, 0);

@@ -79,9 +79,11 @@ int oci_process_finish (const struct sbx_oci_process *p, const struct oci_filter
 
 /* The container's filesystem (oci-rootfs.c): in the new mount namespace,
    the mounts of config.json below the root, the devices, then
-   pivot_root, masked and read-only paths, a read-only root.  */
+   pivot_root (`before_pivot` first: the createContainer hooks), masked
+   and read-only paths, a read-only root.  */
+typedef int oci_step_fn (void *ctx, sbx_error_t *err);
 int oci_rootfs_enter (const struct sbx_oci_config *cfg, const char *rootfs, bool no_pivot,
-                      sbx_error_t *err);
+                      oci_step_fn *before_pivot, void *ctx, sbx_error_t *err);
 
 /* Run the hooks of one kind with `state` on their stdin (oci-hooks.c).  */
 int oci_hooks_run (const struct sbx_oci_config *cfg, enum sbx_oci_hook_kind kind,

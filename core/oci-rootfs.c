@@ -534,7 +534,7 @@ mask_paths (const struct sbx_oci_config *cfg, sbx_error_t *err)
 
 int
 oci_rootfs_enter (const struct sbx_oci_config *cfg, const char *rootfs, bool no_pivot,
-                  sbx_error_t *err)
+                  oci_step_fn *before_pivot, void *ctx, sbx_error_t *err)
 {
   unsigned long prop = propagation_flags (cfg->rootfs_propagation);
   cleanup_close int root = -1;
@@ -552,7 +552,7 @@ oci_rootfs_enter (const struct sbx_oci_config *cfg, const char *rootfs, bool no_
   for (size_t i = 0; i < cfg->n_mounts; i++)
     if (apply_mount (root, &cfg->mounts[i], i, err) < 0)
       return -1;
-  if (make_devices (root, cfg, err) < 0)
+  if (make_devices (root, cfg, err) < 0 || (before_pivot && before_pivot (ctx, err) < 0))
     return -1;
   if (fchdir (root) < 0)
     return sbx_error_make (err, errno, "root.path `%s`", rootfs);

@@ -82,16 +82,29 @@ is "$(ls "$SCRATCH/root")" "" "no record is left"
 cat >"$SCRATCH/hook" <<EOF
 #!/bin/sh
 cat >"$SCRATCH/out/hook-\$1"
+readlink /proc/self/ns/mnt >"$SCRATCH/out/ns-\$1"
 EOF
 chmod +x "$SCRATCH/hook"
-oci_bundle "$SCRATCH/hooked" "c['hooks'] = {k: [{'path': '$SCRATCH/hook', 'args': ['hook', k]}] for k in ('prestart', 'createRuntime', 'poststart', 'poststop')}"
+oci_bundle "$SCRATCH/hooked" "c['hooks'] = {k: [{'path': '$SCRATCH/hook', 'args': ['hook', k]}] for k in ('prestart', 'createRuntime', 'createContainer', 'poststart', 'poststop')}
+c['hooks']['startContainer'] = [{'path': '/start-hook'}]"
+# startContainer's path is the container's.
+printf '#!%s\ncat >/out/hook-startContainer\n' "$(command -v sh)" >"$SCRATCH/hooked/rootfs/start-hook"
+chmod +x "$SCRATCH/hooked/rootfs/start-hook"
 rt create --bundle "$SCRATCH/hooked" $id-h
 is "$RC" 0 "create with hooks"
-like "$(cat "$SCRATCH/out/hook-createRuntime" 2>/dev/null)" "\"id\": *\"$id-h\".*\"status\": *\"created\"|\"status\": *\"created\".*\"id\": *\"$id-h\"" \
-  "createRuntime hook gets the state (id, created) on stdin"
+like "$(cat "$SCRATCH/out/hook-createRuntime" 2>/dev/null)" "\"id\": *\"$id-h\".*\"status\": *\"creating\"|\"status\": *\"creating\".*\"id\": *\"$id-h\"" \
+  "createRuntime hook gets the state (id, creating) on stdin"
+is "$(cat "$SCRATCH/out/ns-createRuntime" 2>/dev/null)" "$(readlink /proc/self/ns/mnt)" "... in the runtime's mount namespace"
+like "$(cat "$SCRATCH/out/hook-createContainer" 2>/dev/null)" '"status": *"creating"' "createContainer hook gets the state"
+like "$(cat "$SCRATCH/out/ns-createContainer" 2>/dev/null)" '^mnt:' "... and runs (its path the runtime's)"
+isnt_ns=$(cat "$SCRATCH/out/ns-createContainer" 2>/dev/null)
+[ -n "$isnt_ns" ] && [ "$isnt_ns" != "$(readlink /proc/self/ns/mnt)" ] &&
+  pass "... in the container's mount namespace" || fail "... in the container's mount namespace" "$isnt_ns"
 [ -s "$SCRATCH/out/hook-prestart" ] && pass "prestart hook ran" || fail "prestart hook ran"
 rt start $id-h
 like "$(cat "$SCRATCH/out/hook-poststart" 2>/dev/null)" '"status": *"running"' "poststart hook: running"
+wait_until 10 test -s "$SCRATCH/out/hook-startContainer"
+like "$(cat "$SCRATCH/out/hook-startContainer" 2>/dev/null)" '"status": *"running"' "startContainer hook: running"
 rt delete --force $id-h
 like "$(cat "$SCRATCH/out/hook-poststop" 2>/dev/null)" '"status": *"stopped"' "poststop hook: stopped"
 oci_bundle "$SCRATCH/badhook" "c['hooks'] = {'createRuntime': [{'path': '/bin/false'}]}"

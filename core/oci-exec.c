@@ -25,6 +25,7 @@
 
 #include "base/sync.h"
 #include "base/util.h"
+#include "cgroup.h"
 #include "oci-internal.h"
 
 /* In the order they are joined: the user namespace gives the rights for
@@ -101,6 +102,10 @@ joiner_main (struct exec_job *j)
   pid_t pid;
 
   close (j->sync[0]);
+  /* The runtime moves us into the container's cgroup first, so that
+     what we start is counted with the container.  */
+  if (sbx_sync_expect (j->sync[1], SBX_SYNC_GO, &err) < 0)
+    _exit (SBX_EXIT_FAILURE);
   for (size_t i = 0; i < N_JOIN; i++)
     if (j->ns[i] >= 0 && setns (j->ns[i], join_order[i].flag) < 0)
       {
@@ -216,7 +221,22 @@ sbx_oci_exec (const struct sbx_oci_rt *rt, const struct sbx_oci_exec_opts *o, in
     joiner_main (&j);
   close (j.sync[1]);
   j.sync[1] = -1;
-  ret = follow (&j, &pid, err);
+  {
+    struct sbx_cgroup cg;
+    int r = oci_container_cgroup (&c, &cg, err);
+    if (r > 0)
+      {
+        r = sbx_cgroup_attach (&cg, joiner, err);
+        sbx_cgroup_release (&cg);
+      }
+    ret = r < 0 || sbx_sync_send (j.sync[0], SBX_SYNC_GO, -1) < 0 ? -1 : 0;
+    if (ret < 0 && *err == NULL)
+      sbx_error_make (err, errno, "tell the exec'd process to go on");
+  }
+  if (ret < 0)
+    kill (joiner, SIGKILL);
+  else
+    ret = follow (&j, &pid, err);
   while (waitpid (joiner, NULL, 0) < 0 && errno == EINTR)
     ;
   if (ret == 0 && o->pid_file && oci_write_pid_file (o->pid_file, pid, err) < 0)

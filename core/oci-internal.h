@@ -39,6 +39,10 @@ int oci_state_write (int dir, json_object *doc, sbx_error_t *err);
 /* The bundle's config, for hooks and exec.  */
 int oci_container_config (const struct oci_container *c, struct sbx_oci_config *cfg,
                           sbx_error_t *err);
+/* The container's cgroup leaves as create recorded them: 1 and *cg
+   reopened, 0 when it has none.  */
+struct sbx_cgroup;
+int oci_container_cgroup (const struct oci_container *c, struct sbx_cgroup *cg, sbx_error_t *err);
 /* Write `pid` to `path` as runc does: a temporary file beside it, renamed.  */
 int oci_write_pid_file (const char *path, pid_t pid, sbx_error_t *err);
 /* Send the pty master to the engine's console socket (runc's protocol:

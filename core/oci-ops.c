@@ -209,35 +209,14 @@ out:
 static void
 remove_cgroup (const struct oci_container *c)
 {
-  json_object *sbx = json_object_object_get (c->doc, "sbx"), *be, *dirs, *controls, *limits;
-  char *d[SBX_CGROUP_MAX_DIRS];
-  unsigned k[SBX_CGROUP_MAX_DIRS];
   struct sbx_cgroup cg;
   cleanup_error sbx_error_t e = NULL;
-  size_t n = 0;
+  int r = oci_container_cgroup (c, &cg, &e);
 
-  if (!json_object_object_get_ex (sbx, "cgroup_backend", &be)
-      || !json_object_object_get_ex (sbx, "cgroups", &dirs)
-      || !json_object_object_get_ex (sbx, "cgroup_controls", &controls))
-    return;
-  for (size_t i = 0; i < json_object_array_length (dirs) && n < SBX_CGROUP_MAX_DIRS; i++, n++)
-    {
-      d[n] = (char *)json_object_get_string (json_object_array_get_idx (dirs, i));
-      k[n] = (unsigned)json_object_get_int (json_object_array_get_idx (controls, i));
-    }
-  if (sbx_cgroup_reopen (json_object_get_string (be), d, k, n, &cg, &e) < 0)
-    {
-      sbx_log_warn ("container `%s`: its cgroup: %s", c->id, e->msg);
-      return;
-    }
-  if (json_object_object_get_ex (sbx, "cgroup_limits", &limits))
-    for (size_t i = 0; i < n && i < json_object_array_length (limits); i++)
-      {
-        const char *l = json_object_get_string (json_object_array_get_idx (limits, i));
-        if (l && l[0])
-          cg.limits[i] = xstrdup (l);
-      }
-  sbx_cgroup_close (&cg);
+  if (r < 0)
+    sbx_log_warn ("container `%s`: its cgroup: %s", c->id, e->msg);
+  else if (r > 0)
+    sbx_cgroup_close (&cg);
 }
 
 int

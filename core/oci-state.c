@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "cgroup.h"
 #include "oci-internal.h"
 
 int
@@ -189,6 +190,36 @@ oci_container_config (const struct oci_container *c, struct sbx_oci_config *cfg,
   if (!json_object_object_get_ex (c->doc, "bundle", &o))
     return sbx_error_make (err, 0, "container `%s`: its state names no bundle", c->id);
   return sbx_oci_config_load (json_object_get_string (o), cfg, err);
+}
+
+int
+oci_container_cgroup (const struct oci_container *c, struct sbx_cgroup *cg, sbx_error_t *err)
+{
+  json_object *sbx = json_object_object_get (c->doc, "sbx"), *be, *dirs, *controls, *limits;
+  char *d[SBX_CGROUP_MAX_DIRS];
+  unsigned k[SBX_CGROUP_MAX_DIRS];
+  size_t n = 0;
+
+  memset (cg, 0, sizeof *cg);
+  if (!json_object_object_get_ex (sbx, "cgroup_backend", &be)
+      || !json_object_object_get_ex (sbx, "cgroups", &dirs)
+      || !json_object_object_get_ex (sbx, "cgroup_controls", &controls))
+    return 0;
+  for (size_t i = 0; i < json_object_array_length (dirs) && n < SBX_CGROUP_MAX_DIRS; i++, n++)
+    {
+      d[n] = (char *)json_object_get_string (json_object_array_get_idx (dirs, i));
+      k[n] = (unsigned)json_object_get_int (json_object_array_get_idx (controls, i));
+    }
+  if (sbx_cgroup_reopen (json_object_get_string (be), d, k, n, cg, err) < 0)
+    return -1;
+  if (json_object_object_get_ex (sbx, "cgroup_limits", &limits))
+    for (size_t i = 0; i < n && i < json_object_array_length (limits); i++)
+      {
+        const char *l = json_object_get_string (json_object_array_get_idx (limits, i));
+        if (l && l[0])
+          cg->limits[i] = xstrdup (l);
+      }
+  return 1;
 }
 
 int

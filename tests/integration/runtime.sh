@@ -148,6 +148,10 @@ if [ "$RC" = 0 ] && [ -z "$ERR" ]; then
       cat "$f" "$(dirname "$(dirname "$f")")/pids.max" 2>/dev/null
     done | grep -vx max | head -1)
   is "$max" 7 "linux.resources.pids.limit: init's cgroup leaf has pids.max 7"
+  rt exec --detach --process "$SCRATCH/p2.json" --pid-file "$SCRATCH/le.pid" $id-l
+  lep=$(cat "$SCRATCH/le.pid" 2>/dev/null)
+  is "$(grep -E ':pids:|^0::' "/proc/$lep/cgroup" 2>&1)" "$(grep -E ':pids:|^0::' "/proc/$lpid/cgroup")" \
+    "an exec'd process joins the container's cgroup"
   leaf=$(grep -o '"cgroups":\["[^"]*' "$SCRATCH/root/$id-l/state.json" | sed 's/.*\["//')
   rt delete --force $id-l
   [ -n "$leaf" ] && [ ! -e "$leaf" ] && [ ! -e "$(dirname "$leaf")" ] &&

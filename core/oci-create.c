@@ -256,7 +256,7 @@ init_main (struct create *c)
     }
   if (oci_rootfs_enter (&c->cfg, c->rootfs, c->o->no_pivot, create_container_hooks, c, &err) < 0
       || oci_process_find (&c->cfg.process, &path, &err) < 0
-      || oci_process_terminal (&c->cfg.process, sync, &err) < 0)
+      || oci_process_terminal (&c->cfg.process, true, sync, &err) < 0)
     child_fail (sync, &err);
   if (sbx_sync_send (sync, SBX_SYNC_READY, -1) < 0)
     _exit (SBX_EXIT_FAILURE);

@@ -80,7 +80,7 @@ process_main (struct exec_job *j)
   int sync = j->sync[1];
 
   if (oci_process_find (&j->proc, &path, &err) < 0
-      || oci_process_terminal (&j->proc, sync, &err) < 0
+      || oci_process_terminal (&j->proc, false, sync, &err) < 0
       || oci_process_finish (&j->proc, &j->filter, &j->profile, j->o->preserve_fds, &err) < 0)
     {
       sbx_sync_send_error (sync, err);

@@ -72,8 +72,10 @@ void oci_filter_free (struct oci_filter *f);
 int oci_process_find (const struct sbx_oci_process *p, char **path, sbx_error_t *err);
 /* A new session, and the terminal when asked: the pty is opened in the
    container's devpts, its master handed to `send_master` (a socket: the
-   sync message SBX_SYNC_PTY).  */
-int oci_process_terminal (const struct sbx_oci_process *p, int sync, sbx_error_t *err);
+   sync message SBX_SYNC_PTY); with `console` (the container's init) also
+   bound on /dev/console.  */
+int oci_process_terminal (const struct sbx_oci_process *p, bool console, int sync,
+                          sbx_error_t *err);
 /* Whether the kernel runs AppArmor (process.apparmorProfile needs it).  */
 bool oci_apparmor_enabled (void);
 /* cwd, rlimits, oom_score_adj, umask, user and groups, capabilities,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@
 #include "base/sync.h"
 #include "base/util.h"
 #include "caps.h"
+#include "path.h"
 #include "oci-internal.h"
 
 static const char *
@@ -75,8 +77,25 @@ oci_process_find (const struct sbx_oci_process *p, char **path, sbx_error_t *err
                               "exec `%s`: executable file not found in $PATH", name);
 }
 
+/* The spec's /dev/console: the container's pty bound there, so that a
+   program that writes to the console writes to the engine's terminal.  */
+static int
+bind_console (const char *pts, sbx_error_t *err)
+{
+  cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC), target = -1;
+  char tp[64];
+
+  target = sbx_path_open_in_root (root, "/dev/console", SBX_OPEN_CREATE_FILE, err);
+  if (target < 0)
+    return sbx_error_prefix (err, "process.terminal: /dev/console");
+  snprintf (tp, sizeof tp, "/proc/self/fd/%d", target);
+  if (mount (pts, tp, NULL, MS_BIND, NULL) < 0)
+    return sbx_error_make (err, errno, "process.terminal: bind %s on /dev/console", pts);
+  return 0;
+}
+
 int
-oci_process_terminal (const struct sbx_oci_process *p, int sync, sbx_error_t *err)
+oci_process_terminal (const struct sbx_oci_process *p, bool console, int sync, sbx_error_t *err)
 {
   cleanup_close int master = -1, slave = -1;
   char name[64];
@@ -102,6 +121,8 @@ oci_process_terminal (const struct sbx_oci_process *p, int sync, sbx_error_t *er
                             .ws_col = (unsigned short)p->console_width };
       ioctl (slave, TIOCSWINSZ, &ws);
     }
+  if (console && bind_console (name, err) < 0)
+    return -1;
   if (sbx_sync_send_text (sync, SBX_SYNC_PTY, name, master) < 0)
     return sbx_error_make (err, errno, "process.terminal: hand the pty over");
   if (ioctl (slave, TIOCSCTTY, 0) < 0)

@@ -91,9 +91,11 @@ is "$(get)" hello-web "-p 127.0.0.1:$port:8080: a client on the host's loopback 
 pm rm -f -t 0 srv >/dev/null 2>&1
 
 # --- identity, read-only root, capabilities, seccomp ---------------------------
+# (exec 2>&1 inside: the container's stdout and stderr reach podman through
+# two pipes, whose lines may come in either order.)
 OUT=$(pm run --rm --user 1000 $img id -u 2>&1)
 is "$?:$OUT" "0:1000" "--user 1000"
-OUT=$(pm run --rm --read-only $img sh -c 'touch /tmp/ok && echo tmp-ok; touch /x' 2>&1)
+OUT=$(pm run --rm --read-only $img sh -c 'exec 2>&1; touch /tmp/ok && echo tmp-ok; touch /x' 2>&1)
 like "$?:$(echo $OUT)" "^1:tmp-ok touch: /x: Read-only file system$" "--read-only: / refuses writes, /tmp (tmpcopyup) takes them"
 OUT=$(pm run --rm $img grep CapEff /proc/self/status 2>&1)
 unlike "$OUT" "CapEff:[[:space:]]+0000000000000000" "by default the program has podman's capabilities"
@@ -108,16 +110,17 @@ like "$?:$OUT" "^1:mkdir: can't create directory '/tmp/x': Permission denied$" \
   "--security-opt seccomp=FILE: mkdir gets the profile's errno (EACCES)"
 
 printf 'seccomp-deny mkdir\nseccomp-deny mkdirat\n' >"$SCRATCH/nomkdir.profile"
-OUT=$(pm run --rm --annotation run.oci.sbx.profile="$SCRATCH/nomkdir.profile" $img sh -c 'mkdir /tmp/x; echo > /tmp/f && echo wrote' 2>&1)
+OUT=$(pm run --rm --annotation run.oci.sbx.profile="$SCRATCH/nomkdir.profile" $img sh -c 'exec 2>&1; mkdir /tmp/x; echo > /tmp/f && echo wrote' 2>&1)
 like "$(echo $OUT)" "^mkdir: can't create directory '/tmp/x': Operation not permitted wrote$" \
   "--annotation run.oci.sbx.profile=FILE: the sbx profile's seccomp-deny holds, the rest works"
 
 # --- a terminal: the console socket -------------------------------------------
 # Attached, podman's -t waits for its stdin here (with runc too): detached,
 # the pty's output lands in the log.
-pm run -d -t --name tty $img sh -c 'tty; echo cols $(stty size 2>/dev/null)' >/dev/null
+pm run -d -t --name tty $img sh -c 'tty; [ -c /dev/console ] && echo console-is-a-tty-device' >/dev/null
 wait_until 20 sh -c "[ \"\$(podman --root '$SCRATCH/storage' --runroot '$SCRATCH/runroot' inspect --format '{{.State.Status}}' tty)\" = exited ]"
 like "$(pm logs tty 2>&1 | tr -d '\r' | head -1)" "^/dev/pts/[0-9]+$" "-t: the program's stdio is a pty of the container's devpts (the console socket works)"
+like "$(pm logs tty 2>&1 | tr -d '\r' | tail -1)" "^console-is-a-tty-device$" "-t: /dev/console is the pty, bound there"
 pm rm -f tty >/dev/null 2>&1
 # Attached, in a real terminal: tmux's.
 if command -v tmux >/dev/null; then

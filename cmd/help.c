@@ -193,6 +193,7 @@ static const char *const runtime_options[] = { "--root DIR",
                                                "-f",
                                                "--force",
                                                "--format json|table",
+                                               "--resources FILE",
                                                NULL };
 
 static const char runtime_help[]
@@ -203,7 +204,7 @@ static const char runtime_help[]
       "naming sbx), containerd's runc shim (BinaryName), CRI-O. The engine owns the root\n"
       "filesystem and the network; sbx applies the bundle's config.json. A bare\n"
       "`sbx VERB` is the runtime's when it starts with a global option, when VERB is\n"
-      "create, start, state, delete, features or list, for exec with --process, ps with\n"
+      "create, start, state, delete, update, features or list, for exec with --process, ps with\n"
       "--format, and kill with --all or a runtime container's id.\n"
       "\n"
       "Verbs:\n"
@@ -217,6 +218,7 @@ static const char runtime_help[]
       "  exec -p FILE [--pid-file FILE] [-d] [--console-socket PATH] [-t]\n"
       "       [--preserve-fds N] ID   run process.json's program in the container\n"
       "  ps [--format json|table] ID   the host pids of its processes\n"
+      "  update --resources FILE ID   new limits (linux.resources as JSON) for its cgroup\n"
       "  list               every container's state as JSON\n"
       "  features           what this runtime supports, as JSON\n"
       "\n"
@@ -241,7 +243,8 @@ static const char runtime_help[]
       "  -t, --tty          exec: accepted; the process's terminal field decides\n"
       "  -a, --all          kill: every process of the container\n"
       "  -f, --force        delete: kill a running container first\n"
-      "  --format json|table   ps: the output\n";
+      "  --format json|table   ps: the output\n"
+      "  --resources FILE   update: the new linux.resources\n";
 
 void
 sbx_help_print_runtime (void)

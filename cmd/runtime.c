@@ -8,7 +8,7 @@
  * --systemd-cgroup, --rootless, --cgroup-manager, --criu: no sbx option
  * has these names), or a verb only a runtime has (create, start, state,
  * delete, features, list, and the refused pause, resume, update,
- * checkpoint, restore, events, spec).  Three verbs are both sbx's and a
+ * checkpoint, restore, events, spec; update is the runtime's).  Three verbs are both sbx's and a
  * runtime's: `exec` is the runtime's with --process (podman always gives
  * one, sbx exec has none), `kill` with --all or when its first argument
  * names a runtime container (podman's 64-hex ids; sbx's sandbox names
@@ -422,6 +422,24 @@ dispatch (struct sbx_oci_rt *rt, int argc, char **argv)
     return verb_ps (rt, argc, argv);
   if (strcmp (verb, "features") == 0)
     return verb_features ();
+  if (strcmp (verb, "update") == 0)
+    {
+      const char *res = NULL, *id = NULL;
+      for (int k = 1; k < argc; k++)
+        if (strncmp (argv[k], "--resources=", 12) == 0)
+          res = argv[k] + 12;
+        else if (strcmp (argv[k], "--resources") == 0 && k + 1 < argc)
+          res = argv[++k];
+        else if (id == NULL && argv[k][0] != '-')
+          id = argv[k];
+        else
+          return usage_error ("update: %s", "usage: update --resources FILE ID");
+      if (res == NULL || id == NULL)
+        return usage_error ("update: %s", "usage: update --resources FILE ID");
+      if (sbx_oci_update (rt, id, res, &err) < 0)
+        return fail (&err);
+      return 0;
+    }
   if (strcmp (verb, "list") == 0)
     return print_json (sbx_oci_list (rt));
   if (strcmp (verb, "start") == 0 || strcmp (verb, "state") == 0)

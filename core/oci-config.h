@@ -186,6 +186,10 @@ int sbx_oci_config_parse (const char *text, const char *origin, struct sbx_oci_c
 /* The same, from `bundle`/config.json.  */
 int sbx_oci_config_load (const char *bundle, struct sbx_oci_config *cfg, sbx_error_t *err);
 void sbx_oci_config_free (struct sbx_oci_config *cfg);
+/* A linux.resources object alone (`update --resources FILE`), into *lim
+   (whose memory_text the caller frees).  */
+int sbx_oci_resources_parse (const char *text, const char *origin, struct sbx_limits *lim,
+                             sbx_error_t *err);
 /* A process.json (`exec --process`): the config's process object alone.  */
 int sbx_oci_process_load (const char *path, struct sbx_oci_process *p, sbx_error_t *err);
 void sbx_oci_process_free (struct sbx_oci_process *p);

@@ -319,6 +319,31 @@ out:
   return ret;
 }
 int
+sbx_oci_resources_parse (const char *text, const char *origin, struct sbx_limits *lim,
+                         sbx_error_t *err)
+{
+  struct walk w = { .origin = origin, .err = err };
+  struct sbx_oci_config c;
+  json_object *doc = json_tokener_parse (text), *wrap;
+  int ret;
+
+  memset (&c, 0, sizeof c);
+  if (doc == NULL || !json_object_is_type (doc, json_type_object))
+    {
+      json_object_put (doc);
+      return sbx_error_make (err, 0, "%s: not a JSON object", origin);
+    }
+  /* The file is the config's linux.resources alone: errors name the
+     fields as config.json's would.  */
+  wrap = json_object_new_object ();
+  json_object_object_add (wrap, "resources", doc);
+  ret = parse_resources (&w, wrap, &c);
+  json_object_put (wrap);
+  *lim = c.limits;
+  return ret;
+}
+
+int
 oci_parse_linux (struct walk *w, json_object *root, struct sbx_oci_config *c)
 {
   static const char *const idmap_keys[] = { "containerID", "hostID", "size", NULL };

@@ -294,6 +294,52 @@ out:
 }
 
 int
+sbx_oci_update (const struct sbx_oci_rt *rt, const char *id, const char *resources,
+                sbx_error_t *err)
+{
+  struct oci_container c;
+  struct sbx_limits lim = { 0 };
+  struct sbx_cgroup cg;
+  cleanup_free char *text = NULL;
+  int ret = -1, r;
+
+  if (oci_container_open (rt, id, &c, err) < 0)
+    return -1;
+  if (c.status == SBX_STATUS_STOPPED)
+    {
+      sbx_error_make (err, 0, "container `%s` is not running", id);
+      goto out;
+    }
+  if (sbx_read_file (resources, &text, NULL, err) < 0
+      || sbx_oci_resources_parse (text, resources, &lim, err) < 0)
+    goto out;
+  r = oci_container_cgroup (&c, &cg, err);
+  if (r == 0)
+    sbx_error_make (err, 0,
+                    "container `%s` has no cgroup of its own (create found none delegated), so "
+                    "no limits to change",
+                    id);
+  if (r <= 0)
+    goto out;
+  /* The limits live on the leaves above init's (cgroup.h).  */
+  for (size_t k = 0; k < cg.n; k++)
+    if (cg.limits[k])
+      {
+        char *t = cg.dirs[k];
+        cg.dirs[k] = cg.limits[k];
+        cg.limits[k] = t;
+      }
+  ret = cg.backend->apply (&cg, &lim, err);
+  if (ret < 0)
+    sbx_error_prefix (err, "update container `%s`", id);
+  sbx_cgroup_release (&cg);
+out:
+  free (lim.memory_text);
+  oci_container_close (&c);
+  return ret;
+}
+
+int
 sbx_oci_pids (const struct sbx_oci_rt *rt, const char *id, json_object **out, sbx_error_t *err)
 {
   struct oci_container c;

@@ -70,6 +70,10 @@ int sbx_oci_state (const struct sbx_oci_rt *rt, const char *id, json_object **ou
                    sbx_error_t *err);
 int sbx_oci_kill (const struct sbx_oci_rt *rt, const char *id, int sig, bool all, sbx_error_t *err);
 int sbx_oci_delete (const struct sbx_oci_rt *rt, const char *id, bool force, sbx_error_t *err);
+/* New limits (a linux.resources JSON file) for a container whose cgroup
+   create made.  */
+int sbx_oci_update (const struct sbx_oci_rt *rt, const char *id, const char *resources,
+                    sbx_error_t *err);
 /* The host pids of the container's processes, as a JSON array.  */
 int sbx_oci_pids (const struct sbx_oci_rt *rt, const char *id, json_object **out, sbx_error_t *err);
 /* Every container's state, as a JSON array (runc list --format json).  */

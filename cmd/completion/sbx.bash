@@ -91,7 +91,7 @@ _sbx() {
       if [[ $cur == -* ]]; then
         _sbx_words $("$sbx" help --list-options runtime 2>/dev/null | cut -d' ' -f1)
       elif [[ $COMP_CWORD -eq 2 || ${COMP_WORDS[COMP_CWORD-1]} == --* && $COMP_CWORD -eq 4 ]]; then
-        _sbx_words create start state kill delete exec ps list features
+        _sbx_words create start state kill delete exec ps update list features
       fi
       return 0 ;;
     rm)

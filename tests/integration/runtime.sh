@@ -148,6 +148,13 @@ if [ "$RC" = 0 ] && [ -z "$ERR" ]; then
       cat "$f" "$(dirname "$(dirname "$f")")/pids.max" 2>/dev/null
     done | grep -vx max | head -1)
   is "$max" 7 "linux.resources.pids.limit: init's cgroup leaf has pids.max 7"
+  echo '{"pids": {"limit": 9}}' >"$SCRATCH/res.json"
+  rt update --resources "$SCRATCH/res.json" $id-l
+  max2=$(for f in $(awk -F: '$2 == "pids" { print "/sys/fs/cgroup/pids" $3 }' "/proc/$lpid/cgroup"); do cat "$(dirname "$f")/pids.max"; done 2>/dev/null)
+  [ -z "$(awk -F: '$2 == "pids"' "/proc/$lpid/cgroup")" ] || is "$RC:$max2" "0:9" "update --resources: pids.max is 9 now"
+  echo '{"pids": {"limit": "x"}}' >"$SCRATCH/res2.json"
+  rt update --resources "$SCRATCH/res2.json" $id-l
+  like "$RC:$ERR" "^125:sbx: .*res2.json: resources.pids.limit: " "update with a bad file: an error naming the field"
   rt exec --detach --process "$SCRATCH/p2.json" --pid-file "$SCRATCH/le.pid" $id-l
   lep=$(cat "$SCRATCH/le.pid" 2>/dev/null)
   is "$(grep -E ':pids:|^0::' "/proc/$lep/cgroup" 2>&1)" "$(grep -E ':pids:|^0::' "/proc/$lpid/cgroup")" \

@@ -42,7 +42,7 @@ busybox=$(command -v busybox) || die "busybox is not installed (apt-get install 
 ldd "$busybox" >/dev/null 2>&1 && die "$busybox is not static (apt-get install busybox-static)"
 
 work=$(mktemp -d "$HOME/sbx-bench-oci.XXXXXX") || die "mktemp failed"
-export XDG_RUNTIME_DIR=$work/xdg CONTAINERS_CONF=$work/containers.conf
+export XDG_RUNTIME_DIR=$work/xdg CONTAINERS_CONF=$work/containers.conf XDG_CONFIG_HOME=$work/config XDG_DATA_HOME=$work/data
 mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
 printf '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' >"$CONTAINERS_CONF"
 pm() { podman --root "$work/storage" --runroot "$work/runroot" "$@"; }

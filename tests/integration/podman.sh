@@ -1,7 +1,7 @@
 # sbx as the OCI runtime of unmodified podman (Debian's), rootless, as the
 # test user: `podman --runtime $SBX`.  No registry is reachable: the image
 # is a busybox tree imported with `podman import`.  podman keeps its
-# storage, run root and runtime directory in this test's scratch
+# storage, run root, runtime, configuration and data directories in this test's scratch
 # directory (nothing of the user's own), with the cgroupfs manager and
 # file events (no systemd session here); podman's pause process and its
 # storage (files of subordinate ids) go at exit.
@@ -9,7 +9,7 @@
 command -v podman >/dev/null || skip_all "podman is not installed (apt-get install podman)"
 [ -x /bin/busybox ] || skip_all "busybox is not installed (apt-get install busybox-static)"
 scratch
-export XDG_RUNTIME_DIR=$SCRATCH/xdg CONTAINERS_CONF=$SCRATCH/containers.conf
+export XDG_RUNTIME_DIR=$SCRATCH/xdg CONTAINERS_CONF=$SCRATCH/containers.conf XDG_CONFIG_HOME=$SCRATCH/config XDG_DATA_HOME=$SCRATCH/data
 mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
 cat >"$CONTAINERS_CONF" <<'EOF'
 [engine]

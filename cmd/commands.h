@@ -34,6 +34,7 @@ int sbx_cmd_runtime (int argc, char **argv);
 /* Whether `sbx ARGS` is the runtime's: runc's global flags or verbs.  */
 #include <stdbool.h>
 bool sbx_runtime_wanted (int argc, char **argv);
+int sbx_cmd_learn (int argc, char **argv);
 
 /* Print "sbx: message" and return the exit code the error carries.  */
 struct sbx_error_s;

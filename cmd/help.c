@@ -47,6 +47,8 @@ sbx_help_print_main (void)
          "             a check of one, the variables profiles may use\n"
          "  runtime VERB [ARGS...]   an OCI runtime for podman, containerd and CRI-O\n"
          "             (runc's command line; see sbx help runtime)\n"
+         "  learn --profile-out FILE [--profile-in NAME] -- PROGRAM [ARGS...]   run PROGRAM\n"
+         "             once and write the least-privilege profile that runs it again\n"
          "(`sbx -- ps` runs a program called ps).\n"
          "  --json     (diff, ps, seccomp show, seccomp groups) print JSON instead of text\n"
          "See sbx(1) and sbx-profile(5).\n"
@@ -73,6 +75,9 @@ sbx_help_print_run (void)
       "  --bind-try SRC[:DST], --ro-bind-try SRC[:DST]   the same, left out (with a note)\n"
       "                        where SRC is missing: sockets only some hosts have\n"
       "  --dev-bind SRC[:DST], --dev-bind-try SRC[:DST]   writable, device nodes usable (GPU)\n"
+      "  --dev PATH            the host's device PATH below /dev, usable, where it has one\n"
+      "  --host-tree PATH      of the host's tree show only PATH (repeat for more); the\n"
+      "                        default shows it all (sbx learn writes these)\n"
       "  --tmpfs DST           an empty tmpfs at DST\n"
       "  --remount-ro DST      make DST, a path of the sandbox's own, read-only\n"
       "  --shm-size SIZE       the sandbox's private /dev/shm holds SIZE (2G)\n"
@@ -251,6 +256,8 @@ sbx_help_print_runtime (void)
 {
   fputs (runtime_help, stdout);
 }
+static const char *const learn_options[]
+    = { "--profile-out FILE", "--profile-in NAME", "--check FILE", "--force", "--no-verify", NULL };
 
 /* Each verb's help; `options` are the ones it takes besides run's.  */
 static const struct
@@ -343,6 +350,23 @@ static const struct
     "  --format TEMPLATE   print fields instead: {{.Pid}}, {{.GraphDriver.Data.UpperDir}}\n",
     false, inspect_options },
   { "runtime", runtime_help, false, runtime_options },
+  { "learn",
+    "Usage: sbx learn --profile-out FILE [--profile-in NAME] [--force] [--no-verify]\n"
+    "                 [RUN-OPTIONS] -- PROGRAM [ARGS...]\n"
+    "       sbx learn --check FILE [RUN-OPTIONS] -- PROGRAM [ARGS...]\n"
+    "\n"
+    "Run PROGRAM once in a sandbox that lets it do what a profile could grant but change\n"
+    "nothing (your home copy-on-write, ~/.ssh and other secrets hidden), record the files,\n"
+    "syscalls and network it used, and write the profile that grants that and no more.\n"
+    "Then run it again under the profile and compare the exit status and output; a\n"
+    "difference or a refusal is reported with the directive that would fix it (exit 1).\n"
+    "Both runs read /dev/null.  RUN-OPTIONS (--net slirp...) apply to the learning run.\n"
+    "  --profile-out FILE   where the profile goes (a name: ~/.config/sbx/profiles/NAME.profile)\n"
+    "  --profile-in NAME    widen this profile by the run (it may be the same file)\n"
+    "  --check FILE         write nothing: learn, then check FILE against the run\n"
+    "  --force              replace an existing FILE\n"
+    "  --no-verify          do not run the program a second time\n",
+    true, learn_options },
   /* Its text lives with the command (cmd/doctor.c).  */
   { "doctor", NULL, false, json_option },
   { "version", "Usage: sbx version | sbx --version\n\nPrint the version.\n", false, NULL },

@@ -30,6 +30,7 @@ const struct sbx_verb sbx_verbs[] = {
   /* runc's command line, for engines (cmd/runtime.c says when a bare
      `sbx VERB` is the runtime's).  */
   { "runtime", sbx_cmd_runtime },
+  { "learn", sbx_cmd_learn },
   /* About the host, not a sandbox.  */
   { "doctor", sbx_cmd_doctor },
   { NULL, NULL },

@@ -48,10 +48,11 @@ mark (const char *what)
 static void
 launch_free (struct sbx_launch *l)
 {
-  /* The network helper is told first, so that it exits while the daemon
-     is stopped; the daemon before the layers: the ephemeral layers go
-     below (sbx_rootfs_release).  */
+  /* The network helper is told first, so that it exits while the daemons
+     are stopped; the daemons before the layers, the top one first: the
+     ephemeral layers go below (sbx_rootfs_release).  */
   sbx_net_stop_begin (&l->net);
+  sbx_learnfs_free (&l->learnfs);
   sbx_overlay_daemon_stop (&l->daemon);
   /* Before the record, whose directory holds its socket.  */
   sbx_dbus_proxy_stop (&l->dbus);
@@ -183,6 +184,22 @@ start_overlay_daemon (struct relay *r, const char *opts, int root)
   relay_fail (r, &e);
 }
 
+/* sbx learn: the child asked for sbx-learnfs over fuse-overlayfs' mount,
+   in the same root (learnfs.h).  */
+static void
+start_learnfs (struct relay *r, int root)
+{
+  struct sbx_launch *l = r->l;
+  sbx_error_t e = NULL;
+
+  if (sbx_learnfs_start (&l->learnfs, l->pidfd, root, &e) < 0
+      || sbx_cgroup_attach (&l->cgroup, l->learnfs.daemon.pid, &e) < 0)
+    sbx_error_prefix (&e, "start sbx-learnfs");
+  else
+    return;
+  relay_fail (r, &e);
+}
+
 /* > 0: a message handled; 0: nothing now (EAGAIN) or the end.  */
 static int
 handle_message (struct relay *r)
@@ -218,6 +235,8 @@ handle_message (struct relay *r)
   else if (m.type == SBX_SYNC_SECCOMP && fd >= 0 && r->notify.fd < 0)
     {
       sbx_seccomp_notify_init (&r->notify, fd);
+      r->notify.learn_fd = r->l->spec->learn.seccomp_log_fd;
+      r->notify.permissive = r->l->spec->learn.permissive;
       fd = -1;
     }
   else if (m.type == SBX_SYNC_TAP && fd >= 0 && r->l->net.tapsock >= 0)
@@ -231,6 +250,8 @@ handle_message (struct relay *r)
     }
   else if (m.type == SBX_SYNC_OVERLAY && fd >= 0 && r->l->daemon.pid < 0)
     start_overlay_daemon (r, m.text, fd);
+  else if (m.type == SBX_SYNC_LEARNFS && fd >= 0 && r->l->learnfs.daemon.pid < 0)
+    start_learnfs (r, fd);
   else if (m.type == SBX_SYNC_ERROR && r->child_err == NULL)
     sbx_error_make_exit (&r->child_err, m.exit_code, 0, "%s", m.text);
   if (fd >= 0)
@@ -278,6 +299,11 @@ handle_signal (struct relay *r)
       if (sbx_overlay_daemon_dead (&r->l->daemon))
         {
           sbx_overlay_daemon_error (&r->l->daemon, !r->sock_open, &e);
+          relay_fail (r, &e);
+        }
+      if (sbx_overlay_daemon_dead (&r->l->learnfs.daemon))
+        {
+          sbx_overlay_daemon_error (&r->l->learnfs.daemon, !r->sock_open, &e);
           relay_fail (r, &e);
         }
       if (helper > 0 && waitpid (helper, &status, WNOHANG) == helper)
@@ -445,6 +471,9 @@ plan_mounts (const struct sbx_spec *spec, struct sbx_mount_plan *plan, sbx_error
                               &spec->net,
                               spec->root.image ? spec->root.image : spec->root.dir,
                               spec->root.overlay != SBX_OVERLAY_NONE,
+                              spec->learn.show_home,
+                              spec->root.host_tree,
+                              spec->root.n_host_tree,
                               { NULL } };
   int ret;
 
@@ -494,6 +523,9 @@ prepare (struct sbx_launch *l, sbx_error_t *err)
     return -1;
   if (sbx_rootfs_prepare (&spec->root, &spec->ids, &l->rootfs, err) < 0)
     return -1;
+  if (sbx_learnfs_prepare (spec, &l->learnfs, err) < 0)
+    return -1;
+  l->rootfs.learnfs = l->learnfs.exe >= 0;
   mark ("id maps and state planned");
   if (plan_mounts (spec, &l->mounts, err) < 0)
     return -1;
@@ -561,6 +593,7 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   l.rootfs.sock = -1;
   sbx_overlay_daemon_init (&l.daemon);
   sbx_dbus_proxy_init (&l.dbus);
+  sbx_learnfs_init (&l.learnfs);
   sbx_monitor_init (&l.mon);
   mark ("start");
   sbx_net_runtime_init (&l.net);

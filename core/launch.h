@@ -25,6 +25,7 @@
 #include "../netstack/netstack.h"
 #include "cgroup.h"
 #include "dbus-proxy.h"
+#include "learnfs.h"
 #include "monitor.h"
 #include "mounts.h"
 #include "overlay.h"
@@ -50,6 +51,7 @@ struct sbx_launch
   pid_t pid;                        /* the sandbox's init, as seen from the host */
   int pidfd;                        /* the same, as a pidfd: what helpers join (setns) */
   struct sbx_overlay_daemon daemon; /* fuse-overlayfs, outside the PID namespace */
+  struct sbx_learnfs learnfs;       /* sbx learn: the recording layer over it */
   struct sbx_monitor mon;           /* the record, and a detached sandbox's log */
   struct sbx_dbus_proxy dbus;       /* xdg-dbus-proxy, outside the sandbox; pid -1: none */
 };

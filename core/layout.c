@@ -51,9 +51,18 @@ static const char *const secret_dirs[] = { ".ssh",
                                            ".config/google-chrome",
                                            ".git-credentials",
                                            ".config/gh",
+                                           ".config/BraveSoftware",
+                                           ".config/microsoft-edge",
+                                           ".thunderbird",
                                            NULL };
 
 #define SAFE (SBX_MNT_NOSUID | SBX_MNT_NODEV)
+
+const char *const *
+sbx_layout_secret_dirs (void)
+{
+  return secret_dirs;
+}
 
 const char *
 sbx_layout_replaced_top (const char *path)
@@ -81,6 +90,54 @@ is_replaced (const char *name, bool cow)
 
 static void hide_own (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, size_t i,
                       bool by_name);
+
+static bool at_or_below (const char *a, const char *b);
+
+/* Whether the allowed path `i` lies below another allowed one (which
+   brings it along).  */
+static bool
+allowed_below_another (const struct sbx_layout_in *in, size_t i)
+{
+  for (size_t j = 0; j < in->n_host_tree; j++)
+    if (j != i && at_or_below (in->host_tree[i], in->host_tree[j])
+        && (strcmp (in->host_tree[i], in->host_tree[j]) != 0 || j < i))
+      return true;
+  return false;
+}
+
+/* host-tree: of the host's tree, only the named paths, each at its own
+   place in the lower layer (the directories above it made there, empty
+   but for what is allowed).  A link stays a link, its target shown only
+   where allowed too; a path this host lacks is left out.  */
+static void
+plan_host_allowed (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
+{
+  for (size_t i = 0; i < in->n_host_tree; i++)
+    {
+      const char *p = in->host_tree[i];
+      struct stat st;
+      if (sbx_layout_replaced_top (p) || allowed_below_another (in, i) || lstat (p, &st) < 0)
+        continue;
+      if (S_ISLNK (st.st_mode))
+        {
+          char target[PATH_MAX];
+          ssize_t l = readlink (p, target, sizeof target - 1);
+          if (l > 0)
+            {
+              target[l] = '\0';
+              sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, p, 0)->lower = true;
+            }
+        }
+      else if (S_ISDIR (st.st_mode) || S_ISREG (st.st_mode))
+        {
+          struct sbx_mop *op
+              = sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, p, p, SBX_MNT_RDONLY | SAFE);
+          op->lower = true;
+          op->what = xasprintf ("host-tree %s", p);
+          hide_own (in, plan, plan->n - 1, false);
+        }
+    }
+}
 
 static int
 plan_host_root (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, bool cow,
@@ -119,6 +176,8 @@ plan_host_root (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, boo
                   sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, src, 0)->lower = true;
                 }
             }
+          else if (in->n_host_tree > 0)
+            ; /* only the allowed paths, below */
           else if (S_ISDIR (st.st_mode) || S_ISREG (st.st_mode))
             {
               sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, src, src, SBX_MNT_RDONLY | SAFE)->lower
@@ -129,6 +188,7 @@ plan_host_root (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, boo
       free (names[i]);
     }
   free (names);
+  plan_host_allowed (in, plan);
   /* Mount points for what the sandbox gets of its own, in the lower
      layer itself, so that an overlay need not copy them up.  */
   for (const char *const *r = replaced; *r; r++)
@@ -363,6 +423,14 @@ plan_homes (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
       /* On a copy-on-write root the homes are the lower layer's empty
          /home: the caller's own is made there, and a named sandbox keeps
          what the program writes in it.  */
+      if (in->home && strcmp (in->home, "/") != 0 && in->show_home && in->rootfs == NULL)
+        {
+          sbx_mount_plan_add (plan, SBX_MOP_HOST_TREE, in->home, in->home, SBX_MNT_RDONLY | SAFE)
+              ->lower
+              = true;
+          hide_own (in, plan, plan->n - 1, false);
+          return;
+        }
       if (in->home && strcmp (in->home, "/") != 0)
         sbx_mount_plan_add (plan, SBX_MOP_DIR, NULL, in->home, 0)->lower = in->rootfs == NULL;
     }

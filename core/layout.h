@@ -20,6 +20,13 @@ struct sbx_layout_in
   const struct sbx_netspec *net;
   const char *rootfs; /* --rootfs: the lower layer instead of the host's tree */
   bool cow;           /* the root is a copy-on-write overlay */
+  /* sbx learn: the caller's real home in the lower layer, so that the
+     program finds its files and changes none (sbx-learnfs hides the
+     secrets in it).  Only with cow.  */
+  bool show_home;
+  /* host-tree: only these host paths of the host's tree; none: all.  */
+  char *const *host_tree;
+  size_t n_host_tree;
   /* sbx's own directories on the host (trust.h), hidden in the sandbox
      wherever a mount would show them; NULL entries are skipped.  */
   const char *own_dirs[SBX_OWN_N];
@@ -34,5 +41,9 @@ const char *sbx_layout_replaced_top (const char *path);
 /* Whether the caller's cwd may be shown: below home, and neither inside
    nor above a place where secrets live (~/.ssh, ~/.gnupg...).  Pure.  */
 bool sbx_layout_cwd_shown (const char *home, const char *cwd);
+
+/* Where a user's secrets live, relative to the home (".ssh",
+   ".config/gcloud"...), NULL-terminated.  */
+const char *const *sbx_layout_secret_dirs (void);
 
 #endif

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/libexec.h"
 #include "base/util.h"
 #include "caps.h"
 
@@ -29,6 +30,7 @@ sbx_overlay_daemon_init (struct sbx_overlay_daemon *d)
   memset (d, 0, sizeof *d);
   d->pid = -1;
   d->out = -1;
+  d->name = "fuse-overlayfs";
 }
 
 /* The daemon needs its capabilities in the user namespace (to mount, and
@@ -63,16 +65,26 @@ daemon_fail (const char *what)
   _exit (127);
 }
 
+/* What the vfork child runs: a program by path, or one of sbx's helpers
+   by its opened file, with one more fd kept as 3.  */
+struct daemon_cmd
+{
+  char *const *argv; /* argv[0]: the program's path */
+  int exe;           /* >= 0: run this opened file (execveat), not argv[0] */
+  int keep;          /* >= 0: becomes fd 3 */
+  int last_cap;
+};
+
 /* The vfork child: out of the launcher's session and signal mask, into
    the sandbox's user and mount namespaces only, into the daemon's root,
    then exec.  It shares the launcher's memory until then: system calls
    only, everything else made before.  */
 __attribute__ ((noreturn)) static void
-daemon_exec (pid_t launcher, char **argv, int sandbox, int root, int out, int last_cap)
+daemon_exec (pid_t launcher, const struct daemon_cmd *cmd, int sandbox, int root, int out)
 {
   char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
   sigset_t none;
-  int null;
+  int null, exe, keep;
 
   if (dup2 (out, STDOUT_FILENO) < 0 || dup2 (out, STDERR_FILENO) < 0)
     _exit (127);
@@ -96,21 +108,63 @@ daemon_exec (pid_t launcher, char **argv, int sandbox, int root, int out, int la
   null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null < 0 || dup2 (null, STDIN_FILENO) < 0)
     daemon_fail ("open /dev/null");
-  if (syscall (SYS_close_range, 3, ~0U, 0) < 0)
-    for (int fd = 3; fd < 1024; fd++)
+  /* fd 3 is what it keeps, inherited (the launcher's fds are
+     close-on-exec); the program's file stays open above it,
+     close-on-exec: execveat runs it all the same.  */
+  exe = cmd->exe >= 0 ? fcntl (cmd->exe, F_DUPFD_CLOEXEC, 10) : -1;
+  keep = cmd->keep >= 0 ? fcntl (cmd->keep, F_DUPFD_CLOEXEC, 10) : -1;
+  if ((cmd->exe >= 0 && exe < 0) || (cmd->keep >= 0 && keep < 0))
+    daemon_fail ("keep its fds");
+  if (keep >= 0 && (dup2 (keep, 3) < 0 || fcntl (3, F_SETFD, 0) < 0))
+    daemon_fail ("keep its log");
+  if (exe >= 0)
+    {
+      syscall (SYS_close_range, keep >= 0 ? 4U : 3U, (unsigned)exe - 1, 0);
+      syscall (SYS_close_range, (unsigned)exe + 1, ~0U, 0);
+    }
+  else if (syscall (SYS_close_range, keep >= 0 ? 4U : 3U, ~0U, 0) < 0)
+    for (int fd = keep >= 0 ? 4 : 3; fd < 1024; fd++)
       close (fd);
-  keep_caps_across_exec (last_cap);
-  execve (argv[0], argv, envp);
-  daemon_fail (argv[0]);
+  keep_caps_across_exec (cmd->last_cap);
+  if (exe >= 0)
+    sbx_libexec_exec (exe, cmd->argv, envp);
+  else
+    execve (cmd->argv[0], cmd->argv, envp);
+  daemon_fail (cmd->argv[0]);
 }
 
 static pid_t
-vfork_daemon (pid_t launcher, char **argv, int sandbox, int root, int out, int last_cap)
+vfork_daemon (pid_t launcher, const struct daemon_cmd *cmd, int sandbox, int root, int out)
 {
   pid_t pid = vfork ();
   if (pid == 0)
-    daemon_exec (launcher, argv, sandbox, root, out, last_cap);
+    daemon_exec (launcher, cmd, sandbox, root, out);
   return pid;
+}
+
+static int
+daemon_start (struct sbx_overlay_daemon *d, const struct daemon_cmd *cmd, int sandbox, int root,
+              sbx_error_t *err)
+{
+  int pipefd[2];
+  pid_t pid;
+
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return sbx_error_make (err, errno, "pipe for %s", d->name);
+  /* vfork: a fork copied the launcher's page tables and left every page
+     it then wrote to fault, while the child waits for the mount.  */
+  pid = vfork_daemon (getpid (), cmd, sandbox, root, pipefd[1]);
+  if (pid < 0)
+    {
+      close (pipefd[0]);
+      close (pipefd[1]);
+      return sbx_error_make (err, errno, "fork %s", d->name);
+    }
+  close (pipefd[1]);
+  fcntl (pipefd[0], F_SETFL, O_NONBLOCK);
+  d->pid = pid;
+  d->out = pipefd[0];
+  return 0;
 }
 
 int
@@ -118,25 +172,16 @@ sbx_overlay_daemon_start (struct sbx_overlay_daemon *d, const char *bin, const c
                           int sandbox, int root, sbx_error_t *err)
 {
   char *argv[] = { (char *)bin, "-f", "-o", (char *)opts, "/merged", NULL };
-  int pipefd[2];
-  pid_t pid;
+  struct daemon_cmd cmd = { argv, -1, -1, sbx_caps_last () };
+  return daemon_start (d, &cmd, sandbox, root, err);
+}
 
-  if (pipe2 (pipefd, O_CLOEXEC) < 0)
-    return sbx_error_make (err, errno, "pipe for fuse-overlayfs");
-  /* vfork: a fork copied the launcher's page tables and left every page
-     it then wrote to fault, while the child waits for the mount.  */
-  pid = vfork_daemon (getpid (), argv, sandbox, root, pipefd[1], sbx_caps_last ());
-  if (pid < 0)
-    {
-      close (pipefd[0]);
-      close (pipefd[1]);
-      return sbx_error_make (err, errno, "fork fuse-overlayfs");
-    }
-  close (pipefd[1]);
-  fcntl (pipefd[0], F_SETFL, O_NONBLOCK);
-  d->pid = pid;
-  d->out = pipefd[0];
-  return 0;
+int
+sbx_overlay_daemon_start_helper (struct sbx_overlay_daemon *d, int exe, char *const argv[],
+                                 int sandbox, int root, int keep, sbx_error_t *err)
+{
+  struct daemon_cmd cmd = { argv, exe, keep, sbx_caps_last () };
+  return daemon_start (d, &cmd, sandbox, root, err);
 }
 
 void
@@ -219,11 +264,12 @@ sbx_overlay_daemon_error (struct sbx_overlay_daemon *d, bool mounted, sbx_error_
     if (*c == '\n')
       *c = ' ';
   if (!mounted)
-    return sbx_error_make (err, 0, "fuse-overlayfs could not mount the copy-on-write root (%s)",
+    return sbx_error_make (err, 0, "%s could not mount the copy-on-write root (%s)", d->name,
                            d->said_len ? d->said : "no message");
   return sbx_error_make (err, 0,
-                         "fuse-overlayfs, which serves the sandbox's copy-on-write root, died; "
-                         "the sandbox was stopped (its upper layer is intact)");
+                         "%s, which serves the sandbox's copy-on-write root, died; "
+                         "the sandbox was stopped (its upper layer is intact)",
+                         d->name);
 }
 
 void

@@ -23,6 +23,7 @@ struct sbx_overlay_daemon
   int out;   /* its stdout and stderr, read by the launcher; -1 when closed */
   char said[512];
   size_t said_len;
+  const char *name; /* for messages: "fuse-overlayfs", "sbx-learnfs" */
 };
 
 void sbx_overlay_daemon_init (struct sbx_overlay_daemon *d);
@@ -31,6 +32,11 @@ void sbx_overlay_daemon_init (struct sbx_overlay_daemon *d);
    `sandbox` (a pidfd), chrooted into `root` (an fd from the child).  */
 int sbx_overlay_daemon_start (struct sbx_overlay_daemon *d, const char *bin, const char *opts,
                               int sandbox, int root, sbx_error_t *err);
+
+/* The same for one of sbx's own helpers (sbx-learnfs): `argv` run from
+   `exe` (opened by sbx_libexec_open), with `keep` as its fd 3.  */
+int sbx_overlay_daemon_start_helper (struct sbx_overlay_daemon *d, int exe, char *const argv[],
+                                     int sandbox, int root, int keep, sbx_error_t *err);
 
 /* Read what it printed (poll said d->out is readable); kept for errors.  */
 void sbx_overlay_daemon_drain (struct sbx_overlay_daemon *d);

@@ -148,7 +148,7 @@ daemon_layer_name (size_t i, const void *ctx)
    reports every change of this mount namespace's table after that.  If
    the daemon fails, the launcher kills us and says why.  */
 static int
-wait_for_mount (int mounts, const char *merged, sbx_error_t *err)
+wait_for_mount (int mounts, const char *merged, const char *name, sbx_error_t *err)
 {
   struct timespec start, now;
 
@@ -166,11 +166,32 @@ wait_for_mount (int mounts, const char *merged, sbx_error_t *err)
              - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
       if (left <= 0)
         return sbx_error_make (err, ETIMEDOUT,
-                               "fuse-overlayfs did not mount the copy-on-write root within %d s",
+                               "%s did not mount the copy-on-write root within %d s", name,
                                MOUNT_TIMEOUT_MS / 1000);
       if (poll (&p, 1, (int)left) < 0 && errno != EINTR)
-        return sbx_error_make (err, errno, "wait for fuse-overlayfs' mount");
+        return sbx_error_make (err, errno, "wait for %s' mount", name);
     }
+}
+
+/* sbx learn: sbx-learnfs, asked of the launcher like fuse-overlayfs and
+   run in the same root, passes /merged through to /learn, which becomes
+   the sandbox's root: every path the program reaches below / passes it
+   with the caller's pid, and writes still land in the upper layer.  */
+static int
+stack_learnfs (int sock, const char *droot, int rootfd, sbx_error_t *err)
+{
+  cleanup_free char *learn = xasprintf ("%s/learn", droot);
+  cleanup_close int mounts = -1;
+
+  if (mkdir (learn, 0755) < 0)
+    return sbx_error_make (err, errno, "mkdir `%s`", learn);
+  /* A fresh one: the first has seen fuse-overlayfs' mount already.  */
+  mounts = open ("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  if (mounts < 0)
+    return sbx_error_make (err, errno, "open /proc/self/mountinfo");
+  if (sbx_sync_send (sock, SBX_SYNC_LEARNFS, rootfd) < 0)
+    return sbx_error_make (err, errno, "ask sbx for sbx-learnfs");
+  return wait_for_mount (mounts, learn, "sbx-learnfs", err);
 }
 
 /* fuse-overlayfs, asked of the launcher, which runs it in our user and
@@ -196,6 +217,7 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
                          ",squash_to_uid=%u,squash_to_gid=%u",
                          (unsigned)rt->uid, (unsigned)rt->gid);
   cleanup_free char *merged = xasprintf ("%s/merged", droot);
+  cleanup_free char *learn = xasprintf ("%s/learn", droot);
   cleanup_close int rootfd = -1, mounts = -1;
 
   /* An image's layers, the top one first as overlays want them; they
@@ -215,10 +237,13 @@ fuse_mount_tree (const struct sbx_rootfs_rt *rt, const char *lower, const char *
     return sbx_error_make (err, errno, "open fuse-overlayfs' root");
   if (sbx_sync_send_text (rt->sock, SBX_SYNC_OVERLAY, opts, rootfd) < 0)
     return sbx_error_make (err, errno, "ask sbx for fuse-overlayfs");
-  if (wait_for_mount (mounts, merged, err) < 0)
+  if (wait_for_mount (mounts, merged, "fuse-overlayfs", err) < 0)
     return -1;
-  /* Out of the daemon's root, to where the sandbox's root is built.  */
-  if (syscall (SYS_move_mount, AT_FDCWD, merged, AT_FDCWD, target, 0) < 0)
+  if (rt->learnfs && stack_learnfs (rt->sock, droot, rootfd, err) < 0)
+    return -1;
+  /* Out of the daemon's root, to where the sandbox's root is built.  The
+     overlay itself stays there, where sbx-learnfs reaches it.  */
+  if (syscall (SYS_move_mount, AT_FDCWD, rt->learnfs ? learn : merged, AT_FDCWD, target, 0) < 0)
     return sbx_error_make (err, errno, "move the copy-on-write root into place");
   return 0;
 }

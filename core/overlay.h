@@ -30,7 +30,8 @@ struct sbx_rootfs_rt
   char *data_dir;         /* for the clean-up of stale ephemeral state */
   uid_t uid;              /* the program's ids inside, for ownership */
   gid_t gid;
-  int sock; /* child: the sync socket, to ask sbx for fuse-overlayfs */
+  int sock;     /* child: the sync socket, to ask sbx for fuse-overlayfs */
+  bool learnfs; /* sbx learn: sbx-learnfs stacked over fuse-overlayfs' mount */
   const struct sbx_overlay_backend *backend; /* chosen once, in the child */
 };
 

@@ -11,6 +11,8 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "seccomp-policy.h"
+#include "seccomp-tables.h"
 #include "seccomp.h"
 
 void
@@ -18,6 +20,16 @@ sbx_seccomp_notify_init (struct sbx_seccomp_notify *n, int fd)
 {
   memset (n, 0, sizeof *n);
   n->fd = fd;
+  n->learn_fd = -1;
+}
+
+bool
+sbx_seccomp_grantable (const char *name)
+{
+  for (const char *const *a = sbx_seccomp_always_refused; *a; a++)
+    if (strcmp (*a, name) == 0)
+      return false;
+  return !sbx_seccomp_is_checked (name, false) && strcmp (name, "clone3") != 0;
 }
 
 /* The pid as the sandbox sees it: the last NSpid of /proc/PID/status.  */
@@ -83,6 +95,7 @@ sbx_seccomp_notify_handle (struct sbx_seccomp_notify *n)
   struct seccomp_notif *req;
   struct seccomp_notif_resp *resp;
   char *name;
+  bool grant;
   int r;
 
   if (n->req == NULL
@@ -101,7 +114,15 @@ sbx_seccomp_notify_handle (struct sbx_seccomp_notify *n)
     return r == -ENOENT || r == -EINTR;
 
   name = seccomp_syscall_resolve_num_arch (req->data.arch, req->data.nr);
-  if (!seen (n, name ? name : "?"))
+  grant = n->learn_fd >= 0 && name && sbx_seccomp_grantable (name);
+  if (n->learn_fd >= 0 && !seen (n, name ? name : "?"))
+    {
+      char comm[64];
+      comm_of (req->pid, comm, sizeof comm);
+      dprintf (n->learn_fd, "seccomp-%s %s %s\n", grant ? "allow" : "never", name ? name : "?",
+               comm);
+    }
+  else if (n->learn_fd < 0 && !seen (n, name ? name : "?"))
     {
       char comm[64];
       comm_of (req->pid, comm, sizeof comm);
@@ -123,6 +144,15 @@ sbx_seccomp_notify_handle (struct sbx_seccomp_notify *n)
   resp->error = -sbx_seccomp_refusal_errno (req->data.arch, req->data.nr);
   resp->val = 0;
   resp->flags = 0;
+  /* Learning: what a profile could grant runs, so the run goes on the
+     way it would under that profile.  The kernel runs the call itself,
+     with the caller's arguments as they are then: nothing is decided on
+     what they were.  */
+  if (grant && n->permissive)
+    {
+      resp->error = 0;
+      resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    }
   /* ENOENT here too only means the caller is gone.  */
   seccomp_notify_respond (n->fd, resp);
   return 1;

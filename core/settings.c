@@ -121,6 +121,40 @@ apply_dev_bind_try (struct sbx_spec *spec, const char *arg, const struct sbx_set
   return add_mount_try (spec, SBX_MOUNT_DEV_BIND, arg, ctx, err);
 }
 
+/* dev PATH: a device node or directory of them (/dev/dri) at its own
+   path, usable, where the host has it: a dev-bind-try of /dev's own.  */
+static int
+apply_dev (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+           sbx_error_t *err)
+{
+  if (strncmp (arg, "/dev/", 5) != 0 || strchr (arg, ':') || strstr (arg, "/.."))
+    return sbx_error_make (err, 0, "`%s`: name a device below /dev (`/dev/dri`)", arg);
+  return add_mount_try (spec, SBX_MOUNT_DEV_BIND, arg, ctx, err);
+}
+
+/* host-tree PATH: show only the named host paths (learn-profile.h writes
+   them); each may be missing here, as on another host of the same
+   distribution a library directory may be.  */
+static int
+apply_host_tree (struct sbx_spec *spec, const char *arg, const struct sbx_setting_ctx *ctx,
+                 sbx_error_t *err)
+{
+  char *path;
+
+  if (ctx->cwd == NULL && arg[0] != '/' && !(arg[0] == '~' && arg[1] == '/'))
+    return sbx_error_make (err, 0, "`%s`: use an absolute path or ~/ here", arg);
+  path = sbx_path_absolute (arg, ctx->cwd ? ctx->cwd : "/", ctx->home);
+  if (strcmp (path, "/") == 0)
+    {
+      free (path);
+      return sbx_error_make (err, 0, "`/`: the whole tree is what sbx shows without host-tree");
+    }
+  spec->root.host_tree
+      = xrealloc (spec->root.host_tree, (spec->root.n_host_tree + 1) * sizeof (char *));
+  spec->root.host_tree[spec->root.n_host_tree++] = path;
+  return 0;
+}
+
 /* A home that outlives the sandbox, kept in sbx's data directory
    ($XDG_DATA_HOME/sbx/homes/NAME) and bound over the caller's home: a
    browser's profile and caches on a real directory, not on the overlay
@@ -767,6 +801,7 @@ const struct sbx_setting sbx_settings[] = {
   { "ro-bind-try", true, "SRC[:DST]", apply_ro_bind_try, SBX_SETTING_TRY | SBX_SETTING_ADDS },
   { "dev-bind", true, "SRC[:DST]", apply_dev_bind, SBX_SETTING_ADDS },
   { "dev-bind-try", true, "SRC[:DST]", apply_dev_bind_try, SBX_SETTING_TRY | SBX_SETTING_ADDS },
+  { "dev", true, "PATH", apply_dev, SBX_SETTING_ADDS },
   { "tmpfs", true, "DST", apply_tmpfs, SBX_SETTING_ADDS },
   { "remount-ro", true, "DST", apply_remount_ro, SBX_SETTING_ADDS },
   { "shm-size", true, "SIZE", apply_shm_size, 0 },
@@ -787,6 +822,7 @@ const struct sbx_setting sbx_settings[] = {
   { "name", true, "NAME", apply_name, 0 },
   { "rootfs", true, "DIR", apply_rootfs, 0 },
   { "overlay", true, "fuse|kernel|auto|none", apply_overlay, 0 },
+  { "host-tree", true, "PATH", apply_host_tree, SBX_SETTING_ADDS },
   { "image", true, "oci:DIR[:TAG]", apply_image, 0 },
   { "net", true, "none|slirp|host", apply_net, 0 },
   { "mtu", true, "N", apply_mtu, 0 },

@@ -29,6 +29,7 @@ sbx_spec_init (struct sbx_spec *spec)
   memset (spec, 0, sizeof *spec);
   spec->process.run_uid = spec->process.run_gid = -1;
   spec->life.ready_fd = -1;
+  spec->learn.fs_log_fd = spec->learn.seccomp_log_fd = -1;
   spec->user.uid = getuid ();
   spec->user.gid = getgid ();
 }
@@ -71,6 +72,9 @@ sbx_spec_free (struct sbx_spec *spec)
   free (spec->net.needs_slirp);
   free (spec->net.record_path);
   free (spec->root.dir);
+  for (size_t i = 0; i < spec->root.n_host_tree; i++)
+    free (spec->root.host_tree[i]);
+  free (spec->root.host_tree);
   free (spec->root.name);
   free (spec->life.name);
   free (spec->life.options);

@@ -136,6 +136,11 @@ struct sbx_rootspec
   char *name; /* --name: keep the upper layer as this named sandbox */
   enum sbx_overlay_kind overlay;
   bool overlay_set; /* chosen by the user, not the default */
+  /* --host-tree: when any, only these host paths (absolute, each with
+     what lies below it) are shown of the host's tree; the top-level
+     links (/lib -> usr/lib) stay.  What a learnt profile lists.  */
+  char **host_tree;
+  size_t n_host_tree;
 };
 
 /* Resource limits, enforced through a delegated cgroup (cgroup.h).
@@ -231,6 +236,25 @@ struct sbx_lifecycle
   int ready_fd;          /* -d: the launcher writes "ok" here once the program runs, or -1 */
 };
 
+/* `sbx learn` (cmd/learn.c): what a run records for the profile writer.
+   All off (fds -1) in every other run.  */
+struct sbx_learnspec
+{
+  /* >= 0: sbx-learnfs is stacked over the copy-on-write root and logs
+     each distinct (operation, path) here (learn-log.h).  */
+  int fs_log_fd;
+  /* The caller's real home in the lower layer (copy-on-write, so the
+     program changes nothing of it), its secrets (~/.ssh...) hidden by
+     sbx-learnfs, which logs each attempt.  */
+  bool show_home;
+  /* >= 0: each syscall the policy refuses, once per name, as
+     `seccomp-allow NAME` (grantable) or `seccomp-never NAME`.  */
+  int seccomp_log_fd;
+  /* Let the grantable ones through (learning), rather than refuse them
+     as the policy says (verifying).  */
+  bool permissive;
+};
+
 struct sbx_spec
 {
   struct sbx_user user;
@@ -245,6 +269,7 @@ struct sbx_spec
   struct sbx_limits limits;
   struct sbx_lifecycle life;
   struct sbx_dbus dbus;
+  struct sbx_learnspec learn;
 };
 
 void sbx_spec_init (struct sbx_spec *spec);

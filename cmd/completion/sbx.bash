@@ -48,7 +48,8 @@ _sbx_files() { # [-d]: file names (directories only with -d)
 # _sbx_value OPTION ARGNAME: complete the value of OPTION.
 _sbx_value() {
   case $1 in
-    --profile) _sbx_words $("$sbx" help --list-profiles 2>/dev/null); return ;;
+    --profile | --profile-in) _sbx_words $("$sbx" help --list-profiles 2>/dev/null); return ;;
+    --profile-out | --check | --host-tree | --dev) _sbx_files; return ;;
     --name) _sbx_sandboxes; return ;;
     --seccomp-allow | --seccomp-deny)
       if [[ $cur == @* ]]; then _sbx_groups; else COMPREPLY=(); fi

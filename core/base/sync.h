@@ -22,6 +22,8 @@ enum sbx_sync_type
   SBX_SYNC_NS,        /* child -> parent: one of init's namespaces (text: its name), as an fd */
   SBX_SYNC_EXEC_PID,  /* sbx exec's joiner -> sbx exec: the host pid of what it runs (text) */
   SBX_SYNC_READY,     /* OCI init -> runtime: set up, waiting for start (oci-create.c) */
+  SBX_SYNC_LEARNFS,   /* child -> parent: start sbx-learnfs over fuse-overlayfs' mount, in the
+                         same root (sbx learn; core/learnfs.c) */
 };
 
 #define SBX_SYNC_TEXT_MAX 2048

@@ -97,11 +97,12 @@ parse (int argc, char **argv, struct learn_opts *o, sbx_error_t *err)
         o->run_opts[o->n_run_opts++] = argv[i];
     }
   if (i >= argc || i + 1 >= argc)
-    return sbx_error_make (err, 0, "learn: give the program after `--`\n%s", usage);
+    return sbx_error_make (err, 0, "learn: give the program after `--` (see sbx help learn)");
   o->argv = argv + i + 1;
   if (o->out == NULL && o->check == NULL)
-    return sbx_error_make (err, 0, "learn: say where the profile goes: --profile-out FILE\n%s",
-                           usage);
+    return sbx_error_make (err, 0,
+                           "learn: say where the profile goes: --profile-out FILE (see sbx help "
+                           "learn)");
   if (o->out && o->check)
     return sbx_error_make (err, 0,
                            "learn: --check reads a profile, --profile-out writes one: "
@@ -544,21 +545,30 @@ fix_for (const char *path, const char *home, const char *wanted)
   return pick;
 }
 
-/* The learning run's event that shows the program reached `path` or
-   something below it (sbx's own lookups, of mount points, do not
-   count; its execve of the program does), or NULL.  */
-static const struct sbx_learn_event *
-reached (const struct records *learnt, const char *path)
+/* The directive of `wanted` that `checked_text` lacks and that would
+   grant `path` or what the learning run reached below it (sbx's own
+   lookups, of mount points, do not count; its execve of the program
+   does), or NULL; *why gets the learning run's event.  */
+static char *
+missing_grant (const struct records *learnt, const char *path, const char *home, const char *wanted,
+               const char *checked_text, const struct sbx_learn_event **why)
 {
   size_t n = strlen (path);
   for (size_t j = 0; j < learnt->n_ev; j++)
     {
       const struct sbx_learn_event *ev = &learnt->ev[j];
+      char *fix;
       if (ev->op == SBX_LEARN_MISSING || ev->op == SBX_LEARN_SECRET
-          || (strcmp (ev->comm, "sbx") == 0 && ev->op != SBX_LEARN_EXEC))
+          || (strcmp (ev->comm, "sbx") == 0 && ev->op != SBX_LEARN_EXEC)
+          || strncmp (ev->path, path, n) != 0 || (ev->path[n] != '\0' && ev->path[n] != '/'))
         continue;
-      if (strncmp (ev->path, path, n) == 0 && (ev->path[n] == '\0' || ev->path[n] == '/'))
-        return ev;
+      fix = fix_for (ev->path, home, wanted);
+      if (fix && !text_has_line (checked_text, fix))
+        {
+          *why = ev;
+          return fix;
+        }
+      free (fix);
     }
   return NULL;
 }
@@ -583,9 +593,8 @@ compare (const struct outcome *a, const struct outcome *b, const struct records 
 
       if (ev->op != SBX_LEARN_MISSING && ev->op != SBX_LEARN_SECRET)
         continue;
-      was = reached (learnt, ev->path);
-      if (was == NULL || (fix = fix_for (was->path, home, wanted)) == NULL
-          || text_has_line (checked_text, fix))
+      fix = missing_grant (learnt, ev->path, home, wanted, checked_text, &was);
+      if (fix == NULL)
         continue;
       for (size_t k = 0; k < n_fixes; k++)
         dup |= strcmp (fixes[k], fix) == 0;
@@ -666,11 +675,10 @@ sbx_cmd_learn (int argc, char **argv)
   if (first.code == SBX_EXIT_FAILURE || first.code == SBX_EXIT_CANNOT_EXEC
       || first.code == SBX_EXIT_NOT_FOUND)
     {
-      sbx_error_make_exit (&err, first.code, 0,
-                           "learn: the learning run failed (exit status %d, said above); no "
-                           "profile was written",
-                           first.code);
-      goto fail;
+      /* sbx could not start the program, and said why in one line: no
+         profile, and no second line.  */
+      code = first.code;
+      goto out;
     }
   records_read (&s, &learnt);
   command = command_text (o.argv);

@@ -1,0 +1,142 @@
+# sbx learn: a python3 program with files of its own in the home (reads
+# ~/DATA, writes ~/OUT, imports ssl and sqlite3, runs git) is learnt, and the
+# profile runs it again and nothing else: reading ~/.ssh or writing ~/DATA
+# fails under it.  Two learns give the same profile; deleting any one of its
+# directives makes `sbx learn --check` fail and name it; --profile-in widens;
+# bad input fails cleanly and never replaces a file unasked.
+. "$SBX_TESTS/lib/tap.sh"
+scratch
+shipped=${SBX_SHIPPED_PROFILES:?the runner exports SBX_SHIPPED_PROFILES}
+export SBX_PROFILE_PATH=$shipped
+export SBX_RUN_TIMEOUT=120
+
+for tool in python3 git; do
+  command -v "$tool" >/dev/null || skip_all "$tool is not installed"
+done
+python3 -c 'import ssl, sqlite3' 2>/dev/null || skip_all "python3 lacks ssl or sqlite3"
+
+# The fixture lives in the home itself (sbx's home is the account's), under
+# names of this run's own, removed at exit.
+home=$SBX_TEST_HOME
+data=learn-data-$$
+out=learn-out-$$
+extra=learn-extra-$$
+mkdir -p "$home/$data" "$home/$out" "$home/$extra"
+at_exit "rm -rf '$home/$data' '$home/$out' '$home/$extra'"
+echo hello >"$home/$data/input.txt"
+echo more >"$home/$extra/more.txt"
+if [ -e "$home/.ssh" ]; then made_ssh=; else made_ssh=1; fi
+mkdir -p "$home/.ssh" && chmod 700 "$home/.ssh"
+echo SECRET-KEY >"$home/.ssh/sbx-learn-$$"
+at_exit "rm -f '$home/.ssh/sbx-learn-$$'; [ -z '$made_ssh' ] || rmdir '$home/.ssh'"
+
+cat >"$home/$data/prog.py" <<'EOF'
+import os, sqlite3, ssl, subprocess, sys
+home, data, out, mode = sys.argv[1:5]
+with open(os.path.join(home, data, "input.txt")) as f:
+    text = f.read()
+db = sqlite3.connect(":memory:")
+db.execute("create table t (x text)")
+db.execute("insert into t values (?)", (text.strip(),))
+row = db.execute("select upper(x) from t").fetchone()[0]
+h = subprocess.run(["git", "hash-object", os.path.join(home, data, "input.txt")],
+                   capture_output=True, text=True, check=True).stdout.strip()
+with open(os.path.join(home, out, "result.txt"), "w") as f:
+    f.write(row + "\n")
+print(row, h, ssl.OPENSSL_VERSION.split()[0])
+if mode == "ssh":
+    print(open(os.path.join(home, ".ssh", "sbx-learn-%s" % sys.argv[5])).read())
+if mode == "write-data":
+    open(os.path.join(home, data, "input.txt"), "a").write("more\n")
+if mode == "extra":
+    print(open(os.path.join(home, sys.argv[5], "more.txt")).read().strip())
+EOF
+prog() { echo python3 "$home/$data/prog.py" "$home" "$data" "$out" "$@"; }
+cd /
+
+p1=$SCRATCH/p1.profile
+sbx_run learn --profile-out "$p1" -- $(prog normal)
+want="HELLO $(git hash-object "$home/$data/input.txt") OpenSSL"
+is "$RC:$OUT" "0:$want" "sbx learn runs the program and passes its output on"
+like "$ERR" "learn: verified: the program runs the same under $p1" "... and verifies the profile it wrote"
+grep -v '^#' "$p1" | grep . >"$SCRATCH/p1.directives"
+like "$(cat "$SCRATCH/p1.directives")" "^ro-bind ~/$data$" "the profile reads ~/$data"
+like "$(cat "$SCRATCH/p1.directives")" "^bind ~/$out$" "... writes ~/$out"
+like "$(cat "$SCRATCH/p1.directives")" "^host-tree /usr$" "... shows /usr of the host's tree"
+unlike "$(cat "$SCRATCH/p1.directives")" "ssh|^bind ~/$data|^host-tree /home" "... and grants nothing of ~/.ssh, no write of ~/$data"
+like "$(cat "$p1")" "^# read by python3(, [a-z0-9-]+)*: [0-9]+ paths?
+ro-bind ~/$data$" "each directive follows its evidence"
+like "$(head -1 "$p1")" "^# Learnt by .sbx learn. from one run of: python3 " "the header says what was run"
+like "$(sed -n 2p "$p1")" "A run that takes another path" "... and what a run covers"
+is "$(cat "$home/$out/result.txt" 2>&1)" "HELLO" "the verifying run wrote ~/$out, as the profile grants"
+
+rm -f "$home/$out/result.txt"
+sbx_run --profile "$p1" -- $(prog normal)
+is "$RC:$OUT" "0:$want" "the learnt profile runs the program again"
+is "$(cat "$home/$out/result.txt" 2>&1)" "HELLO" "... and its output lands in ~/$out"
+sbx_run --profile "$p1" -- $(prog ssh $$)
+isnt_rc=$RC
+unlike "$OUT" "SECRET-KEY" "a variant that reads ~/.ssh gets nothing of it under the profile"
+is "$([ "$isnt_rc" != 0 ] && echo failed)" "failed" "... and fails"
+sbx_run --profile "$p1" -- $(prog write-data)
+is "$RC" "1" "a variant that writes ~/$data fails under it"
+like "$ERR" "Read-only file system" "... with EROFS"
+is "$(cat "$home/$data/input.txt")" "hello" "... and ~/$data is unchanged"
+
+# Learning never changes the home, and hides the secrets.
+p_ssh=$SCRATCH/ssh.profile
+sbx_run learn --no-verify --profile-out "$p_ssh" -- $(prog ssh $$)
+is "$RC" "0" "learning a variant that reads ~/.ssh"
+unlike "$OUT" "SECRET-KEY" "... gives it nothing of ~/.ssh"
+like "$(cat "$p_ssh")" "^#   ~/\\.ssh$" "... and the profile's header names the attempt"
+unlike "$(grep -v '^#' "$p_ssh")" "ssh" "... without granting it"
+p_write=$SCRATCH/write.profile
+sbx_run learn --no-verify --profile-out "$p_write" -- $(prog write-data)
+is "$RC:$(cat "$home/$data/input.txt")" "0:hello" "learning a variant that writes ~/$data leaves ~/$data as it was"
+like "$(cat "$p_write")" "^bind ~/$data$" "... and grants it writable"
+
+p2=$SCRATCH/p2.profile
+sbx_run learn --no-verify --profile-out "$p2" -- $(prog normal)
+is "$(diff "$p1" "$p2" && echo same)" "same" "two learns of the same run give the same profile"
+
+# Each directive matters: without it, --check fails and names it.
+while IFS= read -r d; do
+  [ "$d" = "include default" ] && continue
+  grep -vxF -- "$d" "$p1" >"$SCRATCH/minus.profile"
+  sbx_run learn --check "$SCRATCH/minus.profile" -- $(prog normal)
+  if [ "$RC" = 1 ] && grep -qF -- "\`$d\` grants it" <<<"$ERR"; then
+    pass "without \`$d\`, --check fails and names it"
+  else
+    fail "without \`$d\`, --check fails and names it" "rc $RC" "$ERR"
+  fi
+done <"$SCRATCH/p1.directives"
+sbx_run learn --check "$p1" -- $(prog normal)
+is "$RC" "0" "--check of the whole profile passes"
+no_leftovers "learn: nothing left behind"
+
+# --profile-in widens a profile by another run, in place.
+cp "$p1" "$SCRATCH/wide.profile"
+sbx_run learn --profile-in "$SCRATCH/wide.profile" --profile-out "$SCRATCH/wide.profile" -- $(prog extra "$extra")
+is "$RC" "0" "--profile-in FILE --profile-out FILE widens the profile by a run"
+like "$(cat "$SCRATCH/wide.profile")" "^ro-bind ~/$extra$" "... adding what the new run read"
+is "$(head -n "$(wc -l <"$p1")" "$SCRATCH/wide.profile" | diff - "$p1" && echo kept)" "kept" "... after the old lines, kept as they were"
+sbx_run --profile "$SCRATCH/wide.profile" -- $(prog extra "$extra")
+is "$RC:$(tail -1 <<<"$OUT")" "0:more" "the widened profile runs the new mode"
+
+# Bad input: one line, no profile, nothing left behind.
+fails_cleanly "learn without --profile-out" 125 "^sbx: learn: say where the profile goes: --profile-out" learn -- true
+fails_cleanly "learn without a program" 125 "^sbx: learn: give the program after" learn --profile-out "$SCRATCH/x.profile"
+fails_cleanly "learn of a program that is not there" 127 "^sbx: learn: program \`no-such-program-$$\` not found" learn --profile-out "$SCRATCH/x.profile" -- no-such-program-$$
+is "$(ls "$SCRATCH/x.profile" 2>&1 >/dev/null | grep -c 'No such')" "1" "... and no profile was written"
+fails_cleanly "learn into a directory that cannot be written" 125 "^sbx: learn: --profile-out: cannot write in \`/proc\`" learn --profile-out /proc/x.profile -- true
+echo "# mine" >"$SCRATCH/mine.profile"
+fails_cleanly "learn over an existing file" 125 "exists; --force replaces it" learn --profile-out "$SCRATCH/mine.profile" -- true
+is "$(cat "$SCRATCH/mine.profile")" "# mine" "... leaves it as it was"
+sbx_run learn --force --no-verify --profile-out "$SCRATCH/mine.profile" -- true
+like "$RC:$(cat "$SCRATCH/mine.profile")" "^0:# Learnt by" "--force replaces it"
+is "$(ls "$SCRATCH" | grep -c 'profile\.')" "0" "no temporary file is left beside the profiles"
+echo "not a program" >"$SCRATCH/notprog"
+chmod 644 "$SCRATCH/notprog"
+fails_cleanly "learn of a file that is no program" 126 "^sbx: learn: program \`$SCRATCH/notprog\`: Permission denied" learn --no-verify --profile-out "$SCRATCH/y.profile" -- "$SCRATCH/notprog"
+fails_cleanly "learn of a program sbx cannot run" 126 "^sbx: .*: cannot execute in sandbox" learn --no-verify --profile-out "$SCRATCH/y.profile" -- /usr
+is "$(ls "$SCRATCH/y.profile" 2>&1 >/dev/null | grep -c 'No such')" "1" "... and no profile was written"

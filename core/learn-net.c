@@ -5,6 +5,7 @@
    DNS answers; one nothing named gets its address.  Everything else is
    refused (`egress deny:all`).  Pure, like learn-profile.c.  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,28 @@ cmp_rule (const void *a, const void *b)
   return strcmp (((const struct rule *)a)->text, ((const struct rule *)b)->text);
 }
 
+/* The records come from the network: a name a DNS answer carried goes
+   into the profile only if it is a host name (letters, digits, `-`,
+   `_`, `.`), an address only if it is one.  */
+static bool
+host_name (const char *s)
+{
+  if (*s == '\0' || strlen (s) > 253)
+    return false;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')
+          || *s == '-' || *s == '_' || *s == '.'))
+      return false;
+  return true;
+}
+
+static bool
+address (const char *s)
+{
+  unsigned char buf[16];
+  return inet_pton (AF_INET, s, buf) == 1 || inet_pton (AF_INET6, s, buf) == 1;
+}
+
 /* The name that led to `ip` (and `port`): an SNI first, else the
    smallest DNS name that answered it, so that two runs agree.  */
 static const char *
@@ -39,14 +62,14 @@ name_for (char *const *lines, size_t n, const char *ip, const char *port, char *
 
   for (size_t i = 0; i < n; i++)
     if (sscanf (lines[i], "sni %255s %63s %63s", name, a, b) == 3 && strcmp (a, ip) == 0
-        && strcmp (b, port) == 0)
+        && strcmp (b, port) == 0 && host_name (name))
       {
         snprintf (buf, size, "%s", name);
         return buf;
       }
   for (size_t i = 0; i < n; i++)
     if (sscanf (lines[i], "dns %255s %63s %63s %63s", name, a, b, c) == 4 && strcmp (b, ip) == 0
-        && (!found || strcmp (name, buf) < 0))
+        && host_name (name) && (!found || strcmp (name, buf) < 0))
       {
         snprintf (buf, size, "%s", name);
         found = true;
@@ -72,7 +95,9 @@ sbx_learn_net_rules (char *out, char *const *lines, size_t n)
 
       if (strncmp (lines[i], "dns ", 4) == 0)
         dns = true;
-      if (sscanf (lines[i], "flow %7s %63s %15s", proto, ip, port) != 3)
+      if (sscanf (lines[i], "flow %7s %63s %15s", proto, ip, port) != 3 || !address (ip)
+          || (strcmp (proto, "tcp") != 0 && strcmp (proto, "udp") != 0)
+          || strspn (port, "0123456789") != strlen (port))
         continue;
       if ((strcmp (ip, DNS4) == 0 || strcmp (ip, DNS6) == 0) && strcmp (port, "53") == 0)
         {

@@ -169,9 +169,23 @@ from_sbx (const struct sbx_learn_event *ev)
   return strcmp (ev->comm, "sbx") == 0;
 }
 
-static void
+/* Whether a profile line can hold `path`: no control character (a
+   newline would end the line, and start another directive), and no
+   colon, which SRC:DST would split on.  */
+static bool
+sayable (const char *path)
+{
+  for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+    if (*c < 0x20 || *c == 0x7f || *c == ':')
+      return false;
+  return true;
+}
+
+static size_t
 collect (const struct sbx_learn_input *in, struct units *us)
 {
+  size_t unsayable = 0;
+
   for (size_t i = 0; i < in->n_fs; i++)
     {
       const struct sbx_learn_event *ev = &in->fs[i];
@@ -184,6 +198,11 @@ collect (const struct sbx_learn_input *in, struct units *us)
       u = unit_of (ev->path, in->home, &kind);
       if (u == NULL)
         continue;
+      if (!sayable (u))
+        {
+          unsayable++;
+          continue;
+        }
       if (kind == UNIT_TMPFS && !is_write (ev->op))
         continue;
       unit = unit_get (us, u, kind);
@@ -203,6 +222,7 @@ collect (const struct sbx_learn_input *in, struct units *us)
   for (size_t i = 0; i < us->n; i++)
     qsort (us->v[i].comms, us->v[i].n_comms, sizeof (char *), cmp_str);
   qsort (us->v, us->n, sizeof *us->v, cmp_unit);
+  return unsayable;
 }
 
 /* `~/x` for a path below the home.  */
@@ -310,8 +330,8 @@ sbx_learn_profile_write (const struct sbx_learn_input *in)
   size_t len = 0;
   FILE *out = open_memstream (&text, &len);
   bool secrets = false;
+  size_t unsayable = collect (in, &us);
 
-  collect (in, &us);
   fprintf (out, "# Learnt by `sbx learn` from one run of: %s\n", in->command);
   fprintf (out, "# It grants what that run used and nothing more.  A run that takes another path\n"
                 "# through the program (other arguments, other input, an error) may need more:\n"
@@ -327,6 +347,12 @@ sbx_learn_profile_write (const struct sbx_learn_input *in)
         secrets = true;
         fprintf (out, "#   %s\n", p);
       }
+  if (unsayable)
+    fprintf (out,
+             "# %zu path%s it reached ha%s a name no profile line can hold (a control\n"
+             "# character or a colon): bind %s by hand.\n",
+             unsayable, unsayable == 1 ? "" : "s", unsayable == 1 ? "s" : "ve",
+             unsayable == 1 ? "its directory" : "their directories");
   seccomp_part (out, in->seccomp, in->n_seccomp, true);
   fprintf (out, "\ninclude default\n");
   section (out, &us, UNIT_HOST, in->home, "the host's tree: only these paths are shown");

@@ -37,7 +37,7 @@ bench_as_user() {
   copy=$(mktemp -d /var/tmp/sbx-bench.XXXXXX) || die "mktemp failed"
   # The helpers go along: sbx runs the ones beside it (core/base/libexec.h).
   cp -- "$sbx" "$copy/sbx" && cp -- "${BASH_SOURCE[0]}" "$copy/lib.sh" || die "cannot copy sbx"
-  for h in sbx-image sbx-net; do
+  for h in sbx-image sbx-net sbx-learnfs; do
     [[ -f $(dirname -- "$sbx")/$h ]] && cp -- "$(dirname -- "$sbx")/$h" "$copy/$h" && chmod 755 "$copy/$h"
   done
   chmod 755 "$copy" "$copy/sbx" && chmod 644 "$copy/lib.sh"

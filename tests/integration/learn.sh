@@ -114,6 +114,26 @@ sbx_run learn --check "$p1" -- $(prog normal)
 is "$RC" "0" "--check of the whole profile passes"
 no_leftovers "learn: nothing left behind"
 
+# Syscalls: what a profile may grant runs while learning and becomes
+# seccomp-allow; the class no profile may grant stays refused and is named.
+if [ "$(uname -m)" = x86_64 ]; then
+  sc=$SCRATCH/sc.profile
+  pyc='import ctypes; l = ctypes.CDLL(None); print(l.ptrace(0, 0, 0, 0), l.syscall(250, 0, 0, 0, 0, 0))'
+  sbx_run learn --profile-out "$sc" -- python3 -c "$pyc"
+  is "$RC:$OUT" "0:0 -1" "learning lets ptrace (grantable) through; keyctl (never) stays refused"
+  like "$(cat "$sc")" "^seccomp-allow ptrace$" "... the profile grants ptrace"
+  like "$(cat "$sc")" "^# keyctl\\(\\) called by python3: refused whatever a profile says$" "... and names keyctl in its header"
+  grep -vx "seccomp-allow ptrace" "$sc" >"$SCRATCH/sc-minus.profile"
+  sbx_run learn --check "$SCRATCH/sc-minus.profile" -- python3 -c "$pyc"
+  if [ "$RC" = 1 ] && grep -qF -- "refused the syscall ptrace() of python3: \`seccomp-allow ptrace\` grants it" <<<"$ERR"; then
+    pass "without seccomp-allow ptrace, --check fails and names it"
+  else
+    fail "without seccomp-allow ptrace, --check fails and names it" "rc $RC" "$ERR"
+  fi
+else
+  skip "learning syscalls" "the keyctl number is x86_64's"
+fi
+
 # --profile-in widens a profile by another run, in place.
 cp "$p1" "$SCRATCH/wide.profile"
 sbx_run learn --profile-in "$SCRATCH/wide.profile" --profile-out "$SCRATCH/wide.profile" -- $(prog extra "$extra")

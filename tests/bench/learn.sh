@@ -63,10 +63,17 @@ walk="sh -c 'cat /usr/lib/python3*/*.py /usr/lib/python3*/*/*.py >/dev/null'"
 for w in "python|python3 $work/prog.py $work" "walk|$walk"; do
   name=${w%%|*} cmd=${w#*|}
   base=
-  for v in "plain (sbx --)|$q -q -- " \
+  # The plain run sees the program's directory as learning does.
+  for v in "plain (sbx --ro-bind DIR --)|$q -q --ro-bind $work -- " \
     "learn (sbx learn --no-verify)|$q learn -q --force --no-verify --profile-out $work/p.profile -- "; do
     label=${v%%|*} pre=${v#*|}
-    if ! hyperfine -i --style none --warmup 1 --runs "$runs" --export-csv "$work/r.csv" "$pre$cmd" >/dev/null 2>"$work/err"; then
+    # Once first, to see that it works: a run that fails fast is no timing.
+    if ! sh -c "$pre$cmd" >/dev/null 2>"$work/err"; then
+      printf '%-8s %-34s %10s\n' "$name" "$label" "failed: $(tail -1 "$work/err")"
+      status=1
+      continue
+    fi
+    if ! hyperfine --style none --warmup 1 --runs "$runs" --export-csv "$work/r.csv" "$pre$cmd" >/dev/null 2>"$work/err"; then
       printf '%-8s %-34s %10s\n' "$name" "$label" "failed: $(head -1 "$work/err")"
       status=1
       continue

@@ -244,6 +244,7 @@ run_child (const struct learn_opts *o, const char *profile, bool learning, const
   int k = 0, code = SBX_EXIT_FAILURE, null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   int fs, sc;
 
+  unlink (s->net);
   if (null < 0 || dup2 (null, STDIN_FILENO) < 0 || dup2 (out, STDOUT_FILENO) < 0)
     _exit (SBX_EXIT_FAILURE);
   args[k++] = (char *)"learn";
@@ -285,6 +286,14 @@ run_child (const struct learn_opts *o, const char *profile, bool learning, const
           /* sbx-learnfs stacks over fuse-overlayfs' mount.  */
           spec.root.overlay = SBX_OVERLAY_FUSE;
           spec.root.overlay_set = true;
+          /* With a network, the helper records what it reached
+             (netstack/record.h); verifying, --net-log says what the
+             profile refused.  */
+          if (spec.net.mode == SBX_NET_SLIRP && spec.net.record_path == NULL)
+            {
+              spec.net.record_path = xstrdup (s->net);
+              spec.net.log |= !learning;
+            }
           if (sbx_spec_resolve (&spec, environ, &err) == 0
               && sbx_launch_run (&spec, &code, &err) == 0)
             _exit (code);

@@ -17,6 +17,10 @@
    through when names are looked up.  */
 #define DNS4 "10.0.2.3"
 #define DNS6 "fd00::3"
+/* The host's loopback, as the sandbox reaches it: only with
+   allow-host-loopback.  */
+#define HOST4 "10.0.2.2"
+#define HOST6 "fd00::2"
 
 struct rule
 {
@@ -82,7 +86,7 @@ sbx_learn_net_rules (char *out, char *const *lines, size_t n)
 {
   struct rule *rules = NULL;
   size_t n_rules = 0;
-  bool dns = false;
+  bool dns = false, host = false;
   char *text = NULL;
   size_t len = 0;
   FILE *f;
@@ -104,6 +108,7 @@ sbx_learn_net_rules (char *out, char *const *lines, size_t n)
           dns = true;
           continue;
         }
+      host |= strcmp (ip, HOST4) == 0 || strcmp (ip, HOST6) == 0;
       name = name_for (lines, n, ip, port, namebuf, sizeof namebuf);
       r = name               ? xasprintf ("egress allow:host:%s:%s", name, port)
           : strchr (ip, ':') ? xasprintf ("egress allow:[%s]:%s/%s", ip, port, proto)
@@ -126,6 +131,8 @@ sbx_learn_net_rules (char *out, char *const *lines, size_t n)
   qsort (rules, n_rules, sizeof *rules, cmp_rule);
   f = open_memstream (&text, &len);
   fprintf (f, "%s\n# the network: only what the run reached\nnet slirp\n", out ? out : "");
+  if (host)
+    fprintf (f, "# it reached the host's loopback (%s)\nallow-host-loopback\n", HOST4);
   if (dns)
     fprintf (f, "# names were looked up\negress allow:%s:53\n", DNS4);
   for (size_t i = 0; i < n_rules; i++)

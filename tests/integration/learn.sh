@@ -134,6 +134,46 @@ else
   skip "learning syscalls" "the keyctl number is x86_64's"
 fi
 
+# The network: curl against two servers of this test's own on the host's
+# loopback; only the port the learning run reached works under the profile.
+# Nothing is resolved and nothing leaves this machine.
+sbx_run --net slirp -- true
+if ! command -v curl >/dev/null; then
+  skip "learning the network" "curl is not installed"
+elif [ "$RC" != 0 ]; then
+  skip "learning the network" "--net slirp does not work here: $ERR"
+else
+  mkdir -p "$SCRATCH/www" && echo served >"$SCRATCH/www/index.html"
+  serve() { # a web server on 127.0.0.1, its port in $PORT
+    local f=$SCRATCH/srv.$1
+    python3 -c 'import http.server, socketserver, sys, os
+os.chdir(sys.argv[1])
+s = socketserver.TCPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+print("port", s.server_address[1], flush=True)
+s.serve_forever()' "$SCRATCH/www" >"$f" 2>/dev/null &
+    at_exit "kill $! 2>/dev/null"
+    PORT=
+    for _ in $(seq 50); do
+      PORT=$(sed -n 's/^port //p' "$f")
+      [ -n "$PORT" ] && return 0
+      sleep 0.1
+    done
+    return 1
+  }
+  serve a && web1=$PORT
+  serve b && web2=$PORT
+  pn=$SCRATCH/net.profile
+  sbx_run learn --net slirp --allow-host-loopback --profile-out "$pn" -- curl -sS "http://10.0.2.2:$web1/"
+  is "$RC:$OUT" "0:served" "learning curl against a local server"
+  like "$(cat "$pn")" "^egress allow:10\\.0\\.2\\.2:$web1/tcp$" "... the profile allows its port"
+  like "$(cat "$pn")" "^allow-host-loopback$" "... on the host's loopback"
+  like "$(tail -1 "$pn")" "^egress deny:all$" "... and refuses everything else"
+  sbx_run --profile "$pn" -- curl -sS "http://10.0.2.2:$web1/"
+  is "$RC:$OUT" "0:served" "under the profile the learnt port works"
+  sbx_run --profile "$pn" -- curl -sS "http://10.0.2.2:$web2/"
+  is "$RC" "7" "... the other server's port is refused (curl: could not connect)"
+fi
+
 # --profile-in widens a profile by another run, in place.
 cp "$p1" "$SCRATCH/wide.profile"
 sbx_run learn --profile-in "$SCRATCH/wide.profile" --profile-out "$SCRATCH/wide.profile" -- $(prog extra "$extra")

@@ -52,6 +52,7 @@ static char *net_log[] = {
   (char *)"flow tcp 203.0.113.5 8080",
   (char *)"flow udp 2001:db8::1 123",
   (char *)"flow tcp 192.0.2.7 443",
+  (char *)"flow tcp 10.0.2.2 8000",
   /* What the network said and no profile line may hold.  */
   (char *)"dns evil#name A 192.0.2.99 60",
   (char *)"flow tcp 192.0.2.99 25",
@@ -161,6 +162,9 @@ main (void)
   TAP_OK (has_line (text, "egress allow:203.0.113.5:8080/tcp"),
           "... one nothing named: its address and protocol");
   TAP_OK (has_line (text, "egress allow:[2001:db8::1]:123/udp"), "... IPv6 in brackets");
+  TAP_OK (has_line (text, "allow-host-loopback")
+              && has_line (text, "egress allow:10.0.2.2:8000/tcp"),
+          "... the host's loopback: allow-host-loopback and its port");
   TAP_OK (!strstr (text, "evil") && has_line (text, "egress allow:192.0.2.99:25/tcp"),
           "... a name that is no host name is not used: the address is");
   TAP_OK (!strstr (text, "not-an-address") && !strstr (text, "icmp"),

@@ -12,8 +12,10 @@
                [--force] [--no-verify] [-q|-v] [RUN-OPTIONS] -- PROGRAM [ARGS...]
 
    Both runs read /dev/null as their input, so that they can be compared.
-   RUN-OPTIONS (--net slirp, --allow-host-loopback...) apply to the
-   learning run only: the profile says what the second run gets.  */
+   RUN-OPTIONS apply to the learning run; those that say what the sandbox
+   is (--nested-userns...) go into the profile as given, the network ones
+   (--net slirp, --allow-host-loopback) do not: the run's records decide
+   those.  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +33,7 @@
 #include "../core/learn-log.h"
 #include "../core/learn-profile.h"
 #include "../core/path.h"
+#include "../core/settings.h"
 #include "../core/trust.h"
 #include "../profiles/profile.h"
 #include "commands.h"
@@ -432,6 +435,72 @@ command_text (char **argv)
   return text;
 }
 
+/* The options given to the learning run that say what the sandbox is
+   (--nested-userns, --shm-size 2G...) go into the profile as they were
+   given: the run worked with them.  The network ones do not: what the run
+   reached decides those.  */
+static const char *const evidence_decides[]
+    = { "net",     "allow-host-loopback", "egress",      "egress-preset",
+        "net-log", "net-record",          "seccomp-log", "profile",
+        NULL };
+
+static char *
+given_options (const struct learn_opts *o, char *text)
+{
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&out, &len);
+  bool said = false;
+
+  for (int i = 0; i < o->n_run_opts; i++)
+    {
+      const char *a = o->run_opts[i];
+      cleanup_free char *name = NULL;
+      const char *value = NULL, *eq;
+      const struct sbx_setting *st;
+      bool skip = false;
+
+      if (strncmp (a, "--", 2) != 0)
+        continue;
+      eq = strchr (a, '=');
+      name = eq ? strndup (a + 2, eq - a - 2) : xstrdup (a + 2);
+      st = sbx_setting_find (name);
+      if (st == NULL)
+        continue;
+      if (st->has_arg)
+        value = eq ? eq + 1 : i + 1 < o->n_run_opts ? o->run_opts[++i] : NULL;
+      for (const char *const *e = evidence_decides; *e; e++)
+        skip |= strcmp (*e, name) == 0;
+      if (skip || (st->has_arg && (value == NULL || strchr (value, '\n'))))
+        continue;
+      if (!said)
+        fprintf (f, "\n# given to the learning run\n");
+      said = true;
+      fprintf (f, "%s%s%s\n", name, value ? " " : "", value ? value : "");
+    }
+  fclose (f);
+  if (!said)
+    {
+      free (out);
+      return text;
+    }
+  {
+    /* After `include default`, before the sections.  */
+    const char *at = strstr (text, "\ninclude default\n");
+    char *joined;
+    if (at == NULL)
+      joined = xasprintf ("%s%s", text, out);
+    else
+      {
+        size_t head = at - text + strlen ("\ninclude default\n");
+        joined = xasprintf ("%.*s%s%s", (int)head, text, out + 1, text + head);
+      }
+    free (out);
+    free (text);
+    return joined;
+  }
+}
+
 /* --profile-in: the old profile as it was, then what this run adds that
    it lacks, each directive after its evidence.  */
 static char *
@@ -695,7 +764,7 @@ sbx_cmd_learn (int argc, char **argv)
     struct sbx_learn_input in
         = { home,        command,          learnt.ev,   learnt.n_ev, learnt.sc_lines,
             learnt.n_sc, learnt.net_lines, learnt.n_net };
-    text = sbx_learn_profile_write (&in);
+    text = given_options (&o, sbx_learn_profile_write (&in));
   }
   if (old)
     {

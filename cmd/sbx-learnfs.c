@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -288,16 +289,15 @@ lfs_symlink (const char *target, const char *path)
   WITH_PARENT (path, symlinkat (target, dfd, name));
 }
 
+/* Run `fn` on the parents of two paths (rename, link).  */
 static int
-lfs_rename (const char *from, const char *to, unsigned int flags)
+with_two_parents (const char *from, const char *to,
+                  int (*fn) (int fd1, const char *n1, int fd2, const char *n2, unsigned arg),
+                  unsigned arg)
 {
   const char *fname, *tname;
   int fd1, fd2, r;
 
-  GUARD (from, EACCES);
-  GUARD (to, EACCES);
-  record (SBX_LEARN_RENAME, from);
-  record (SBX_LEARN_CREATE, to);
   fd1 = open_parent (from, &fname);
   if (fd1 < 0)
     return fd1;
@@ -307,34 +307,41 @@ lfs_rename (const char *from, const char *to, unsigned int flags)
       close (fd1);
       return fd2;
     }
-  r = syscall (SYS_renameat2, fd1, fname, fd2, tname, flags) < 0 ? -errno : 0;
+  r = fn (fd1, fname, fd2, tname, arg) < 0 ? -errno : 0;
   close (fd1);
   close (fd2);
   return r;
 }
 
 static int
+do_rename (int fd1, const char *n1, int fd2, const char *n2, unsigned flags)
+{
+  return syscall (SYS_renameat2, fd1, n1, fd2, n2, flags);
+}
+
+static int
+do_link (int fd1, const char *n1, int fd2, const char *n2, unsigned flags)
+{
+  return linkat (fd1, n1, fd2, n2, (int)flags);
+}
+
+static int
+lfs_rename (const char *from, const char *to, unsigned int flags)
+{
+  GUARD (from, EACCES);
+  GUARD (to, EACCES);
+  record (SBX_LEARN_RENAME, from);
+  record (SBX_LEARN_CREATE, to);
+  return with_two_parents (from, to, do_rename, flags);
+}
+
+static int
 lfs_link (const char *from, const char *to)
 {
-  const char *fname, *tname;
-  int fd1, fd2, r;
-
   GUARD (from, EACCES);
   GUARD (to, EACCES);
   record (SBX_LEARN_CREATE, to);
-  fd1 = open_parent (from, &fname);
-  if (fd1 < 0)
-    return fd1;
-  fd2 = open_parent (to, &tname);
-  if (fd2 < 0)
-    {
-      close (fd1);
-      return fd2;
-    }
-  r = linkat (fd1, fname, fd2, tname, 0) < 0 ? -errno : 0;
-  close (fd1);
-  close (fd2);
-  return r;
+  return with_two_parents (from, to, do_link, 0);
 }
 
 /* Metadata changes through an O_PATH fd of the node itself.  */
@@ -543,8 +550,24 @@ xattr_fd (const char *path)
   return open_beneath (path, O_PATH, 0);
 }
 
+/* What one xattr call needs, for on_xattr.  */
+struct xattr_call
+{
+  const char *name;
+  char *value;
+  size_t size;
+  int flags;
+  enum
+  {
+    XA_GET,
+    XA_LIST,
+    XA_SET,
+    XA_REMOVE,
+  } what;
+};
+
 static int
-lfs_getxattr (const char *path, const char *name, char *value, size_t size)
+on_xattr (const char *path, struct xattr_call *c)
 {
   char p[64];
   int fd = xattr_fd (path);
@@ -552,55 +575,44 @@ lfs_getxattr (const char *path, const char *name, char *value, size_t size)
 
   if (fd < 0)
     return fd;
+  if (c->what == XA_SET || c->what == XA_REMOVE)
+    record (SBX_LEARN_WRITE, path);
   proc_path (fd, p, sizeof p);
-  n = lgetxattr (p, name, value, size);
+  n = c->what == XA_GET    ? lgetxattr (p, c->name, c->value, c->size)
+      : c->what == XA_LIST ? llistxattr (p, c->value, c->size)
+      : c->what == XA_SET  ? lsetxattr (p, c->name, c->value, c->size, c->flags)
+                           : lremovexattr (p, c->name);
+  n = n < 0 ? -errno : n;
   close (fd);
-  return n < 0 ? -errno : (int)n;
+  return (int)n;
+}
+
+static int
+lfs_getxattr (const char *path, const char *name, char *value, size_t size)
+{
+  struct xattr_call c = { name, value, size, 0, XA_GET };
+  return on_xattr (path, &c);
 }
 
 static int
 lfs_listxattr (const char *path, char *list, size_t size)
 {
-  char p[64];
-  int fd = xattr_fd (path);
-  ssize_t n;
-
-  if (fd < 0)
-    return fd;
-  proc_path (fd, p, sizeof p);
-  n = llistxattr (p, list, size);
-  close (fd);
-  return n < 0 ? -errno : (int)n;
+  struct xattr_call c = { NULL, list, size, 0, XA_LIST };
+  return on_xattr (path, &c);
 }
 
 static int
 lfs_setxattr (const char *path, const char *name, const char *value, size_t size, int flags)
 {
-  char p[64];
-  int fd = xattr_fd (path), r;
-
-  if (fd < 0)
-    return fd;
-  record (SBX_LEARN_WRITE, path);
-  proc_path (fd, p, sizeof p);
-  r = lsetxattr (p, name, value, size, flags) < 0 ? -errno : 0;
-  close (fd);
-  return r;
+  struct xattr_call c = { name, (char *)value, size, flags, XA_SET };
+  return on_xattr (path, &c);
 }
 
 static int
 lfs_removexattr (const char *path, const char *name)
 {
-  char p[64];
-  int fd = xattr_fd (path), r;
-
-  if (fd < 0)
-    return fd;
-  record (SBX_LEARN_WRITE, path);
-  proc_path (fd, p, sizeof p);
-  r = lremovexattr (p, name) < 0 ? -errno : 0;
-  close (fd);
-  return r;
+  struct xattr_call c = { name, NULL, 0, 0, XA_REMOVE };
+  return on_xattr (path, &c);
 }
 
 static int
@@ -743,6 +755,21 @@ main (int argc, char **argv)
       fprintf (stderr, "sbx-learnfs: cannot mount on %s\n", mountpoint);
       return 1;
     }
+  /* Mounted: from here it only serves.  No privilege through exec, no
+     ptrace or core dump of a process that holds the overlay's fds.  (It
+     keeps its capabilities in the sandbox's user namespace, as
+     fuse-overlayfs does, for what the program may do there: chown,
+     files of other modes.)  */
+  {
+    struct rlimit none = { 0, 0 };
+    if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0
+        || setrlimit (RLIMIT_CORE, &none) < 0)
+      {
+        fprintf (stderr, "sbx-learnfs: lock down: %s\n", strerror (errno));
+        fuse_unmount (fuse);
+        return 1;
+      }
+  }
   loop = fuse_loop_cfg_create ();
   fuse_loop_cfg_set_clone_fd (loop, 0);
   fuse_loop_cfg_set_max_threads (loop, 16);

@@ -93,6 +93,19 @@ static void hide_own (const struct sbx_layout_in *in, struct sbx_mount_plan *pla
 
 static bool at_or_below (const char *a, const char *b);
 
+/* The host's link `path`, the same link in the lower layer.  */
+static void
+plan_lower_link (struct sbx_mount_plan *plan, const char *path)
+{
+  char target[PATH_MAX];
+  ssize_t l = readlink (path, target, sizeof target - 1);
+  if (l > 0)
+    {
+      target[l] = '\0';
+      sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, path, 0)->lower = true;
+    }
+}
+
 /* Whether the allowed path `i` lies below another allowed one (which
    brings it along).  */
 static bool
@@ -119,15 +132,7 @@ plan_host_allowed (const struct sbx_layout_in *in, struct sbx_mount_plan *plan)
       if (sbx_layout_replaced_top (p) || allowed_below_another (in, i) || lstat (p, &st) < 0)
         continue;
       if (S_ISLNK (st.st_mode))
-        {
-          char target[PATH_MAX];
-          ssize_t l = readlink (p, target, sizeof target - 1);
-          if (l > 0)
-            {
-              target[l] = '\0';
-              sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, p, 0)->lower = true;
-            }
-        }
+        plan_lower_link (plan, p);
       else if (S_ISDIR (st.st_mode) || S_ISREG (st.st_mode))
         {
           struct sbx_mop *op
@@ -167,15 +172,7 @@ plan_host_root (const struct sbx_layout_in *in, struct sbx_mount_plan *plan, boo
       if (lstat (src, &st) == 0)
         {
           if (S_ISLNK (st.st_mode))
-            {
-              char target[PATH_MAX];
-              ssize_t l = readlink (src, target, sizeof target - 1);
-              if (l > 0)
-                {
-                  target[l] = '\0';
-                  sbx_mount_plan_add (plan, SBX_MOP_SYMLINK, target, src, 0)->lower = true;
-                }
-            }
+            plan_lower_link (plan, src);
           else if (in->n_host_tree > 0)
             ; /* only the allowed paths, below */
           else if (S_ISDIR (st.st_mode) || S_ISREG (st.st_mode))

@@ -2,8 +2,11 @@
 # ~/DATA, writes ~/OUT, imports ssl and sqlite3, runs git) is learnt, and the
 # profile runs it again and nothing else: reading ~/.ssh or writing ~/DATA
 # fails under it.  Two learns give the same profile; deleting any one of its
-# directives makes `sbx learn --check` fail and name it; --profile-in widens;
-# bad input fails cleanly and never replaces a file unasked.
+# directives makes `sbx learn --check` fail and name it; syscalls a profile
+# may grant become seccomp-allow; curl against two local servers: only the
+# learnt port works; Firefox's headless screenshot of a local page is
+# learnt and taken again; --profile-in widens; bad input fails cleanly and
+# never replaces a file unasked.
 . "$SBX_TESTS/lib/tap.sh"
 scratch
 shipped=${SBX_SHIPPED_PROFILES:?the runner exports SBX_SHIPPED_PROFILES}
@@ -152,13 +155,7 @@ s = socketserver.TCPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandle
 print("port", s.server_address[1], flush=True)
 s.serve_forever()' "$SCRATCH/www" >"$f" 2>/dev/null &
     at_exit "kill $! 2>/dev/null"
-    PORT=
-    for _ in $(seq 50); do
-      PORT=$(sed -n 's/^port //p' "$f")
-      [ -n "$PORT" ] && return 0
-      sleep 0.1
-    done
-    return 1
+    port_from "$f"
   }
   serve a && web1=$PORT
   serve b && web2=$PORT
@@ -172,6 +169,30 @@ s.serve_forever()' "$SCRATCH/www" >"$f" 2>/dev/null &
   is "$RC:$OUT" "0:served" "under the profile the learnt port works"
   sbx_run --profile "$pn" -- curl -sS "http://10.0.2.2:$web2/"
   is "$RC" "7" "... the other server's port is refused (curl: could not connect)"
+
+  # Firefox: a headless screenshot of a page of this test's own, learnt
+  # with its own sandbox on (--nested-userns), then run again under the
+  # profile.  Bounded: each run gets at most 4 minutes.
+  firefox=$(command -v firefox-esr)
+  if [ -z "$firefox" ]; then
+    skip "learning firefox-esr's headless screenshot" "firefox-esr is not installed (apt-get install firefox-esr)"
+  else
+    ff=learn-ff-$$
+    mkdir -p "$home/$ff/prof"
+    at_exit "rm -rf '$home/$ff'"
+    echo '<html><body style="background:#ff0000"><h1>sbx</h1></body></html>' >"$SCRATCH/www/index.html"
+    shoot=("$firefox" --headless --profile "$home/$ff/prof" --screenshot "$home/$ff/shot.png" --window-size=400,300 "http://10.0.2.2:$web1/")
+    pf=$SCRATCH/firefox.profile
+    SBX_RUN_TIMEOUT=480 sbx_run learn --nested-userns --shm-size 2G --net slirp --allow-host-loopback --profile-out "$pf" -- "${shoot[@]}"
+    is "$RC" "0" "learning firefox-esr's headless screenshot of a local page"
+    like "$ERR" "learn: verified: the program runs the same under" "... verified under the profile it wrote"
+    like "$(cat "$pf")" "^nested-userns$" "... which keeps the option the learning run was given"
+    like "$(cat "$pf")" "^egress allow:10\\.0\\.2\\.2:$web1/tcp$" "... and allows the page's server"
+    unlike "$(grep -v '^#' "$pf")" " ~/\\.(ssh|mozilla)" "... and grants nothing of ~/.ssh or ~/.mozilla"
+    rm -f "$home/$ff/shot.png"
+    SBX_RUN_TIMEOUT=240 sbx_run --profile "$pf" -- "${shoot[@]}"
+    is "$RC:$(head -c 4 "$home/$ff/shot.png" 2>/dev/null | tail -c 3)" "0:PNG" "the learnt profile takes the screenshot again"
+  fi
 fi
 
 # --profile-in widens a profile by another run, in place.

@@ -36,12 +36,7 @@ hostserve() {
   f=$(mktemp "$SCRATCH/srv.XXXXXX")
   "$py" "$net" serve "$@" >"$f" 2>&1 &
   at_exit "kill $! 2>/dev/null"
-  PORT=
-  for _ in $(seq 50); do
-    PORT=$(sed -n 's/^port //p' "$f")
-    [ -n "$PORT" ] && return 0
-    sleep 0.1
-  done
+  port_from "$f" && return 0
   fail "host server $* started" "$(cat "$f")"
   return 1
 }

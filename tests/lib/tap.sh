@@ -151,6 +151,13 @@ wait_until() {
   return 1
 }
 gone() { ! kill -0 "$1" 2>/dev/null; }
+# port_from FILE: PORT = N of the line `port N` a server writes to FILE
+# once it listens, waiting up to 5 s; 1 (PORT empty) when it did not.
+port_from() {
+  PORT=
+  wait_until 5 grep -q '^port ' "$1" || return 1
+  PORT=$(sed -n 's/^port //p' "$1")
+}
 # wait_rc PID SECONDS: RC = PID's status, or "timeout" (and it is killed).
 wait_rc() {
   if wait_until "$2" gone "$1"; then

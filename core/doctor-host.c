@@ -259,7 +259,9 @@ sbx_doctor_check_libexec (struct sbx_doctor_ctx *c, struct sbx_doctor_result *r)
   static const struct
   {
     const char *name, *needed_for;
-  } helpers[] = { { "sbx-net", "--net slirp" }, { "sbx-image", "--image" } };
+  } helpers[] = { { "sbx-net", "--net slirp" },
+                  { "sbx-image", "--image" },
+                  { "sbx-learnfs", "sbx learn" } };
   cleanup_free char *found = xstrdup ("");
   const char *why = NULL;
   char *bad = NULL;

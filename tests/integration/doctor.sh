@@ -41,7 +41,7 @@ like "$OUT" "^ok    user namespaces: made one" "... a user namespace made for re
 like "$OUT" "^ok    /dev/fuse: opened read-write" "... /dev/fuse opened"
 like "$OUT" "^ok    fuse-overlayfs: version " "... fuse-overlayfs' version"
 like "$OUT" "^ok    xdg-dbus-proxy [0-9.]+ \(/.*xdg-dbus-proxy\)$" "... xdg-dbus-proxy's version"
-like "$OUT" "^ok    sbx's helpers: .*/sbx-net, .*/sbx-image$" "... sbx's own helpers, where they are"
+like "$OUT" "^ok    sbx's helpers: .*/sbx-net, .*/sbx-image, .*/sbx-learnfs$" "... sbx's own helpers, where they are"
 like "$OUT" "^ok    default sandbox: \`sbx -- true\` ran" "... a default sandbox run"
 like "$(printf '%s\n' "$OUT" | tail -1)" "^sbx doctor: (no problems|[0-9]+ problems? \(0 FAIL, [0-9]+ warn\)); the default sandbox works here$" "... the summary line last"
 bad=$(printf '%s\n' "$OUT" | grep -Ev '^(ok    |warn  |FAIL  |      fix \(as (root|user)\): |      why: |sbx doctor: )')

@@ -57,6 +57,18 @@ EOF
 prog() { echo python3 "$home/$data/prog.py" "$home" "$data" "$out" "$@"; }
 cd /
 
+# The directives learnt profiles use, as a person would use them.
+sbx_run --host-tree /usr --host-tree /etc/ld.so.cache --host-tree /no-such-dir-$$ -- sh -c 'ls /etc; ls / | tr "\n" " "; echo; test -x /usr/bin/sh && echo sh'
+like "$OUT" "^ld.so.cache$" "--host-tree: of /etc only the path named"
+like "$OUT" "(^| )usr " "... /usr is there"
+unlike "$OUT" "(^| )(opt|srv|no-such-dir-$$) " "... what was not named is not, nor a path this host lacks"
+like "$OUT" "^sh$" "... and programs run from it (the top-level links stay)"
+fails_cleanly "--host-tree / is refused" 125 "^sbx: --host-tree: \`/\`: the whole tree is what sbx shows without host-tree" --host-tree / -- true
+fails_cleanly "--dev outside /dev is refused" 125 "^sbx: --dev: \`/etc/passwd\`: name a device below /dev" --dev /etc/passwd -- true
+sbx_run --dev /dev/fuse --dev /dev/no-such-device-$$ -- sh -c 'test -c /dev/fuse && echo fuse; test -e /dev/no-such-device-'$$' || echo absent'
+is "$OUT" "fuse
+absent" "--dev: the host's device at its place, left out where the host has none"
+
 p1=$SCRATCH/p1.profile
 sbx_run learn --profile-out "$p1" -- $(prog normal)
 want="HELLO $(git hash-object "$home/$data/input.txt") OpenSSL"

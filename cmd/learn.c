@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -310,6 +312,10 @@ run_child (const struct learn_opts *o, const char *profile, bool learning, const
   _exit (code);
 }
 
+/* The signals the launcher relays to the program (core/init.h).  */
+static const int relayed[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define N_RELAYED (sizeof relayed / sizeof relayed[0])
+
 /* Run the program once; `echo`: pass its output on as it comes.  */
 static int
 run_once (const struct learn_opts *o, const char *profile, bool learning, const struct scratch *s,
@@ -325,6 +331,11 @@ run_once (const struct learn_opts *o, const char *profile, bool learning, const 
   if (pipe2 (p, O_CLOEXEC) < 0)
     return sbx_error_make (err, errno, "learn: pipe");
   fflush (NULL);
+  /* Ctrl-C and friends are the sandbox's: its launcher passes them to
+     the program and ends; this process waits for that, then removes
+     its logs.  */
+  for (size_t i = 0; i < N_RELAYED; i++)
+    signal (relayed[i], SIG_IGN);
   pid = fork ();
   if (pid < 0)
     {
@@ -335,6 +346,12 @@ run_once (const struct learn_opts *o, const char *profile, bool learning, const 
   if (pid == 0)
     {
       close (p[0]);
+      for (size_t i = 0; i < N_RELAYED; i++)
+        signal (relayed[i], SIG_DFL);
+      /* Killed with us, even by SIGKILL: the launcher then takes the
+         sandbox with it.  */
+      if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid () == 1)
+        _exit (SBX_EXIT_FAILURE);
       run_child (o, profile, learning, s, p[1]);
     }
   close (p[1]);
@@ -355,6 +372,8 @@ run_once (const struct learn_opts *o, const char *profile, bool learning, const 
   while (waitpid (pid, &status, 0) < 0)
     if (errno != EINTR)
       return sbx_error_make (err, errno, "learn: wait for the sandbox");
+  for (size_t i = 0; i < N_RELAYED; i++)
+    signal (relayed[i], SIG_DFL);
   res->code = WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
   return 0;
 }

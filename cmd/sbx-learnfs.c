@@ -615,9 +615,18 @@ lfs_removexattr (const char *path, const char *name)
   return on_xattr (path, &c);
 }
 
+/* An open directory: its stream, and its path for hiding secrets (with
+   nullpath_ok, readdir may get no path of its own).  */
+struct dir_handle
+{
+  DIR *d;
+  char *path;
+};
+
 static int
 lfs_opendir (const char *path, struct fuse_file_info *fi)
 {
+  struct dir_handle *h;
   int fd;
   DIR *d;
 
@@ -627,12 +636,19 @@ lfs_opendir (const char *path, struct fuse_file_info *fi)
   if (fd < 0)
     return fd;
   d = fdopendir (fd);
-  if (d == NULL)
+  h = calloc (1, sizeof *h);
+  if (d == NULL || h == NULL || (h->path = strdup (path)) == NULL)
     {
-      close (fd);
-      return -errno;
+      int e = errno;
+      if (d)
+        closedir (d);
+      else
+        close (fd);
+      free (h);
+      return -e;
     }
-  fi->fh = (uint64_t)(uintptr_t)d;
+  h->d = d;
+  fi->fh = (uint64_t)(uintptr_t)h;
   return 0;
 }
 
@@ -640,25 +656,25 @@ static int
 lfs_readdir (const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
              struct fuse_file_info *fi, enum fuse_readdir_flags flags)
 {
-  DIR *d = (DIR *)(uintptr_t)fi->fh;
+  struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+  const char *dir = strcmp (h->path, "/") == 0 ? "" : h->path;
   struct dirent *de;
   char full[PATH_MAX];
 
+  (void)path;
   (void)flags;
   if (off == 0)
-    rewinddir (d);
+    rewinddir (h->d);
   else
-    seekdir (d, off);
-  while ((de = readdir (d)) != NULL)
+    seekdir (h->d, off);
+  while ((de = readdir (h->d)) != NULL)
     {
       struct stat st = { .st_ino = de->d_ino, .st_mode = (mode_t)DTTOIF (de->d_type) };
       /* A secret is not even listed.  */
-      if (path
-          && snprintf (full, sizeof full, "%s/%s", strcmp (path, "/") ? path : "", de->d_name)
-                 < (int)sizeof full
+      if (snprintf (full, sizeof full, "%s/%s", dir, de->d_name) < (int)sizeof full
           && is_hidden (full))
         continue;
-      if (fill (buf, de->d_name, &st, telldir (d), 0))
+      if (fill (buf, de->d_name, &st, telldir (h->d), 0))
         break;
     }
   return 0;
@@ -667,8 +683,11 @@ lfs_readdir (const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
 static int
 lfs_releasedir (const char *path, struct fuse_file_info *fi)
 {
+  struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
   (void)path;
-  closedir ((DIR *)(uintptr_t)fi->fh);
+  closedir (h->d);
+  free (h->path);
+  free (h);
   return 0;
 }
 

@@ -105,6 +105,14 @@ is "$RC" "0" "learning a variant that reads ~/.ssh"
 unlike "$OUT" "SECRET-KEY" "... gives it nothing of ~/.ssh"
 like "$(cat "$p_ssh")" "^#   ~/\\.ssh$" "... and the profile's header names the attempt"
 unlike "$(grep -v '^#' "$p_ssh")" "ssh" "... without granting it"
+# No other way in while learning: not listed, not through .., a link or
+# a rename, and every attempt is named.
+sbx_run learn --no-verify --profile-out "$SCRATCH/tricks.profile" -- sh -c "
+  ls -a ~ | grep -x .ssh; cat ~/$data/../.ssh/sbx-learn-$$; ln -s .ssh ~/$out/l; cat ~/$out/l/sbx-learn-$$
+  mv ~/.ssh ~/$out/moved; mkdir ~/.ssh; ls ~/$out; true"
+unlike "$OUT" "SECRET-KEY|^\\.ssh$|moved" "learning: ~/.ssh is not listed, nor reached through .., a link, a rename or a mkdir"
+like "$(cat "$SCRATCH/tricks.profile")" "^#   ~/\\.ssh$" "... and the attempts are named"
+is "$(cat "$home/.ssh/sbx-learn-$$")" "SECRET-KEY" "... and ~/.ssh is as it was"
 p_write=$SCRATCH/write.profile
 sbx_run learn --no-verify --profile-out "$p_write" -- $(prog write-data)
 is "$RC:$(cat "$home/$data/input.txt")" "0:hello" "learning a variant that writes ~/$data leaves ~/$data as it was"

@@ -155,7 +155,7 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 # once it listens, waiting up to 5 s; 1 (PORT empty) when it did not.
 port_from() {
   PORT=
-  wait_until 5 grep -q '^port ' "$1" || return 1
+  wait_until 5 grep -qs '^port ' "$1" || return 1
   PORT=$(sed -n 's/^port //p' "$1")
 }
 # wait_rc PID SECONDS: RC = PID's status, or "timeout" (and it is killed).

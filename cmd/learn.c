@@ -237,6 +237,34 @@ scratch_remove (struct scratch *s)
   memset (s, 0, sizeof *s);
 }
 
+/* The command line of one run, as `sbx run` would read it: the learning
+   run gets the options given to sbx learn, the second the profile.  */
+static char **
+run_argv (const struct learn_opts *o, const char *profile, bool learning, int *argc)
+{
+  size_t n_prog = 0;
+  char **args;
+  int k = 0;
+
+  while (o->argv[n_prog])
+    n_prog++;
+  args = xmalloc0 ((o->n_run_opts + n_prog + 8) * sizeof *args);
+  args[k++] = (char *)"learn";
+  for (int i = 0; learning && i < o->n_run_opts; i++)
+    args[k++] = o->run_opts[i];
+  if (profile)
+    {
+      args[k++] = (char *)"--profile";
+      args[k++] = (char *)profile;
+    }
+  args[k++] = (char *)"--no-auto-profile";
+  args[k++] = (char *)"--";
+  for (size_t i = 0; i < n_prog; i++)
+    args[k++] = o->argv[i];
+  *argc = k;
+  return args;
+}
+
 /* The forked process: the sandbox, its stdout the pipe.  Never returns.  */
 __attribute__ ((noreturn)) static void
 run_child (const struct learn_opts *o, const char *profile, bool learning, const struct scratch *s,
@@ -245,64 +273,40 @@ run_child (const struct learn_opts *o, const char *profile, bool learning, const
   struct sbx_spec spec;
   struct sbx_run_options ro;
   sbx_error_t err = NULL;
-  char **args = xmalloc0 ((o->n_run_opts + 8) * sizeof *args);
-  int k = 0, code = SBX_EXIT_FAILURE, null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  int argc, code = SBX_EXIT_FAILURE, null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  char **argv = run_argv (o, profile, learning, &argc);
   int fs, sc;
 
-  unlink (s->net);
   if (null < 0 || dup2 (null, STDIN_FILENO) < 0 || dup2 (out, STDOUT_FILENO) < 0)
     _exit (SBX_EXIT_FAILURE);
-  args[k++] = (char *)"learn";
-  if (learning)
-    for (int i = 0; i < o->n_run_opts; i++)
-      args[k++] = o->run_opts[i];
-  if (profile)
-    {
-      args[k++] = (char *)"--profile";
-      args[k++] = (char *)profile;
-    }
-  args[k++] = (char *)"--no-auto-profile";
-  args[k++] = (char *)"--";
   sbx_spec_init (&spec);
+  /* The network helper appends: a record of an earlier run goes first.  */
+  unlink (s->net);
   fs = open (s->fs, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0600);
   sc = open (s->seccomp, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0600);
   if (fs < 0 || sc < 0)
     sbx_error_make (&err, errno, "learn: open the logs in %s", s->dir);
-  else
+  else if (sbx_run_parse (argc, argv, &spec, &ro, &err) == 0)
     {
-      int n_args = k;
-      char **all = xmalloc0 ((n_args + 64) * sizeof *all);
-      int n = 0;
-      memcpy (all, args, n_args * sizeof *all);
-      for (char **a = o->argv; *a; a++)
+      sbx_log_set_level (o->verbosity);
+      spec.learn.fs_log_fd = fs;
+      spec.learn.seccomp_log_fd = sc;
+      spec.learn.show_home = learning;
+      spec.learn.permissive = learning;
+      spec.seccomp.log = true;
+      /* sbx-learnfs stacks over fuse-overlayfs' mount.  */
+      spec.root.overlay = SBX_OVERLAY_FUSE;
+      spec.root.overlay_set = true;
+      /* With a network, the helper records what it reached
+         (netstack/record.h); verifying, --net-log says what the profile
+         refused.  */
+      if (spec.net.mode == SBX_NET_SLIRP && spec.net.record_path == NULL)
         {
-          all = xrealloc (all, (n_args + n + 2) * sizeof *all);
-          all[n_args + n++] = *a;
+          spec.net.record_path = xstrdup (s->net);
+          spec.net.log |= !learning;
         }
-      all[n_args + n] = NULL;
-      if (sbx_run_parse (n_args + n, all, &spec, &ro, &err) == 0)
-        {
-          sbx_log_set_level (o->verbosity);
-          spec.learn.fs_log_fd = fs;
-          spec.learn.seccomp_log_fd = sc;
-          spec.learn.show_home = learning;
-          spec.learn.permissive = learning;
-          spec.seccomp.log = true;
-          /* sbx-learnfs stacks over fuse-overlayfs' mount.  */
-          spec.root.overlay = SBX_OVERLAY_FUSE;
-          spec.root.overlay_set = true;
-          /* With a network, the helper records what it reached
-             (netstack/record.h); verifying, --net-log says what the
-             profile refused.  */
-          if (spec.net.mode == SBX_NET_SLIRP && spec.net.record_path == NULL)
-            {
-              spec.net.record_path = xstrdup (s->net);
-              spec.net.log |= !learning;
-            }
-          if (sbx_spec_resolve (&spec, environ, &err) == 0
-              && sbx_launch_run (&spec, &code, &err) == 0)
-            _exit (code);
-        }
+      if (sbx_spec_resolve (&spec, environ, &err) == 0 && sbx_launch_run (&spec, &code, &err) == 0)
+        _exit (code);
     }
   if (err)
     {

@@ -96,8 +96,9 @@ unit_of (const char *path, const char *home, enum unit_kind *kind)
         return out;
       }
     }
-  /* The sandbox's own: /proc, /sys, /dev, /tmp, /run, /home.  */
-  if (sbx_layout_replaced_top (path))
+  /* The sandbox's own: /proc, /sys, /dev, /tmp, /run, /home, and /root
+     over a copy-on-write root (which learning and its profiles use).  */
+  if (sbx_layout_replaced_top (path) || at_or_below (path, "/root"))
     return NULL;
   if (at_or_below (path, "/var/tmp"))
     {

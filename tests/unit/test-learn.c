@@ -198,6 +198,7 @@ main (void)
       { "/home/u/.local/share/app/db", true, "bind ~/.local/share/app" },
       { "/var/tmp/x", true, "tmpfs /var/tmp" },
       { "/proc/1/status", false, NULL },
+      { "/root/x", true, NULL },
       { "/home/u", false, NULL },
       { "/etc", false, NULL },
     };

@@ -739,7 +739,7 @@ sbx_cmd_learn (int argc, char **argv)
   struct outcome first = { 0 }, second = { 0 };
   sbx_error_t err = NULL;
   cleanup_free char *out = NULL, *text = NULL, *command = NULL, *old = NULL;
-  cleanup_free char *checked_text = NULL;
+  cleanup_free char *checked_text = NULL, *check_path = NULL;
   const char *home = getenv ("HOME");
   int code = SBX_EXIT_FAILURE, r;
 
@@ -765,6 +765,15 @@ sbx_cmd_learn (int argc, char **argv)
           sbx_error_prefix (&err, "learn: --profile-in");
           goto fail;
         }
+    }
+  /* --check: a name or a path, as --profile takes it, read before the
+     runs so that a missing one costs none.  */
+  if (o.check
+      && ((check_path = sbx_profile_find (o.check, &err)) == NULL
+          || sbx_read_file (check_path, &checked_text, NULL, &err) < 0))
+    {
+      sbx_error_prefix (&err, "learn: --check");
+      goto fail;
     }
   if (scratch_make (&s, &err) < 0)
     goto fail;
@@ -808,11 +817,10 @@ sbx_cmd_learn (int argc, char **argv)
 
   /* The run under the profile, compared.  */
   scratch_files (&s, "verify");
-  if (run_once (&o, out ? out : o.check, false, &s, false, &second, &err) < 0)
+  if (run_once (&o, out ? out : check_path, false, &s, false, &second, &err) < 0)
     goto fail;
   records_read (&s, &checked);
-  if (o.check && sbx_read_file (o.check, &checked_text, NULL, &err) < 0)
-    goto fail;
+
   if (compare (&first, &second, &learnt, &checked, home, text, o.check ? checked_text : text,
                out ? out : o.check))
     {

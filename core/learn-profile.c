@@ -89,6 +89,17 @@ unit_of (const char *path, const char *home, enum unit_kind *kind)
               return out;
             }
         }
+      /* An application directory's base itself (~/.config on the way to
+         ~/.config/git/config, which is missing) grants nothing: it holds
+         every application's settings.  */
+      for (const char *const *a = app_dirs; *a; a++)
+        {
+          size_t al = strlen (*a);
+          if (strncmp (rel + 1, *a, al) == 0 && (rel[al + 1] == '\0' || rel[al + 1] == '/'))
+            return NULL;
+        }
+      if (strcmp (rel, "/.local") == 0)
+        return NULL;
       {
         char *u = components (rel, 1);
         char *out = u ? xasprintf ("%s%s", home, u) : NULL;

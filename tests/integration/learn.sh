@@ -135,6 +135,10 @@ while IFS= read -r d; do
 done <"$SCRATCH/p1.directives"
 sbx_run learn --check "$p1" -- $(prog normal)
 is "$RC" "0" "--check of the whole profile passes"
+mkdir -p "$SCRATCH/cfg/sbx/profiles" && cp "$p1" "$SCRATCH/cfg/sbx/profiles/learnt.profile"
+XDG_CONFIG_HOME=$SCRATCH/cfg SBX_PROFILE_PATH=$SCRATCH/cfg/sbx/profiles:$shipped sbx_run learn --check learnt -- $(prog normal)
+like "$RC:$ERR" "^0:.*verified: the program runs the same under learnt$" "... found by name, as --profile finds it"
+fails_cleanly "--check of a profile that is not there" 125 "^sbx: learn: --check: profile \`no-such-$$\` not found" learn --check no-such-$$ -- true
 no_leftovers "learn: nothing left behind"
 
 # Syscalls: what a profile may grant runs while learning and becomes

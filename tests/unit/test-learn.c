@@ -199,6 +199,9 @@ main (void)
       { "/var/tmp/x", true, "tmpfs /var/tmp" },
       { "/proc/1/status", false, NULL },
       { "/root/x", true, NULL },
+      { "/home/u/.config", false, NULL },
+      { "/home/u/.local/share", false, NULL },
+      { "/home/u/.local", false, NULL },
       { "/home/u", false, NULL },
       { "/etc", false, NULL },
     };

@@ -27,7 +27,7 @@ bench_find_sbx() {
 # carries the cwd into the sandbox, and root's may be closed to USER), in
 # a login-like environment; then exit with its status.  Not root: returns.
 bench_as_user() {
-  local user=$1 name=$2 uid copy home script status
+  local user=$1 name=$2 uid copy home script status rundir own_rundir=
   shift 2
   ((EUID == 0)) || return 0
   command -v runuser >/dev/null || die "running as root needs runuser (util-linux)"
@@ -42,10 +42,21 @@ bench_as_user() {
   done
   chmod 755 "$copy" "$copy/sbx" && chmod 644 "$copy/lib.sh"
   home=$(getent passwd "$user" | cut -d: -f6)
+  # A login session has XDG_RUNTIME_DIR on a tmpfs (/run/user/UID), where
+  # sbx keeps its records; without one they go to the home's disk, whose
+  # inode creates and deletes a desktop start never pays.  Use the user's
+  # if a session made it, else a private one on /dev/shm for this run.
+  rundir=/run/user/$uid
+  if [[ ! -d $rundir ]]; then
+    rundir=$(mktemp -d /dev/shm/sbx-bench-run.XXXXXX) || die "mktemp on /dev/shm failed"
+    chown -- "$user" "$rundir" && chmod 700 "$rundir" || die "cannot hand $rundir to $user"
+    own_rundir=$rundir
+  fi
   (cd / && runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" \
+    XDG_RUNTIME_DIR="$rundir" \
     PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 SBX_BENCH_LIB="$copy/lib.sh" \
     bash -c "$script" "$name" --sbx "$copy/sbx" "$@")
   status=$?
-  rm -rf -- "$copy"
+  rm -rf -- "$copy" ${own_rundir:+"$own_rundir"}
   exit $status
 }

@@ -177,11 +177,14 @@ else
   Xvfb -displayfd 3 -nolisten tcp -screen 0 800x600x24 3>"$SCRATCH/display" >"$SCRATCH/xvfb.log" 2>&1 &
   xvfb=$!
   at_exit "kill $xvfb"
-  for _ in $(seq 100); do [ -s "$SCRATCH/display" ] && break; sleep 0.1; done
+  # Deadlines of a minute: under load Xvfb took over ten seconds to start.
+  for _ in $(seq 600); do [ -s "$SCRATCH/display" ] && break; sleep 0.1; done
   export DISPLAY=:$(cat "$SCRATCH/display")
   # Serving, not only listening: a client on the host gets the root window
   # (once the sandbox's firefox met a server not yet ready, under load).
-  for _ in $(seq 100); do xwininfo -root >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 600); do xwininfo -root >/dev/null 2>&1 && break; sleep 0.1; done
+  xwininfo -root >/dev/null 2>&1 ||
+    fail "Xvfb serves its display within a minute" "$(tail -5 "$SCRATCH/xvfb.log")"
   timeout -k 5 120 "$SBX" --profile browser --profile x11 "${reach[@]}" "$firefox" "$url" </dev/null >"$SCRATCH/x11.out" 2>&1 &
   sbx_pid=$!
   window=

@@ -365,6 +365,40 @@ sbx_profile_parse (const char *text, const char *file, struct sbx_spec *spec, sb
   return parse (text, file, &ld, err);
 }
 
+/* Is `dir` (resolved) one of the system's profile directories, owned by
+   root or by `owner`, and closed to group and others?  */
+static bool
+system_dir (const char *dir, const char *system, uid_t owner)
+{
+  cleanup_free char *real = realpath (system, NULL);
+  struct stat st;
+
+  return real && strcmp (dir, real) == 0 && stat (real, &st) == 0
+         && (st.st_uid == 0 || st.st_uid == owner) && !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* Inside a user namespace that does not map the host's root (an engine's,
+   such as rootless podman's, where sbx runs as the OCI runtime), root's
+   files show as the overflow uid, and so do every other unmapped user's:
+   the owner alone cannot tell them apart.  A profile in the system's own
+   profile directories (/etc/sbx/profiles, the installed ones), which only
+   root can write to, is root's all the same; anywhere else, such as a
+   path the user gave, an overflow owner stays refused.  */
+static bool
+system_profile_of_unmapped_root (const char *path, const struct stat *st)
+{
+  uid_t overflow = sbx_overflow_uid ();
+  cleanup_free char *real = NULL;
+  char *slash;
+
+  if (st->st_uid != overflow || (real = realpath (path, NULL)) == NULL
+      || (slash = strrchr (real, '/')) == NULL)
+    return false;
+  *slash = '\0';
+  return system_dir (real, SBX_SYSCONF_PROFILES, overflow)
+         || system_dir (real, SBX_DATA_PROFILES, overflow);
+}
+
 /* A profile decides what a sandbox may do: one that another user, or
    anybody, may rewrite is refused, as ssh refuses such a config.  The
    user's own profile directory is hidden in every sandbox (trust.h).  */
@@ -378,7 +412,7 @@ check_owner (const char *path, sbx_error_t *err)
   /* A fifo would block the open, a device never end.  */
   if (!S_ISREG (st.st_mode))
     return sbx_error_make (err, 0, "profile `%s` is not a regular file; give a profile file", path);
-  if (st.st_uid != geteuid () && st.st_uid != 0)
+  if (st.st_uid != geteuid () && st.st_uid != 0 && !system_profile_of_unmapped_root (path, &st))
     return sbx_error_make (err, 0,
                            "profile `%s` belongs to uid %u, neither to you nor to root; a "
                            "profile decides what a sandbox may do: copy it and use your copy",

@@ -114,6 +114,22 @@ OUT=$(pm run --rm --annotation run.oci.sbx.profile="$SCRATCH/nomkdir.profile" $i
 like "$(echo $OUT)" "^mkdir: can't create directory '/tmp/x': Operation not permitted wrote$" \
   "--annotation run.oci.sbx.profile=FILE: the sbx profile's seccomp-deny holds, the rest works"
 
+# A shipped profile by name: inside podman's user namespace the host's root
+# is unmapped, so the installed profile's owner shows as the overflow uid;
+# it is root's all the same in the system's own profile directory.
+shipped=$("$SBX" profile list 2>/dev/null | awk '$1 == "offline" { print $2 }')
+case $shipped in
+/etc/sbx/profiles/* | */share/sbx/profiles/*)
+  OUT=$(pm run --rm --annotation run.oci.sbx.profile=offline $img echo ran 2>&1)
+  like "$?:$OUT" "^0:ran$" "--annotation run.oci.sbx.profile=offline: a shipped profile, root's, is accepted"
+  # Anywhere else an overflow owner stays refused: root's /etc/hostname
+  # (any unmapped user's file looks the same from in here).
+  OUT=$(pm run --rm --annotation run.oci.sbx.profile=/etc/hostname $img echo ran 2>&1)
+  like "$?:$OUT" "^126:.*profile \`/etc/hostname\` belongs to uid [0-9]+, neither to you nor to root" \
+    "... but a file of an unmapped owner outside the system's profile directories is refused" ;;
+*) skip "--annotation run.oci.sbx.profile=offline: a shipped profile" "no installed offline.profile (make install puts it in \$(datadir)/sbx/profiles)" ;;
+esac
+
 # --- a terminal: the console socket -------------------------------------------
 # Attached, podman's -t waits for its stdin here (with runc too): detached,
 # the pty's output lands in the log.

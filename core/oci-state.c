@@ -170,14 +170,8 @@ oci_state_write (int dir, json_object *doc, sbx_error_t *err)
 {
   const char *text = json_object_to_json_string_ext (doc, JSON_C_TO_STRING_PLAIN
                                                               | JSON_C_TO_STRING_NOSLASHESCAPE);
-  cleanup_close int fd = -1;
 
-  fd = openat (dir, OCI_STATE ".new", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return sbx_error_make (err, errno, "write the container's state");
-  if (sbx_write_all (fd, text, strlen (text)) < 0 || fsync (fd) < 0)
-    return sbx_error_make (err, errno, "write the container's state");
-  if (renameat (dir, OCI_STATE ".new", dir, OCI_STATE) < 0)
+  if (sbx_replace_file_at (dir, OCI_STATE, text, strlen (text)) < 0)
     return sbx_error_make (err, errno, "write the container's state");
   return 0;
 }

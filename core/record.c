@@ -22,9 +22,6 @@
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #endif
-#ifndef RENAME_EXCHANGE
-#define RENAME_EXCHANGE (1 << 1)
-#endif
 
 /* ENOENT for the callers to tell, not in the message.  */
 int
@@ -206,26 +203,11 @@ sbx_record_root (bool create, sbx_error_t *err)
 static int
 write_doc (int dir, json_object *doc, sbx_error_t *err)
 {
-  const char *text = json_object_to_json_string_ext (doc, JSON_C_TO_STRING_PRETTY);
-  cleanup_close int fd = -1;
+  cleanup_free char *text
+      = xasprintf ("%s\n", json_object_to_json_string_ext (doc, JSON_C_TO_STRING_PRETTY));
 
-  unlinkat (dir, "state.json.new", 0);
-  fd = openat (dir, "state.json.new", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0 || sbx_write_all (fd, text, strlen (text)) < 0 || sbx_write_all (fd, "\n", 1) < 0)
+  if (sbx_replace_file_at (dir, "state.json", text, strlen (text)) < 0)
     return sbx_error_make (err, errno, "write the sandbox's state.json");
-  /* Readers see the old record or the new one, never half of one.  An
-     exchange, then the old one unlinked: ext4 (auto_da_alloc) starts
-     writing back a file renamed over another, which cost 0.75-1 ms per
-     update, three times a start (issue 15); a record is runtime state,
-     of no use after a crash, so it needs no such care.  A first record,
-     or a file system without RENAME_EXCHANGE, takes a plain rename.  */
-  if (syscall (SYS_renameat2, dir, "state.json.new", dir, "state.json", RENAME_EXCHANGE) == 0)
-    {
-      unlinkat (dir, "state.json.new", 0);
-      return 0;
-    }
-  if (renameat (dir, "state.json.new", dir, "state.json") < 0)
-    return sbx_error_make (err, errno, "replace the sandbox's state.json");
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,6 +141,54 @@ int
 sbx_write_file (const char *path, const char *buf, size_t len, sbx_error_t *err)
 {
   return sbx_write_file_at (AT_FDCWD, path, buf, len, err);
+}
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+int
+sbx_replace_file_at (int dirfd, const char *name, const char *buf, size_t len)
+{
+  char tmp[PATH_MAX];
+  int fd, e;
+
+  if ((size_t)snprintf (tmp, sizeof tmp, "%s.new", name) >= sizeof tmp)
+    {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+  unlinkat (dirfd, tmp, 0);
+  fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return -1;
+  if (sbx_write_all (fd, buf, len) < 0)
+    {
+      e = errno;
+      close (fd);
+      unlinkat (dirfd, tmp, 0);
+      errno = e;
+      return -1;
+    }
+  close (fd);
+  /* An exchange, then the old file unlinked: ext4 (auto_da_alloc) starts
+     writing back a file renamed over another, which cost 0.75-1 ms per
+     update, three times a sandbox's start (issue 15); runtime state is of
+     no use after a crash, so it needs no such care.  A first file, or a
+     file system without RENAME_EXCHANGE, takes a plain rename.  */
+  if (syscall (SYS_renameat2, dirfd, tmp, dirfd, name, RENAME_EXCHANGE) == 0)
+    {
+      unlinkat (dirfd, tmp, 0);
+      return 0;
+    }
+  if (renameat (dirfd, tmp, dirfd, name) < 0)
+    {
+      e = errno;
+      unlinkat (dirfd, tmp, 0);
+      errno = e;
+      return -1;
+    }
+  return 0;
 }
 
 int

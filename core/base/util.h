@@ -48,6 +48,10 @@ int sbx_read_file (const char *path, char **out, size_t *len, sbx_error_t *err);
    (proc files such as uid_map need that).  */
 int sbx_write_file (const char *path, const char *buf, size_t len, sbx_error_t *err);
 int sbx_write_file_at (int dirfd, const char *path, const char *buf, size_t len, sbx_error_t *err);
+/* Replace `name` in `dirfd` with buf, whole: readers see the old file or
+   the new one, never half of one.  Runtime state only: no fsync.  -1 with
+   errno on failure, `name`.new removed.  */
+int sbx_replace_file_at (int dirfd, const char *name, const char *buf, size_t len);
 
 ssize_t sbx_write_all (int fd, const void *buf, size_t len);
 

@@ -44,29 +44,6 @@ joiner_fail (int sock, sbx_error_t *err)
 }
 
 static int
-cmp_int (const void *a, const void *b)
-{
-  return *(const int *)a - *(const int *)b;
-}
-
-/* Every fd above 2 closed but the `n` in `keep`.  */
-static void
-close_all_but (int *keep, int n)
-{
-  unsigned from = 3;
-  qsort (keep, n, sizeof *keep, cmp_int);
-  for (int i = 0; i < n; i++)
-    {
-      if (keep[i] < (int)from)
-        continue;
-      if ((unsigned)keep[i] > from)
-        syscall (SYS_close_range, from, (unsigned)keep[i] - 1, 0);
-      from = (unsigned)keep[i] + 1;
-    }
-  syscall (SYS_close_range, from, ~0U, 0);
-}
-
-static int
 join_cgroups (char *const *dirs, sbx_error_t *err)
 {
   for (char *const *d = dirs; d && *d; d++)
@@ -186,7 +163,8 @@ joiner (struct joiner *j)
   for (int k = 0; k < SBX_NS_N; k++)
     keep[n++] = j->x->ns[k];
   keep[n] = -1;
-  close_all_but (keep, n);
+  sbx_sort_fds (keep, (size_t)n);
+  sbx_close_all_but (keep, (size_t)n);
   if (join_cgroups (j->x->cgroups, &err) < 0)
     joiner_fail (j->sock, &err);
   if (join_namespaces (j->x->ns, &err) < 0)

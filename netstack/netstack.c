@@ -65,35 +65,6 @@ sbx_net_prepare (const struct sbx_netspec *net, struct sbx_net_runtime *rt, sbx_
   return 0;
 }
 
-static int
-by_value (const void *a, const void *b)
-{
-  int x = *(const int *)a, y = *(const int *)b;
-  return (x > y) - (x < y);
-}
-
-/* In the helper, before its exec: close every fd but 0-2 and `keep`
-   (sorted), so that it holds nothing of sbx's (the sync socket, the
-   pty).  System calls only: it runs in a vfork child.  */
-static void
-keep_only (const int *keep, size_t n)
-{
-  unsigned from = 3;
-
-  for (size_t i = 0; i <= n; i++)
-    {
-      unsigned to = i < n ? (unsigned)keep[i] : ~0U;
-      if (to < from)
-        continue;
-      if (to > from && syscall (SYS_close_range, from, to - 1, 0) < 0)
-        for (unsigned fd = from; fd < to && fd < 1024; fd++)
-          close ((int)fd);
-      from = to + 1;
-      if (to == ~0U)
-        break;
-    }
-}
-
 /* vfork, and exec sbx-net in the child, which never returns here: the
    fds in `pass` survive the exec; every other fd but 0-2 and `sorted`
    (pass and the executable's fd) is closed.  */
@@ -108,7 +79,7 @@ vfork_helper (const int *pass, size_t n_pass, const int *sorted, size_t n, int e
     return pid;
   for (size_t i = 0; i < n_pass; i++)
     fcntl (pass[i], F_SETFD, 0);
-  keep_only (sorted, n);
+  sbx_close_all_but (sorted, n);
   sbx_libexec_exec (exe, argv, envp);
   *exec_errno = errno ? errno : ENOEXEC; /* the parent reads it once we are gone */
   _exit (SBX_EXIT_FAILURE);
@@ -161,7 +132,7 @@ sbx_net_start_helper (const struct sbx_netspec *net, struct sbx_net_runtime *rt,
   sorted = xmalloc0 ((n + 1) * sizeof *sorted);
   memcpy (sorted, pass, n * sizeof *pass);
   sorted[n] = rt->exe;
-  qsort (sorted, n + 1, sizeof *sorted, by_value);
+  sbx_sort_fds (sorted, n + 1);
   pid = vfork_helper (pass, n, sorted, n + 1, rt->exe, argv, &exec_errno);
   sbx_net_helper_argv_free (argv);
   if (pid < 0 || exec_errno)

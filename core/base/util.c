@@ -143,6 +143,39 @@ sbx_write_file (const char *path, const char *buf, size_t len, sbx_error_t *err)
   return sbx_write_file_at (AT_FDCWD, path, buf, len, err);
 }
 
+static int
+by_value (const void *a, const void *b)
+{
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+void
+sbx_sort_fds (int *fds, size_t n)
+{
+  qsort (fds, n, sizeof *fds, by_value);
+}
+
+void
+sbx_close_all_but (const int *sorted, size_t n)
+{
+  unsigned from = 3;
+
+  for (size_t i = 0; i <= n; i++)
+    {
+      unsigned to = i < n ? (unsigned)sorted[i] : ~0U;
+      if (i < n && (sorted[i] < 0 || to < from))
+        continue;
+      /* Without close_range (before 5.9), one by one up to a bound.  */
+      if (to > from && syscall (SYS_close_range, from, to - 1, 0) < 0)
+        for (unsigned fd = from; fd < to && fd < 1024; fd++)
+          close ((int)fd);
+      if (to == ~0U)
+        break;
+      from = to + 1;
+    }
+}
+
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
 #endif

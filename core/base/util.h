@@ -53,6 +53,12 @@ int sbx_write_file_at (int dirfd, const char *path, const char *buf, size_t len,
    errno on failure, `name`.new removed.  */
 int sbx_replace_file_at (int dirfd, const char *name, const char *buf, size_t len);
 
+/* Sort fds in place, ascending (for sbx_close_all_but).  */
+void sbx_sort_fds (int *fds, size_t n);
+/* Close every fd above 2 but the `n` in `sorted` (ascending; negative
+   ones are ignored).  System calls only: safe in a vfork child.  */
+void sbx_close_all_but (const int *sorted, size_t n);
+
 ssize_t sbx_write_all (int fd, const void *buf, size_t len);
 
 /* Send/receive one message with an optional fd (SCM_RIGHTS).  */

@@ -99,9 +99,10 @@ proxy_exec (pid_t launcher, const char *bin, char **argv, int sync_w, int dir, i
   null = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null < 0 || dup2 (null, STDIN_FILENO) < 0)
     proxy_fail ("xdg-dbus-proxy: open /dev/null");
-  if (syscall (SYS_close_range, PROXY_DIR_FD + 1, ~0U, 0) < 0)
-    for (int fd = PROXY_DIR_FD + 1; fd < 1024; fd++)
-      close (fd);
+  {
+    static const int kept[] = { PROXY_SYNC_FD, PROXY_DIR_FD };
+    sbx_close_all_but (kept, 2);
+  }
   /* Ctrl-C on the user's terminal is the program's; sbx forwards it.  */
   setsid ();
   sigemptyset (&none);

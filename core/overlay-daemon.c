@@ -117,14 +117,15 @@ daemon_exec (pid_t launcher, const struct daemon_cmd *cmd, int sandbox, int root
     daemon_fail ("keep its fds");
   if (keep >= 0 && (dup2 (keep, 3) < 0 || fcntl (3, F_SETFD, 0) < 0))
     daemon_fail ("keep its log");
-  if (exe >= 0)
-    {
-      syscall (SYS_close_range, keep >= 0 ? 4U : 3U, (unsigned)exe - 1, 0);
-      syscall (SYS_close_range, (unsigned)exe + 1, ~0U, 0);
-    }
-  else if (syscall (SYS_close_range, keep >= 0 ? 4U : 3U, ~0U, 0) < 0)
-    for (int fd = keep >= 0 ? 4 : 3; fd < 1024; fd++)
-      close (fd);
+  {
+    int kept[2]; /* ascending: exe is at 10 or above */
+    size_t n = 0;
+    if (keep >= 0)
+      kept[n++] = 3;
+    if (exe >= 0)
+      kept[n++] = exe;
+    sbx_close_all_but (kept, n);
+  }
   keep_caps_across_exec (cmd->last_cap);
   if (exe >= 0)
     sbx_libexec_exec (exe, cmd->argv, envp);

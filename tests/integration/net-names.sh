@@ -43,7 +43,7 @@ start() { # VAR ARGS...: a net.py server; its port in VAR (empty if none)
   shift
   "$PY" "$NETPY" "$@" >"$var.port" 2>&1 &
   pids="$pids $!"
-  for _ in $(seq 50); do
+  for _ in $(seq 300); do # 30 s: a python start under load
     p=$(sed -n 's/^port //p' "$var.port")
     [ -n "$p" ] && break
     sleep 0.1

@@ -169,7 +169,7 @@ for f in sys.argv[1:]: os.setxattr(f, \"security.capability\", v)' $SCRATCH/caps
   fi
 fi
 
-# sbx's own helpers, sbx-image and sbx-net (core/base/libexec.c): taken
+# sbx's own helpers, sbx-image, sbx-net and sbx-learnfs (core/base/libexec.c): taken
 # from beside sbx (this copy is not the installed one), never from PATH,
 # and only as regular files of root's or sbx's owner's that nobody else
 # may change.  A copy of sbx in a directory of its own, with fakes beside
@@ -201,6 +201,20 @@ ln -s "$(dirname "$SBX")/sbx-net" "$own/sbx-net"
 own_sbx "a symlinked sbx-net is refused" 125 \
   "^sbx: sbx's helper \`$own/sbx-net\` is a symlink; reinstall sbx$" --net slirp -- true
 rm -f "$own/sbx-net"
+# sbx-learnfs, the third helper (sbx learn), is judged the same way; the
+# profile it would have led to is never written.
+make_fakes "$own" 0775 sbx-learnfs
+own_sbx "a group-writable sbx-learnfs is refused" 125 \
+  "^sbx: sbx's helper \`$own/sbx-learnfs\` is writable by group or others; reinstall sbx$" \
+  learn --profile-out "$SCRATCH/learnt.profile" -- true
+is "$([ -e "$SCRATCH/learnt.profile" ] && echo written || echo absent)" absent \
+  "... and no profile is written"
+rm -f "$own/sbx-learnfs"
+ln -s "$(dirname "$SBX")/sbx-learnfs" "$own/sbx-learnfs"
+own_sbx "a symlinked sbx-learnfs is refused" 125 \
+  "^sbx: sbx's helper \`$own/sbx-learnfs\` is a symlink; reinstall sbx$" \
+  learn --profile-out "$SCRATCH/learnt.profile" -- true
+rm -f "$own/sbx-learnfs"
 # sbx-image runs only for layers the store lacks: a fresh store here.
 python3 "$SBX_TESTS/lib/mkoci.py" "$SCRATCH/img" >/dev/null
 export XDG_DATA_HOME=$SCRATCH/data

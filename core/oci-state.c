@@ -16,6 +16,7 @@
 #include "base/util.h"
 #include "cgroup.h"
 #include "oci-internal.h"
+#include "trust.h"
 
 int
 sbx_oci_rt_init (struct sbx_oci_rt *rt, const char *root, sbx_error_t *err)
@@ -96,6 +97,15 @@ oci_container_open (const struct sbx_oci_rt *rt, const char *id, struct oci_cont
       sbx_error_make (err, 0, "container `%s` does not exist", id);
       (*err)->status = e;
       return -1;
+    }
+  /* Its state names a bundle whose hooks delete runs, and a pid that
+     kill signals and exec joins: a directory another user made, or may
+     write to (a shared --root), could plant one.  Create makes it 0700.  */
+  if (sbx_trust_check (c->dir, path, S_IFDIR, err) < 0)
+    {
+      close (c->dir);
+      c->dir = -1;
+      return sbx_error_prefix (err, "container `%s`", id);
     }
   free (path);
   path = xasprintf ("%s/%s/" OCI_STATE, rt->root, id);

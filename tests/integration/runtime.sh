@@ -211,6 +211,25 @@ fi
 oci_bundle "$SCRATCH/bad3" "c['root']['path'] = 'nowhere'"
 fails_cleanly "a missing rootfs" 125 "root.path \`$SCRATCH/bad3/nowhere\`: No such file or directory" \
   runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/bad3" $id-bad3
+# A container directory others may write to (a shared --root) could hold
+# a planted state: its bundle's poststop hook would run at delete.
+# Refused before the state is read.
+oci_bundle "$SCRATCH/planted" "c['hooks'] = {'poststop': [{'path': '/bin/sh', 'args': ['sh', '-c', 'touch $SCRATCH/hook-ran']}]}"
+mkdir -p "$SCRATCH/shared/evil"
+chmod 0777 "$SCRATCH/shared/evil"
+printf '{"ociVersion": "1.0.2", "id": "evil", "pid": 1, "bundle": "%s", "sbx": {"start_time": 1}}' \
+  "$SCRATCH/planted" >"$SCRATCH/shared/evil/state.json"
+fails_cleanly "delete: a container directory others may write to is refused" 125 \
+  "^sbx: container \`evil\`: \`$SCRATCH/shared/evil\` is writable by others \(mode 0777\)$" \
+  runtime --root "$SCRATCH/shared" delete --force evil
+[ ! -e "$SCRATCH/hook-ran" ] && pass "... its planted poststop hook did not run" ||
+  fail "... its planted poststop hook did not run"
+fails_cleanly "state: the same directory is refused" 125 "is writable by others" \
+  runtime --root "$SCRATCH/shared" state evil
+chmod 0700 "$SCRATCH/shared/evil"
+sbx_run runtime --root "$SCRATCH/shared" state evil
+like "$RC:$(printf '%s' "$OUT" | tr -d ' \n')" '^0:.*"status":"stopped"' "... and read once it is the user's alone (the caught case)"
+rm -rf "$SCRATCH/shared"
 oci_bundle "$SCRATCH/bad4" "c['process']['args'] = ['no-such-program']"
 fails_cleanly "a missing program: create fails with podman's words (127)" 127 "exec \`no-such-program\`: executable file not found in \\\$PATH" \
   runtime --root "$SCRATCH/root" create --bundle "$SCRATCH/bad4" $id-bad4

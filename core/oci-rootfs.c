@@ -252,8 +252,10 @@ copy_tree (int from, int to, int depth, sbx_error_t *err)
         }
       else
         continue; /* devices, fifos, sockets: not a tmpfs's business */
-      if (ret == 0)
-        (void)fchownat (to, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+      /* Best effort: where the namespace does not map the owner, the
+         copy stays the copier's.  */
+      if (ret == 0 && fchownat (to, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
     }
   closedir (d);
   return ret;

@@ -69,6 +69,9 @@ spec_from_record (json_object *doc, struct sbx_spec *spec, sbx_error_t *err)
   spec->process.run_gid = json_object_get_int64 (get (ex, "runGid"));
   spec->seccomp.mode
       = strcmp (mode, "unconfined") == 0 ? SBX_SECCOMP_UNCONFINED : SBX_SECCOMP_DEFAULT;
+  /* --seccomp-log: what exec runs is named as the sandbox's program is
+     (absent from a record of an older sbx: false).  */
+  spec->seccomp.log = json_object_get_boolean (get (sc, "log"));
   spec->seccomp.ops = xmalloc0 ((n + 1) * sizeof *spec->seccomp.ops);
   for (size_t i = 0; i < n; i++)
     {

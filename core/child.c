@@ -101,85 +101,11 @@ setup_filesystem (struct sbx_launch *l, sbx_error_t *err)
   return sbx_mounts_enter (&l->mounts, &l->rootfs, err);
 }
 
-/* The program asks init for two things between fork and execve, over a
-   socket pair, and waits for each answer: read and write only, since
-   the seccomp filter may already refuse the rest.
- *
- * ASK_LISTENER (--seccomp-log): the listener must reach sbx before the
- * program runs, but sending it over the sync socket would need sendmsg,
- * which the policy may refuse (and a refusal would wait for a listener
- * nobody has yet).  So init takes it with pidfd_getfd.
- *
- * ASK_MAPS: a program that keeps CAP_SYS_ADMIN enters a user and mount
- * namespace of its own first.  Copying the mounts into a less privileged
- * user namespace locks them: their read-only, nosuid and nodev flags can
- * no longer be cleared, and no mount can be taken off another to reveal
- * what lies beneath.  Init gives the new namespace the same ids.  */
-enum ask
-{
-  ASK_LISTENER = 1,
-  ASK_MAPS,
-};
-
-struct ask_msg
-{
-  int32_t type;
-  int32_t num;
-};
-
-static void
-ask_init (int asksock, enum ask type, int num)
-{
-  struct ask_msg m = { type, num };
-  char ack;
-  if (write (asksock, &m, sizeof m) != sizeof m || read (asksock, &ack, 1) != 1 || ack != 'k')
-    _exit (SBX_EXIT_FAILURE);
-}
-
-static int
-take_listener (pid_t program, int num, int sock, sbx_error_t *err)
-{
-  cleanup_close int pidfd = syscall (SYS_pidfd_open, program, 0);
-  cleanup_close int fd = -1;
-
-  if (pidfd < 0)
-    return sbx_error_make (err, errno, "pidfd_open for --seccomp-log");
-  fd = syscall (SYS_pidfd_getfd, pidfd, num, 0);
-  if (fd < 0)
-    return sbx_error_make (err, errno, "take the seccomp listener for --seccomp-log");
-  if (sbx_sync_send (sock, SBX_SYNC_SECCOMP, fd) < 0)
-    return sbx_error_make (err, errno, "pass the seccomp listener to sbx");
-  return 0;
-}
-
-/* Init's side: answer until the program's execve closes its end.  */
-static int
-serve_program (int asksock, pid_t program, int sock, sbx_error_t *err)
-{
-  for (;;)
-    {
-      struct ask_msg m;
-      ssize_t r = read (asksock, &m, sizeof m);
-      if (r == 0)
-        return 0;
-      if (r != sizeof m)
-        return r < 0 && errno == EINTR ? 0
-                                       : sbx_error_make (err, errno, "read the program's request");
-      if (m.type == ASK_LISTENER && take_listener (program, m.num, sock, err) < 0)
-        return -1;
-      if (m.type == ASK_MAPS && sbx_program_map_nested (program, err) < 0)
-        return -1;
-      if (write (asksock, "k", 1) != 1)
-        return sbx_error_make (err, errno, "answer the program");
-    }
-}
-
 /* The program's last steps: terminal, cwd, capabilities, no_new_privs,
    fds, seccomp, execve.  */
-/* The program's steps between fork and execve.  */
 
 /* A program that keeps CAP_SYS_ADMIN gets a user and mount namespace of
-   its own, which locks every mount (see ASK_MAPS above).  */
+   its own, which locks every mount (SBX_ASK_MAPS, program.h).  */
 static int
 lock_mounts (const struct sbx_spec *spec, int asksock, sbx_error_t *err)
 {
@@ -189,7 +115,9 @@ lock_mounts (const struct sbx_spec *spec, int asksock, sbx_error_t *err)
     return sbx_error_make (err, errno,
                            "lock the sandbox's mounts (a user namespace for a program that "
                            "keeps CAP_SYS_ADMIN)");
-  ask_init (asksock, ASK_MAPS, 0);
+  if (sbx_program_make_dumpable (err) < 0)
+    return -1;
+  sbx_program_ask (asksock, SBX_ASK_MAPS, getpid ());
   return 0;
 }
 
@@ -199,11 +127,13 @@ load_filter (struct sbx_launch *l, int asksock, sbx_error_t *err)
 {
   int listener;
 
+  if (l->seccomp.enabled && l->seccomp.log && sbx_program_make_dumpable (err) < 0)
+    return -1;
   if (sbx_seccomp_load (&l->seccomp, &listener, err) < 0)
     return -1;
   if (listener >= 0)
     {
-      ask_init (asksock, ASK_LISTENER, listener);
+      sbx_program_ask (asksock, SBX_ASK_LISTENER, listener);
       close (listener);
     }
   return 0;
@@ -231,9 +161,8 @@ struct child
   struct sbx_launch *l;
   int sock;      /* the sync socket to sbx */
   int slave;     /* the pty's slave for the program, or -1 */
-  int ask[2];    /* the program asks init over this (ask_init) */
+  int ask[2];    /* the program asks init over this (program.h) */
   int sigfd;     /* SIGCHLD and the forwarded signals */
-  int dumpable;  /* as we were before init became not dumpable */
   pid_t program; /* the program, once forked */
 };
 
@@ -338,61 +267,45 @@ step_share_namespaces (struct child *c, sbx_error_t *err)
 static int
 step_init_undumpable (struct child *c, sbx_error_t *err)
 {
-  c->dumpable = prctl (PR_GET_DUMPABLE, 0, 0, 0, 0);
-  if (c->dumpable < 0 || prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     return sbx_error_make (err, errno, "make init not dumpable (prctl(PR_SET_DUMPABLE))");
   return 0;
 }
 
-/* Whether the program asks init anything between fork and execve (the
-   asks above): init must then run beside it.  */
-static bool
-program_asks (const struct sbx_launch *l)
-{
-  return (l->seccomp.enabled && l->seccomp.log)
-         || (l->spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN));
-}
-
 /* The program's side of the fork, up to its execve.  */
 __attribute__ ((noreturn)) static void
-program_child (struct child *c, bool asks, sbx_error_t *err)
+program_child (struct child *c)
 {
-  if (asks && c->dumpable == 1 && prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-    {
-      sbx_error_make (err, errno, "prctl(PR_SET_DUMPABLE) in the program");
-      fail (c->sock, err);
-    }
   close (c->sigfd);
   close (c->ask[0]);
   run_program (c->l, c->slave, c->ask[1]);
 }
 
-/* A program that asks nothing is started by vfork.  A fork copies init's
-   page tables (all of sbx's memory), and every page either side writes
-   afterwards faults to be copied: 1.3 ms of a 20 ms start on the
-   measured machine (issue 15).  Sharing init's memory until execve is
+/* A program that asks nothing (program.h) is started by vfork.  A fork
+   copies init's page tables (all of sbx's memory), and every page either
+   side writes afterwards faults to be copied: 1.3 ms of a 20 ms start on
+   the measured machine (issue 15).  Sharing init's memory until execve is
    safe because init is stopped until then and has no other thread or
    signal handler, and what the program changes on its way is its own:
    credentials, seccomp, signal dispositions, cwd and fds (vfork copies
    the tables).  Dumpability is the exception, a property of the memory:
-   the program stays as undumpable as init until its execve decides.  A
-   program that asks (fork) is as dumpable as init was instead: init
-   writes its id maps through /proc/PID (ASK_MAPS), which belongs to the
-   host's root for a process that is not.  vfork is called from a function
-   of its own, so that nothing of the caller's lives across it.  */
+   the program stays as undumpable as init until its execve decides (a
+   program that asks, forked, makes itself dumpable for its requests).
+   vfork is called from a function of its own, so that nothing of the
+   caller's lives across it.  */
 static pid_t
 vfork_program (struct child *c, sbx_error_t *err)
 {
   pid_t pid = vfork ();
   if (pid == 0)
-    program_child (c, false, err);
+    program_child (c);
   return pid;
 }
 
 static int
 step_fork_program (struct child *c, sbx_error_t *err)
 {
-  bool asks = program_asks (c->l);
+  bool asks = sbx_program_asks (c->l->spec, c->l->seccomp.enabled && c->l->seccomp.log);
 
   /* Named before the program exists, so that it never sees another name
      for its PID 1.  */
@@ -401,7 +314,7 @@ step_fork_program (struct child *c, sbx_error_t *err)
     {
       c->program = fork ();
       if (c->program == 0)
-        program_child (c, true, err);
+        program_child (c);
     }
   else
     c->program = vfork_program (c, err);
@@ -410,7 +323,7 @@ step_fork_program (struct child *c, sbx_error_t *err)
   if (c->slave >= 0)
     close (c->slave); /* the program holds it now */
   close (c->ask[1]);
-  if (serve_program (c->ask[0], c->program, c->sock, err) < 0)
+  if (sbx_program_serve (c->ask[0], c->program, c->sock, err) < 0)
     {
       kill (c->program, SIGKILL);
       return -1;

@@ -25,6 +25,7 @@
 #include "program.h"
 #include "pty.h"
 #include "seccomp.h"
+#include "seccomp-notify.h"
 
 struct joiner
 {
@@ -32,7 +33,7 @@ struct joiner
   const struct sbx_seccomp_prog *filter;
   const struct sbx_tty *tty;
   int sock;   /* to sbx: errors, the pty master, the pid */
-  int ask[2]; /* the child asks the joiner to map its own user namespace */
+  int ask[2]; /* the child asks the joiner (program.h): its maps, its listener */
 };
 
 __attribute__ ((noreturn)) static void
@@ -123,21 +124,30 @@ run_inside (struct joiner *j)
      the sandbox's user namespace, writes its maps.  */
   if (spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN))
     {
-      pid_t self = getpid ();
-      char ack;
       if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
         {
           sbx_error_make (&err, errno, "lock the sandbox's mounts (a user namespace of its own)");
           joiner_fail (j->sock, &err);
         }
-      if (write (j->ask[1], &self, sizeof self) != sizeof self || read (j->ask[1], &ack, 1) != 1
-          || ack != 'k')
-        _exit (SBX_EXIT_FAILURE);
+      /* Rights in the new namespace only from here, none in the
+         sandbox's: a process of the sandbox's that attached to us would
+         gain nothing the program does not hold anyway.  */
+      if (sbx_program_make_dumpable (&err) < 0)
+        joiner_fail (j->sock, &err);
+      sbx_program_ask (j->ask[1], SBX_ASK_MAPS, getpid ());
     }
-  close (j->ask[1]);
-  if (sbx_program_drop_privileges (spec, &err) < 0
-      || sbx_seccomp_load (j->filter, &listener, &err) < 0)
+  if (sbx_program_drop_privileges (spec, &err) < 0)
     joiner_fail (j->sock, &err);
+  /* --seccomp-log: the joiner takes the listener (program.h).  */
+  if (j->filter->log && sbx_program_make_dumpable (&err) < 0)
+    joiner_fail (j->sock, &err);
+  if (sbx_seccomp_load (j->filter, &listener, &err) < 0)
+    joiner_fail (j->sock, &err);
+  if (listener >= 0)
+    {
+      sbx_program_ask (j->ask[1], SBX_ASK_LISTENER, listener);
+      close (listener);
+    }
   sbx_program_exec (j->x->argv, spec->env.resolved, &err);
   joiner_fail (j->sock, &err);
 }
@@ -195,22 +205,16 @@ joiner (struct joiner *j)
     snprintf (pid, sizeof pid, "%d", (int)child);
     sbx_sync_send_text (j->sock, SBX_SYNC_EXEC_PID, pid, -1);
   }
+  /* The child's requests (its maps if it keeps CAP_SYS_ADMIN, its
+     listener under --seccomp-log) until its execve.  */
+  if (sbx_program_serve (j->ask[0], child, j->sock, &err) < 0)
+    {
+      kill (child, SIGKILL);
+      if (sbx_sync_send_error (j->sock, err) < 0)
+        dprintf (STDERR_FILENO, "sbx: %s\n", err->msg);
+    }
+  close (j->ask[0]);
   close (j->sock);
-  /* The child's request for its maps, if it keeps CAP_SYS_ADMIN: its pid
-     as this mount namespace's /proc numbers it.  */
-  {
-    pid_t inner;
-    if (read (j->ask[0], &inner, sizeof inner) == sizeof inner)
-      {
-        if (sbx_program_map_nested (inner, &err) < 0)
-          {
-            kill (child, SIGKILL);
-            dprintf (STDERR_FILENO, "sbx: %s\n", err->msg);
-          }
-        else if (write (j->ask[0], "k", 1) != 1)
-          kill (child, SIGKILL);
-      }
-  }
   while (waitpid (child, &status, 0) < 0)
     if (errno != EINTR)
       _exit (SBX_EXIT_FAILURE);
@@ -224,6 +228,7 @@ struct relay
   bool sock_open, stdin_open, ended;
   int status;
   sbx_error_t err;
+  struct sbx_seccomp_notify notify; /* fd -1 unless the sandbox runs with --seccomp-log */
 };
 
 static void
@@ -247,6 +252,11 @@ on_message (struct relay *r)
     }
   else if (m.type == SBX_SYNC_EXEC_PID)
     r->child = (pid_t)atoi (m.text);
+  else if (m.type == SBX_SYNC_SECCOMP && fd >= 0 && r->notify.fd < 0)
+    {
+      sbx_seccomp_notify_init (&r->notify, fd);
+      fd = -1;
+    }
   else if (m.type == SBX_SYNC_ERROR && r->err == NULL)
     {
       sbx_error_make_exit (&r->err, m.exit_code, 0, "%s", m.text);
@@ -303,8 +313,8 @@ relay (struct relay *r, bool interactive)
 {
   while (!r->ended || r->sock_open || r->master >= 0)
     {
-      struct pollfd p[4];
-      int n = 0, isig, isock = -1, imaster = -1, iin = -1;
+      struct pollfd p[5];
+      int n = 0, isig, isock = -1, imaster = -1, iin = -1, inotify = -1;
 
       p[isig = n++] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
       if (r->sock_open)
@@ -313,6 +323,8 @@ relay (struct relay *r, bool interactive)
         p[imaster = n++] = (struct pollfd){ .fd = r->master, .events = POLLIN };
       if (r->master >= 0 && interactive && r->stdin_open)
         p[iin = n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+      if (r->notify.fd >= 0)
+        p[inotify = n++] = (struct pollfd){ .fd = r->notify.fd, .events = POLLIN };
       /* Once the joiner is gone, only drain what is left.  */
       if (poll (p, n, r->ended ? 0 : -1) <= 0)
         {
@@ -324,6 +336,8 @@ relay (struct relay *r, bool interactive)
         on_signal (r);
       if (isock >= 0 && p[isock].revents)
         on_message (r);
+      if (inotify >= 0 && p[inotify].revents && !sbx_seccomp_notify_handle (&r->notify))
+        sbx_seccomp_notify_free (&r->notify);
       if (imaster >= 0 && p[imaster].revents && !copy (r->master, STDOUT_FILENO))
         {
           close (r->master);
@@ -340,15 +354,20 @@ sbx_exec_run (const struct sbx_exec *x, int *exit_code, sbx_error_t *err)
   struct sbx_seccomp_prog filter = { 0 };
   struct sbx_seccomp sc = x->spec->seccomp;
   struct sbx_tty tty = { 0 };
-  struct relay r = { .sock = -1, .sigfd = -1, .master = -1, .sock_open = true, .stdin_open = true };
+  struct relay r = { .sock = -1,
+                     .sigfd = -1,
+                     .master = -1,
+                     .sock_open = true,
+                     .stdin_open = true,
+                     .notify = { .fd = -1 } };
   int sock[2] = { -1, -1 };
   sigset_t old;
   int ret = -1;
 
   *exit_code = SBX_EXIT_FAILURE;
-  /* The sandbox's policy, refusing with its errno: --seccomp-log's
-     notifications would wait for a listener nobody serves here.  */
-  sc.log = false;
+  /* The sandbox's policy; under --seccomp-log the listener comes to us
+     (the joiner takes it), and we name each refusal as the sandbox's sbx
+     does.  */
   if (sbx_seccomp_compile (&sc, x->spec->process.caps_keep, &filter, err) < 0)
     return -1;
   if (x->tty)
@@ -395,6 +414,7 @@ sbx_exec_run (const struct sbx_exec *x, int *exit_code, sbx_error_t *err)
   *exit_code = sbx_init_exit_code (r.status);
   ret = 0;
 out_mask:
+  sbx_seccomp_notify_free (&r.notify);
   if (r.sigfd >= 0)
     close (r.sigfd);
   if (r.master >= 0)

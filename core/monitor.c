@@ -250,6 +250,7 @@ exec_part (const struct sbx_spec *spec)
   json_object_object_add (o, "runUid", json_object_new_int64 (spec->process.run_uid));
   json_object_object_add (o, "runGid", json_object_new_int64 (spec->process.run_gid));
   add_str (sc, "mode", spec->seccomp.mode == SBX_SECCOMP_UNCONFINED ? "unconfined" : "default");
+  json_object_object_add (sc, "log", json_object_new_boolean (spec->seccomp.log));
   for (size_t i = 0; i < spec->seccomp.n_ops; i++)
     {
       json_object *op = json_object_new_object ();

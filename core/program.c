@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/sync.h"
 #include "base/util.h"
 #include "caps.h"
 #include "env.h"
@@ -115,11 +117,17 @@ sbx_program_enter_cwd (const struct sbx_spec *spec, sbx_error_t *err)
   return 0;
 }
 
+/* Ours, as the sandbox's /proc shows them: init's, pid 1, in the user
+   namespace we are in.  Not /proc/self: `sbx exec`'s joiner is not in the
+   sandbox's PID namespace (setns gives it to its children only), and the
+   sandbox's /proc has no entry for it.  */
+#define OURS "/proc/1/"
+
 /* The nested namespace maps exactly the ids of ours, each to itself.  */
 static int
 copy_map (pid_t program, const char *what, sbx_error_t *err)
 {
-  cleanup_free char *self = xasprintf ("/proc/self/%s", what);
+  cleanup_free char *self = xasprintf (OURS "%s", what);
   cleanup_free char *target = xasprintf ("/proc/%d/%s", (int)program, what);
   cleanup_free char *text = NULL;
   cleanup_free char *out = NULL;
@@ -147,13 +155,79 @@ sbx_program_map_nested (pid_t program, sbx_error_t *err)
   cleanup_free char *sg = NULL;
   cleanup_free char *target = xasprintf ("/proc/%d/setgroups", (int)program);
 
-  if (sbx_read_file ("/proc/self/setgroups", &sg, NULL, err) < 0)
+  if (sbx_read_file (OURS "setgroups", &sg, NULL, err) < 0)
     return -1;
   if (strncmp (sg, "deny", 4) == 0 && sbx_write_file (target, "deny", 4, err) < 0)
     return -1;
   if (copy_map (program, "uid_map", err) < 0 || copy_map (program, "gid_map", err) < 0)
     return sbx_error_prefix (err, "map the program's own user namespace");
   return 0;
+}
+
+struct ask_msg
+{
+  int32_t type;
+  int32_t num;
+};
+
+int
+sbx_program_make_dumpable (sbx_error_t *err)
+{
+  if (prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return sbx_error_make (err, errno, "prctl(PR_SET_DUMPABLE) for the program's requests");
+  return 0;
+}
+
+void
+sbx_program_ask (int asksock, enum sbx_program_ask type, int num)
+{
+  struct ask_msg m = { type, num };
+  char ack;
+  if (write (asksock, &m, sizeof m) != sizeof m || read (asksock, &ack, 1) != 1 || ack != 'k')
+    _exit (SBX_EXIT_FAILURE);
+}
+
+static int
+pass_listener (pid_t program, int num, int sync_sock, sbx_error_t *err)
+{
+  cleanup_close int pidfd = syscall (SYS_pidfd_open, program, 0);
+  cleanup_close int fd = -1;
+
+  if (pidfd < 0)
+    return sbx_error_make (err, errno, "pidfd_open for --seccomp-log");
+  fd = syscall (SYS_pidfd_getfd, pidfd, num, 0);
+  if (fd < 0)
+    return sbx_error_make (err, errno, "take the seccomp listener for --seccomp-log");
+  if (sbx_sync_send (sync_sock, SBX_SYNC_SECCOMP, fd) < 0)
+    return sbx_error_make (err, errno, "pass the seccomp listener to sbx");
+  return 0;
+}
+
+int
+sbx_program_serve (int asksock, pid_t program, int sync_sock, sbx_error_t *err)
+{
+  for (;;)
+    {
+      struct ask_msg m;
+      ssize_t r = read (asksock, &m, sizeof m);
+      if (r == 0)
+        return 0;
+      if (r != sizeof m)
+        return r < 0 && errno == EINTR ? 0
+                                       : sbx_error_make (err, errno, "read the program's request");
+      if (m.type == SBX_ASK_LISTENER && pass_listener (program, m.num, sync_sock, err) < 0)
+        return -1;
+      if (m.type == SBX_ASK_MAPS && sbx_program_map_nested (m.num, err) < 0)
+        return -1;
+      if (write (asksock, "k", 1) != 1)
+        return sbx_error_make (err, errno, "answer the program");
+    }
+}
+
+bool
+sbx_program_asks (const struct sbx_spec *spec, bool seccomp_log)
+{
+  return seccomp_log || (spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN));
 }
 
 /* A fresh program in a fresh sandbox: default actions for every signal.

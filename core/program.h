@@ -5,6 +5,7 @@
 #ifndef SBX_PROGRAM_H
 #define SBX_PROGRAM_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "base/error.h"
@@ -26,5 +27,46 @@ int sbx_program_exec (char **argv, char **envp, sbx_error_t *err);
 /* Give `pid`'s new user namespace (made by a program that keeps
    CAP_SYS_ADMIN, to lock its mounts) the ids of ours, each to itself.  */
 int sbx_program_map_nested (pid_t pid, sbx_error_t *err);
+
+/* Between fork and execve the program asks the process that forked it
+   (init, or `sbx exec`'s joiner) for two things, over a socket pair, and
+   waits for each answer: read and write only, since the seccomp filter
+   may already refuse the rest.
+ *
+ * SBX_ASK_LISTENER (--seccomp-log), with the listener's fd number: the
+ * listener must reach sbx before the program runs, but sending it over
+ * the sync socket would need sendmsg, which the policy may refuse (and a
+ * refusal would wait for a listener nobody has yet).  So the parent takes
+ * it with pidfd_getfd and passes it on.
+ *
+ * SBX_ASK_MAPS, with the program's pid as its /proc numbers it: a program
+ * that keeps CAP_SYS_ADMIN enters a user and mount namespace of its own
+ * first.  Copying the mounts into a less privileged user namespace locks
+ * them: their read-only, nosuid and nodev flags can no longer be cleared,
+ * and no mount can be taken off another to reveal what lies beneath.  The
+ * parent gives the new namespace the same ids.  */
+enum sbx_program_ask
+{
+  SBX_ASK_LISTENER = 1,
+  SBX_ASK_MAPS,
+};
+
+/* The program's side, first: both answers go through a ptrace access
+   (/proc/PID, pidfd_getfd), which a process that is not dumpable refuses
+   its parent.  Called once the program holds nothing but its own rights
+   (after its own user namespace's unshare, or after dropping its
+   privileges), since a process of the sandbox's with the same ids may
+   attach to it from then until execve; and before the filter, which may
+   refuse prctl.  */
+int sbx_program_make_dumpable (sbx_error_t *err);
+/* Then: ask and wait for the answer; exits if the parent is gone.  */
+void sbx_program_ask (int asksock, enum sbx_program_ask type, int num);
+/* The parent's side: answer until the program's execve closes its end.
+   `program` is its pid as the parent numbers it; listeners go to sbx
+   over `sync_sock`.  */
+int sbx_program_serve (int asksock, pid_t program, int sync_sock, sbx_error_t *err);
+/* Whether the program will ask anything (the parent must then run
+   beside it, and the program be dumpable until execve).  */
+bool sbx_program_asks (const struct sbx_spec *spec, bool seccomp_log);
 
 #endif

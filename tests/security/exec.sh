@@ -4,7 +4,8 @@
 # invisible from inside and not dumpable (nothing can ptrace it or read
 # its /proc entries: runc's CVE-2016-9962), and holds only fds 0-2 of the
 # caller's.  The escape probe runs under exec as under the sandbox's own
-# program.
+# program.  Under --seccomp-log its refusals are named too; a program
+# that keeps CAP_SYS_ADMIN gets its own, locked, mount namespace.
 . "$SBX_TESTS/lib/tap.sh"
 . "$SBX_TESTS/lib/probe.sh"
 
@@ -60,6 +61,39 @@ wait $execpid 2>/dev/null
 # whose kill(-1) is meant for the sandbox's program itself).
 sbx_run exec $n "$probe" priv
 probe_points "exec: priv"
+
+# --seccomp-log: what exec runs is named as the sandbox's own program is
+# (its listener reaches sbx exec), and keeps the policy's errnos.
+lg=${n}l
+sbx_run -d --name $lg --seccomp-log -- sleep 1000
+is "$RC:$OUT" "0:$lg" "a detached sandbox under --seccomp-log"
+sbx_run exec $lg "$probe" refused
+is "$RC" 0 "exec under --seccomp-log: refusals keep their errno (the refused probe passes)"
+is "$(printf '%s\n' "$ERR" | grep -c '^sbx: refused keyctl() in pid ')" 1 "exec under --seccomp-log: keyctl is named, once"
+like "$ERR" '^sbx: refused keyctl\(\) in pid [0-9]+ \(sbx-probe\)$' "exec under --seccomp-log: the line names the syscall, the pid and the command"
+dups=$(printf '%s\n' "$ERR" | sed -n 's/^sbx: refused \([a-z0-9_]*\)(.*/\1/p' | sort | uniq -d)
+is "$dups" "" "exec under --seccomp-log: no syscall is named twice"
+sbx_run exec $lg sh -c 'echo quiet'
+is "$RC:$OUT:$ERR" "0:quiet:" "exec under --seccomp-log: a program refused nothing prints nothing more"
+# Without the log, exec says nothing about refusals.
+sbx_run exec $n "$probe" refused keyctl
+is "$RC" 0 "exec without --seccomp-log: keyctl refused, its errno kept"
+unlike "$ERR" "^sbx: refused" "exec without --seccomp-log: nothing named"
+"$SBX" stop -t 0 $lg >/dev/null
+
+# A sandbox whose program keeps CAP_SYS_ADMIN: what exec runs keeps it
+# too, in a user and mount namespace of its own that the joiner maps
+# (its ids, each to itself), so the sandbox's mounts stay locked.
+sa=${n}a
+sbx_run -d --name $sa --cap-add SYS_ADMIN -- sleep 1000
+is "$RC:$OUT" "0:$sa" "a detached sandbox whose program keeps CAP_SYS_ADMIN"
+sbx_run exec $sa sh -c 'cat /proc/self/uid_map; grep CapEff /proc/self/status; umount /tmp 2>/dev/null && echo unmounted || echo locked'
+is "$RC" 0 "exec keeping CAP_SYS_ADMIN runs (the joiner maps its own namespace)"
+is "$(printf '%s\n' "$OUT" | awk 'NF == 3 { if ($1 != $2) bad = 1; n++ } END { print (n > 0 && !bad) ? "identity" : "other" }')" \
+  "identity" "exec keeping CAP_SYS_ADMIN: its namespace maps the sandbox's ids each to itself"
+like "$OUT" "CapEff:.0000000000200000" "exec keeping CAP_SYS_ADMIN: it holds CAP_SYS_ADMIN, and only it"
+like "$OUT" "locked$" "exec keeping CAP_SYS_ADMIN: the sandbox's mounts are locked all the same (umount /tmp refused)"
+"$SBX" stop -t 0 $sa >/dev/null
 
 # The cgroup: with limits, what exec runs counts against them.
 c=${n}c

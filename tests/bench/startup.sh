@@ -233,6 +233,10 @@ if [[ -n $rss ]]; then echo "peak RSS of the launcher, sbx --overlay none: $rss 
 if [[ -n $build ]]; then
     read -r bh bs <<<"$build"
     echo "build job (configure, make, make check; $build_runs rounds, medians): host ${bh} s, sbx ${bs} s"
+    # Each round's own ratio: the job runs for seconds, and a shared
+    # machine's load moves it from round to round more than the medians
+    # show.
+    echo "  sbx/host by round: $(awk '$1 == "host" { h = $3 - $2 } $1 == "sbx" { printf "%.2f ", ($3 - $2) / h }' "$work/build")"
 else
     echo "build job: $build_why"
 fi

@@ -117,7 +117,7 @@ lock_mounts (const struct sbx_spec *spec, int asksock, sbx_error_t *err)
                            "keeps CAP_SYS_ADMIN)");
   if (sbx_program_make_dumpable (err) < 0)
     return -1;
-  sbx_program_ask (asksock, SBX_ASK_MAPS, getpid ());
+  sbx_program_ask (asksock, SBX_ASK_MAPS, 0);
   return 0;
 }
 
@@ -294,7 +294,7 @@ program_child (struct child *c)
    vfork is called from a function of its own, so that nothing of the
    caller's lives across it.  */
 static pid_t
-vfork_program (struct child *c, sbx_error_t *err)
+vfork_program (struct child *c)
 {
   pid_t pid = vfork ();
   if (pid == 0)
@@ -317,13 +317,13 @@ step_fork_program (struct child *c, sbx_error_t *err)
         program_child (c);
     }
   else
-    c->program = vfork_program (c, err);
+    c->program = vfork_program (c);
   if (c->program < 0)
     return sbx_error_make (err, errno, "fork the program");
   if (c->slave >= 0)
     close (c->slave); /* the program holds it now */
   close (c->ask[1]);
-  if (sbx_program_serve (c->ask[0], c->program, c->sock, err) < 0)
+  if (sbx_program_serve (c->ask[0], c->program, c->program, c->sock, err) < 0)
     {
       kill (c->program, SIGKILL);
       return -1;

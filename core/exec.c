@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +84,14 @@ run_inside (struct joiner *j)
   const struct sbx_spec *spec = j->x->spec;
   sbx_error_t err = NULL;
   int listener = -1;
+  int32_t self = getpid ();
 
   close (j->ask[0]);
+  /* Our pid as the sandbox's /proc numbers it, first, while nothing can
+     attach to us (not dumpable yet): the joiner writes maps for this one
+     only (program.h).  */
+  if (write (j->ask[1], &self, sizeof self) != sizeof self)
+    _exit (SBX_EXIT_FAILURE);
   if (j->x->tty)
     {
       int master, slave;
@@ -134,7 +141,7 @@ run_inside (struct joiner *j)
          gain nothing the program does not hold anyway.  */
       if (sbx_program_make_dumpable (&err) < 0)
         joiner_fail (j->sock, &err);
-      sbx_program_ask (j->ask[1], SBX_ASK_MAPS, getpid ());
+      sbx_program_ask (j->ask[1], SBX_ASK_MAPS, 0);
     }
   if (sbx_program_drop_privileges (spec, &err) < 0)
     joiner_fail (j->sock, &err);
@@ -160,6 +167,7 @@ joiner (struct joiner *j)
   sbx_error_t err = NULL;
   int keep[SBX_NS_N + 2], n = 0, status;
   pid_t child;
+  int32_t inner;
 
   /* Before anything of the sandbox can see us: no ptrace, no
      /proc/PID/mem, fd or exe (CVE-2016-9962).  */
@@ -205,9 +213,11 @@ joiner (struct joiner *j)
     snprintf (pid, sizeof pid, "%d", (int)child);
     sbx_sync_send_text (j->sock, SBX_SYNC_EXEC_PID, pid, -1);
   }
-  /* The child's requests (its maps if it keeps CAP_SYS_ADMIN, its
-     listener under --seccomp-log) until its execve.  */
-  if (sbx_program_serve (j->ask[0], child, j->sock, &err) < 0)
+  /* The child's pid inside, then its requests (its maps if it keeps
+     CAP_SYS_ADMIN, its listener under --seccomp-log) until its execve.  */
+  if (read (j->ask[0], &inner, sizeof inner) != sizeof inner)
+    inner = -1; /* it died first: the requests end at once */
+  if (sbx_program_serve (j->ask[0], child, inner, j->sock, &err) < 0)
     {
       kill (child, SIGKILL);
       if (sbx_sync_send_error (j->sock, err) < 0)

@@ -204,7 +204,7 @@ pass_listener (pid_t program, int num, int sync_sock, sbx_error_t *err)
 }
 
 int
-sbx_program_serve (int asksock, pid_t program, int sync_sock, sbx_error_t *err)
+sbx_program_serve (int asksock, pid_t program, pid_t in_proc, int sync_sock, sbx_error_t *err)
 {
   for (;;)
     {
@@ -217,7 +217,7 @@ sbx_program_serve (int asksock, pid_t program, int sync_sock, sbx_error_t *err)
                                        : sbx_error_make (err, errno, "read the program's request");
       if (m.type == SBX_ASK_LISTENER && pass_listener (program, m.num, sync_sock, err) < 0)
         return -1;
-      if (m.type == SBX_ASK_MAPS && sbx_program_map_nested (m.num, err) < 0)
+      if (m.type == SBX_ASK_MAPS && sbx_program_map_nested (in_proc, err) < 0)
         return -1;
       if (write (asksock, "k", 1) != 1)
         return sbx_error_make (err, errno, "answer the program");

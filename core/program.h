@@ -39,8 +39,8 @@ int sbx_program_map_nested (pid_t pid, sbx_error_t *err);
  * refusal would wait for a listener nobody has yet).  So the parent takes
  * it with pidfd_getfd and passes it on.
  *
- * SBX_ASK_MAPS, with the program's pid as its /proc numbers it: a program
- * that keeps CAP_SYS_ADMIN enters a user and mount namespace of its own
+ * SBX_ASK_MAPS: a program that keeps CAP_SYS_ADMIN enters a user and
+ * mount namespace of its own
  * first.  Copying the mounts into a less privileged user namespace locks
  * them: their read-only, nosuid and nodev flags can no longer be cleared,
  * and no mount can be taken off another to reveal what lies beneath.  The
@@ -62,9 +62,11 @@ int sbx_program_make_dumpable (sbx_error_t *err);
 /* Then: ask and wait for the answer; exits if the parent is gone.  */
 void sbx_program_ask (int asksock, enum sbx_program_ask type, int num);
 /* The parent's side: answer until the program's execve closes its end.
-   `program` is its pid as the parent numbers it; listeners go to sbx
-   over `sync_sock`.  */
-int sbx_program_serve (int asksock, pid_t program, int sync_sock, sbx_error_t *err);
+   `program` is its pid as the parent numbers it (for pidfd_getfd);
+   `in_proc` its pid as the /proc the parent sees numbers it, known before
+   the program could be attached to: the maps are written for that pid,
+   never for one a request names.  Listeners go to sbx over `sync_sock`.  */
+int sbx_program_serve (int asksock, pid_t program, pid_t in_proc, int sync_sock, sbx_error_t *err);
 /* Whether the program will ask anything (the parent must then run
    beside it, and the program be dumpable until execve).  */
 bool sbx_program_asks (const struct sbx_spec *spec, bool seccomp_log);

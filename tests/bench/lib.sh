@@ -5,12 +5,29 @@
 # capability, exactly the costs a user's sandbox pays.
 #
 #   . "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]}")/lib.sh}"
+#   bench_option "$@"                     # the shared options (--runs, --sbx, --user, -h)
 #   bench_find_sbx "$sbx"                 # sets sbx to an absolute path, or dies
 #   bench_as_user "$user" NAME ARGS...    # as root: re-runs, then exits
 
 # die is the benchmark's own ("NAME: message", exit 2); this one stands in
 # until the benchmark defines it.
 declare -F die >/dev/null || die() { echo "bench: $*" >&2; exit 2; }
+
+# bench_option WORDS...: the options every benchmark takes, from the front
+# of WORDS: --runs N (a positive integer), --sbx PATH, --user NAME, and
+# -h/--help, which prints lines $bench_help (a sed range, "2,14") of the
+# benchmark's own header and exits.  Sets runs, sbx or user, and
+# bench_shift to the words taken; returns 1 for any other word.
+bench_option() {
+  bench_shift=2
+  case $1 in
+    --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"; runs=$2 ;;
+    --sbx) [[ -n ${2:-} ]] || die "--sbx needs a path"; sbx=$2 ;;
+    --user) [[ -n ${2:-} ]] || die "--user needs a name"; user=$2 ;;
+    -h | --help) sed -n "${bench_help:-2,15}s/^# \{0,1\}//p" "${BASH_SOURCE[1]:-$0}"; exit 0 ;;
+    *) return 1 ;;
+  esac
+}
 
 # bench_find_sbx GIVEN: the binary under test: GIVEN, else sbx on PATH, else
 # the build tree's.  Sets $sbx to its absolute path.

@@ -20,21 +20,17 @@ runs=50
 sbx=""
 user=sbxtest
 
-usage() { sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]:-$0}" 2>/dev/null; exit "${1:-0}"; }
 die() { echo "overlay.sh: $*" >&2; exit 2; }
 
+. "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
+bench_help=2,15
 while (($#)); do
     case $1 in
         --reps) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--reps needs a positive integer"; reps=$2; shift 2 ;;
-        --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"; runs=$2; shift 2 ;;
-        --sbx) [[ -n ${2:-} ]] || die "--sbx needs a path"; sbx=$2; shift 2 ;;
-        --user) [[ -n ${2:-} ]] || die "--user needs a name"; user=$2; shift 2 ;;
-        -h|--help) usage 0 ;;
-        *) die "unknown argument '$1' (try --help)" ;;
+        *) bench_option "$@" || die "unknown argument '$1' (try --help)"; shift "$bench_shift" ;;
     esac
 done
 
-. "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
 bench_find_sbx "$sbx"
 bench_as_user "$user" overlay.sh --reps "$reps" --runs "$runs"
 

@@ -19,17 +19,13 @@ sbx=""
 user=sbxtest
 
 die() { echo "seccomp.sh: $*" >&2; exit 2; }
+. "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
+bench_help=2,13
 while (($#)); do
-  case $1 in
-    --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"; runs=$2; shift 2 ;;
-    --sbx) sbx=${2:?}; shift 2 ;;
-    --user) user=${2:?}; shift 2 ;;
-    -h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
-    *) die "unknown argument '$1'" ;;
-  esac
+  bench_option "$@" || die "unknown argument '$1' (try --help)"
+  shift "$bench_shift"
 done
 command -v hyperfine >/dev/null || die "hyperfine is not installed (apt-get install hyperfine)"
-. "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
 bench_find_sbx "$sbx"
 bench_as_user "$user" seccomp.sh --runs "$runs"
 

@@ -23,22 +23,18 @@ sbx=""
 compare=""
 user=sbxtest
 
-usage() { sed -n '2,15s/^# \{0,1\}//p' "${BASH_SOURCE[0]:-$0}" 2>/dev/null; exit "${1:-0}"; }
 die() { echo "startup.sh: $*" >&2; exit 2; }
 
+. "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
+bench_help=2,15
 while (($#)); do
     case $1 in
-        --runs) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--runs needs a positive integer"; runs=$2; shift 2 ;;
         --build-runs) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--build-runs needs a number"; build_runs=$2; shift 2 ;;
-        --sbx) [[ -n ${2:-} ]] || die "--sbx needs a path"; sbx=$2; shift 2 ;;
         --compare) [[ -n ${2:-} ]] || die "--compare needs a path"; compare=$(readlink -f -- "$2") || die "no sbx at '$2'"; shift 2 ;;
-        --user) [[ -n ${2:-} ]] || die "--user needs a name"; user=$2; shift 2 ;;
-        -h|--help) usage 0 ;;
-        *) die "unknown argument '$1' (try --help)" ;;
+        *) bench_option "$@" || die "unknown argument '$1' (try --help)"; shift "$bench_shift" ;;
     esac
 done
 
-. "${SBX_BENCH_LIB:-$(dirname "${BASH_SOURCE[0]:-$0}")/lib.sh}"
 bench_find_sbx "$sbx"
 if [[ -n $compare ]]; then
     [[ -x $compare ]] || die "--compare: '$compare' is not an executable"

@@ -130,6 +130,7 @@ sbx_cmd_exec (int argc, char **argv)
   x.argv = &argv[i + 1];
   for (int k = 0; k < SBX_NS_N; k++)
     x.ns[k] = -1;
+  x.monitor = -1;
   if (sbx_record_read (argv[i], &v, &err) < 0)
     goto fail;
   if (v.status != SBX_STATUS_RUNNING)
@@ -138,7 +139,7 @@ sbx_cmd_exec (int argc, char **argv)
                       sbx_record_status_name (v.status));
       goto fail;
     }
-  if (sbx_monitor_namespaces (argv[i], x.ns, &err) < 0)
+  if (sbx_monitor_namespaces (argv[i], x.ns, &x.monitor, &err) < 0)
     goto fail;
   cgroups = strings_of (get (get (v.doc, "sbx"), "cgroups"));
   x.cgroups = cgroups;
@@ -155,6 +156,8 @@ out:
   for (int k = 0; k < SBX_NS_N; k++)
     if (x.ns[k] >= 0)
       close (x.ns[k]);
+  if (x.monitor >= 0)
+    close (x.monitor);
   strings_free (cgroups);
   strings_free (spec.env.resolved);
   spec.env.resolved = NULL;

@@ -38,7 +38,7 @@ namespaces (const char *name)
   int fds[SBX_NS_N];
   sbx_error_t e = NULL;
 
-  if (sbx_monitor_namespaces (name, fds, &e) < 0)
+  if (sbx_monitor_namespaces (name, fds, NULL, &e) < 0)
     {
       sbx_error_release (&e);
       return o;

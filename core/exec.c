@@ -23,6 +23,7 @@
 #include "base/sync.h"
 #include "base/util.h"
 #include "init.h"
+#include "monitor.h"
 #include "program.h"
 #include "pty.h"
 #include "seccomp.h"
@@ -358,6 +359,25 @@ relay (struct relay *r, bool interactive)
     }
 }
 
+/* --seccomp-log: what exec ran may have left processes under its filter
+   (a daemon, a background job).  Their refusals would reach no one and
+   the kernel would answer ENOSYS, so the listener goes to the sandbox's
+   monitor, which names and answers them as it does the sandbox's own.  A
+   listener whose processes are all gone (POLLHUP) is only closed.  */
+static void
+hand_listener (const struct sbx_exec *x, struct sbx_seccomp_notify *n)
+{
+  struct pollfd p = { .fd = n->fd, .events = POLLIN };
+
+  if (n->fd < 0 || x->monitor < 0)
+    return;
+  while (poll (&p, 1, 0) < 0 && errno == EINTR)
+    ;
+  if (p.revents & (POLLHUP | POLLERR))
+    return;
+  sbx_monitor_hand_listener (x->monitor, n->fd);
+}
+
 int
 sbx_exec_run (const struct sbx_exec *x, int *exit_code, sbx_error_t *err)
 {
@@ -424,6 +444,7 @@ sbx_exec_run (const struct sbx_exec *x, int *exit_code, sbx_error_t *err)
   *exit_code = sbx_init_exit_code (r.status);
   ret = 0;
 out_mask:
+  hand_listener (x, &r.notify);
   sbx_seccomp_notify_free (&r.notify);
   if (r.sigfd >= 0)
     close (r.sigfd);

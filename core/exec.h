@@ -31,6 +31,7 @@ struct sbx_exec
   const struct sbx_spec *spec; /* the sandbox's rules, from its record */
   char **argv;
   int ns[SBX_NS_N];     /* init's namespaces, from its monitor (monitor.h) */
+  int monitor;          /* the connection they came over, or -1 */
   char *const *cgroups; /* the sandbox's cgroup directories, NULL-terminated */
   bool interactive;     /* -i: the caller's stdin, else /dev/null */
   bool tty;             /* -t: a pty of the sandbox's devpts */

@@ -80,9 +80,12 @@ struct relay
   bool ended;
   int status;
   struct sbx_seccomp_notify notify; /* fd -1 unless --seccomp-log */
-  sbx_error_t child_err;            /* the first error the sandbox reported */
-  int64_t deadline_ns;              /* --timeout: when to act next (CLOCK_MONOTONIC); 0: never */
-  bool timed_out;                   /* --timeout fired: SIGTERM sent, SIGKILL at deadline_ns */
+  /* Listeners `sbx exec`s handed over as they ended (monitor.h): what
+     they left running is named and answered here; fd -1 when free.  */
+  struct sbx_seccomp_notify handed[SBX_MONITOR_CONNS];
+  sbx_error_t child_err; /* the first error the sandbox reported */
+  int64_t deadline_ns;   /* --timeout: when to act next (CLOCK_MONOTONIC); 0: never */
+  bool timed_out;        /* --timeout fired: SIGTERM sent, SIGKILL at deadline_ns */
 };
 
 /* --timeout: the program gets SIGTERM (init forwards it), and whatever is
@@ -355,14 +358,30 @@ relay_stdin (struct relay *r)
     r->stdin_open = false;
 }
 
+/* A listener an ending `sbx exec` handed over: served like the
+   sandbox's own, in a free slot (there is one per kept connection).  */
+static void
+take_handed (struct relay *r, int fd)
+{
+  if (fd < 0)
+    return;
+  for (int i = 0; i < SBX_MONITOR_CONNS; i++)
+    if (r->handed[i].fd < 0)
+      {
+        sbx_seccomp_notify_init (&r->handed[i], fd);
+        return;
+      }
+  close (fd);
+}
+
 static int
 relay_until_end (struct relay *r)
 {
   while (!r->ended)
     {
-      struct pollfd p[9];
+      struct pollfd p[9 + 2 * SBX_MONITOR_CONNS];
       int n = 0, isig, isock = -1, istdin = -1, imaster = -1, inotify = -1, idaemon = -1, ilog = -1,
-          ictl = -1, inet = -1;
+          ictl = -1, inet = -1, iconn[SBX_MONITOR_CONNS], ihanded[SBX_MONITOR_CONNS];
 
       p[isig = n++] = (struct pollfd){ .fd = r->sigfd, .events = POLLIN };
       if (r->sock_open)
@@ -382,6 +401,14 @@ relay_until_end (struct relay *r)
           p[imaster = n++] = (struct pollfd){ .fd = r->master, .events = POLLIN };
           if (r->stdin_open)
             p[istdin = n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+        }
+      for (int i = 0; i < SBX_MONITOR_CONNS; i++)
+        {
+          iconn[i] = ihanded[i] = -1;
+          if (r->l->mon.conns[i] >= 0)
+            p[iconn[i] = n++] = (struct pollfd){ .fd = r->l->mon.conns[i], .events = POLLIN };
+          if (r->handed[i].fd >= 0)
+            p[ihanded[i] = n++] = (struct pollfd){ .fd = r->handed[i].fd, .events = POLLIN };
         }
       if (poll (p, n, poll_timeout (r)) < 0)
         {
@@ -407,6 +434,14 @@ relay_until_end (struct relay *r)
         relay_stdin (r);
       if (inotify >= 0 && p[inotify].revents && !sbx_seccomp_notify_handle (&r->notify))
         sbx_seccomp_notify_free (&r->notify);
+      for (int i = 0; i < SBX_MONITOR_CONNS; i++)
+        {
+          if (iconn[i] >= 0 && p[iconn[i]].revents)
+            take_handed (r, sbx_monitor_conn_read (&r->l->mon, i));
+          if (ihanded[i] >= 0 && p[ihanded[i]].revents
+              && !sbx_seccomp_notify_handle (&r->handed[i]))
+            sbx_seccomp_notify_free (&r->handed[i]);
+        }
     }
   /* What the sandbox printed or reported just before it ended.  */
   if (r->master >= 0)
@@ -589,6 +624,8 @@ sbx_launch_run (const struct sbx_spec *spec, int *exit_code, sbx_error_t *err)
   int ret = -1;
 
   *exit_code = SBX_EXIT_FAILURE;
+  for (int i = 0; i < SBX_MONITOR_CONNS; i++)
+    r.handed[i].fd = -1;
   l.rootfs.state.dirfd = l.rootfs.state.lock = -1;
   l.rootfs.sock = -1;
   sbx_overlay_daemon_init (&l.daemon);
@@ -671,6 +708,8 @@ out_mask:
   sbx_tty_restore (&l.tty);
   sbx_log_set_raw_terminal (0);
   sbx_seccomp_notify_free (&r.notify);
+  for (int i = 0; i < SBX_MONITOR_CONNS; i++)
+    sbx_seccomp_notify_free (&r.handed[i]);
   if (r.master >= 0)
     close (r.master);
   if (r.sigfd >= 0)

@@ -25,6 +25,8 @@ sbx_monitor_init (struct sbx_monitor *m)
   m->log_in = m->log = m->ready_fd = m->ctl = -1;
   for (int k = 0; k < SBX_NS_N; k++)
     m->ns[k] = -1;
+  for (int i = 0; i < SBX_MONITOR_CONNS; i++)
+    m->conns[i] = -1;
 }
 
 void
@@ -75,12 +77,48 @@ sbx_monitor_serve (struct sbx_monitor *m)
   if (getsockopt (c, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != getuid ())
     return;
   for (int k = 0; k < SBX_NS_N; k++)
-    if (m->ns[k] >= 0 && sbx_sync_send_text (c, SBX_SYNC_NS, sbx_monitor_ns_names[k], m->ns[k]) < 0)
+    if (m->ns[k] < 0)
+      return; /* not all yet (init sends them as it starts): the end says so */
+    else if (sbx_sync_send_text (c, SBX_SYNC_NS, sbx_monitor_ns_names[k], m->ns[k]) < 0)
       return;
+  /* Kept only once it has all of them: the client reads until then.  */
+  for (int i = 0; i < SBX_MONITOR_CONNS; i++)
+    if (m->conns[i] < 0)
+      {
+        fcntl (c, F_SETFL, O_NONBLOCK);
+        m->conns[i] = c;
+        c = -1;
+        return;
+      }
 }
 
 int
-sbx_monitor_namespaces (const char *name, int fds[SBX_NS_N], sbx_error_t *err)
+sbx_monitor_conn_read (struct sbx_monitor *m, int slot)
+{
+  struct sbx_sync_msg msg;
+  int fd = -1;
+  int got = sbx_sync_recv (m->conns[slot], &msg, &fd);
+
+  if (got == -EAGAIN || got == -EINTR)
+    return -1;
+  if (got > 0 && msg.type == SBX_SYNC_SECCOMP && fd >= 0)
+    return fd;
+  /* The end, or anything else: exec says one thing, once.  */
+  if (fd >= 0)
+    close (fd);
+  close (m->conns[slot]);
+  m->conns[slot] = -1;
+  return -1;
+}
+
+bool
+sbx_monitor_hand_listener (int conn, int listener)
+{
+  return sbx_sync_send (conn, SBX_SYNC_SECCOMP, listener) == 0;
+}
+
+int
+sbx_monitor_namespaces (const char *name, int fds[SBX_NS_N], int *conn, sbx_error_t *err)
 {
   cleanup_close int root = sbx_record_root (false, err);
   cleanup_close int dir = -1, s = -1;
@@ -99,7 +137,10 @@ sbx_monitor_namespaces (const char *name, int fds[SBX_NS_N], sbx_error_t *err)
   ctl_addr (dir, &a);
   if (connect (s, (struct sockaddr *)&a, sizeof a) < 0)
     return sbx_error_make (err, errno, "reach the monitor of sandbox `%s`", name);
-  while (sbx_sync_recv (s, &msg, &fd) > 0)
+  if (conn)
+    *conn = -1;
+  /* Until all of them came: the monitor may keep the connection open.  */
+  while (got < SBX_NS_N && sbx_sync_recv (s, &msg, &fd) > 0)
     {
       for (int k = 0; k < SBX_NS_N && fd >= 0; k++)
         if (msg.type == SBX_SYNC_NS && strcmp (msg.text, sbx_monitor_ns_names[k]) == 0
@@ -119,6 +160,11 @@ sbx_monitor_namespaces (const char *name, int fds[SBX_NS_N], sbx_error_t *err)
           close (fds[k]);
       return sbx_error_make (err, 0, "the monitor of sandbox `%s` gave %d of its %d namespaces",
                              name, got, SBX_NS_N);
+    }
+  if (conn)
+    {
+      *conn = s;
+      s = -1;
     }
   return 0;
 }
@@ -456,6 +502,12 @@ sbx_monitor_end (struct sbx_monitor *m, int exit_code)
       unlinkat (m->rec.dir, "ctl", 0);
     }
   m->ctl = -1;
+  for (int i = 0; i < SBX_MONITOR_CONNS; i++)
+    if (m->conns[i] >= 0)
+      {
+        close (m->conns[i]);
+        m->conns[i] = -1;
+      }
   if (m->log_in >= 0)
     {
       sbx_monitor_pump (m);

@@ -23,6 +23,8 @@ struct sbx_launch;
 #define SBX_NS_N 7
 extern const char *const sbx_monitor_ns_names[SBX_NS_N + 1];
 
+#define SBX_MONITOR_CONNS 8
+
 struct sbx_monitor
 {
   struct sbx_record rec;
@@ -34,6 +36,11 @@ struct sbx_monitor
   bool running;
   int ns[SBX_NS_N]; /* init's namespaces, sent by init (child.c) */
   int ctl;          /* listening: `sbx exec` asks for them here (NAME/ctl) */
+  /* `sbx exec`s served, kept connected while they run: one ending under
+     --seccomp-log hands over its listener, which the launcher serves for
+     what it left running (SBX_MONITOR_CONNS at once; more are served
+     and closed at once, as before).  */
+  int conns[SBX_MONITOR_CONNS];
 };
 
 void sbx_monitor_init (struct sbx_monitor *m);
@@ -52,11 +59,23 @@ void sbx_monitor_pump (struct sbx_monitor *m);
 /* Init sent one of its namespaces.  */
 void sbx_monitor_take_ns (struct sbx_monitor *m, const char *name, int fd);
 /* A `sbx exec` connected to ctl: if it is ours (SO_PEERCRED), send it
-   init's namespaces.  */
+   init's namespaces, and keep the connection while a slot is free.  */
 void sbx_monitor_serve (struct sbx_monitor *m);
+/* Kept connection `slot` is readable: the seccomp listener it handed
+   over (>= 0, the caller's to serve), or -1; a connection that ended is
+   closed.  */
+int sbx_monitor_conn_read (struct sbx_monitor *m, int slot);
 /* `sbx exec`'s side: NAME's namespaces from its monitor, in the order of
-   sbx_monitor_ns_names (-1 where it has none).  */
-int sbx_monitor_namespaces (const char *name, int fds[SBX_NS_N], sbx_error_t *err);
+   sbx_monitor_ns_names (-1 where it has none).  `conn`, if not NULL,
+   gets the connection, kept open for sbx_monitor_hand_listener; else it
+   is closed.  */
+int sbx_monitor_namespaces (const char *name, int fds[SBX_NS_N], int *conn, sbx_error_t *err);
+/* `sbx exec`, ending while what it ran left processes under its filter:
+   its listener goes to the sandbox's monitor over `conn`, which names
+   their refusals from then on and answers them with the policy's errno
+   (without it, the kernel answers ENOSYS).  Best effort: false when the
+   monitor did not take it (made by an older sbx, or all slots busy).  */
+bool sbx_monitor_hand_listener (int conn, int listener);
 /* The end: the record kept as stopped with the exit code, or removed.  */
 void sbx_monitor_end (struct sbx_monitor *m, int exit_code);
 

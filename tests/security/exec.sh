@@ -75,6 +75,22 @@ dups=$(printf '%s\n' "$ERR" | sed -n 's/^sbx: refused \([a-z0-9_]*\)(.*/\1/p' | 
 is "$dups" "" "exec under --seccomp-log: no syscall is named twice"
 sbx_run exec $lg sh -c 'echo quiet'
 is "$RC:$OUT:$ERR" "0:quiet:" "exec under --seccomp-log: a program refused nothing prints nothing more"
+# What exec leaves running: as exec ends, its listener goes to the
+# sandbox's monitor, which names the refusals in the sandbox's log and
+# answers with the policy's errno (not the kernel's ENOSYS for a listener
+# nobody holds).  The job waits for a second exec, so that the first has
+# ended before it calls anything.
+qp=$(printf '%q' "$probe")
+sbx_run exec $lg sh -c "(while [ ! -e /tmp/go ]; do sleep 0.05; done; $qp refused keyctl >/tmp/bg.out 2>&1; echo \$? >/tmp/bg.rc) >/dev/null 2>&1 &"
+is "$RC" 0 "exec under --seccomp-log returns while its background job runs"
+"$SBX" exec $lg touch /tmp/go
+bgrc=
+wait_until 20 eval 'bgrc=$("$SBX" exec $lg cat /tmp/bg.rc 2>/dev/null); [ -n "$bgrc" ]'
+is "$bgrc" 0 "... the job, after exec ended: keyctl refused with the policy's errno (the probe passes)" \
+  "$("$SBX" exec $lg cat /tmp/bg.out 2>&1)"
+like "$("$SBX" logs $lg 2>&1)" '^sbx: refused keyctl\(\) in pid [0-9]+ \(sbx-probe\)$' \
+  "... and the sandbox's log names it (the monitor took exec's listener)"
+
 # Without the log, exec says nothing about refusals.
 sbx_run exec $n "$probe" refused keyctl
 is "$RC" 0 "exec without --seccomp-log: keyctl refused, its errno kept"

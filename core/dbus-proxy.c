@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/landlock.h"
+#include "seccomp.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "dbus.h"
@@ -82,8 +83,10 @@ fail:
 /* The forked process: its fds in place, out of sbx's session and signal
    mask, tied to sbx's life, then exec.  */
 __attribute__ ((noreturn)) static void
-proxy_exec (pid_t launcher, const char *bin, char **argv, int sync_w, int dir, int out)
+proxy_exec (pid_t launcher, const char *bin, char **argv, int sync_w, int dir, int out,
+            const struct sbx_seccomp_prog *filter)
 {
+  int listener;
   char *const envp[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
   sigset_t none;
   sbx_error_t err = NULL;
@@ -116,7 +119,7 @@ proxy_exec (pid_t launcher, const char *bin, char **argv, int sync_w, int dir, i
   /* It gains nothing by exec: nothing it runs may.  */
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     proxy_fail ("xdg-dbus-proxy: prctl(PR_SET_NO_NEW_PRIVS)");
-  if (lock_down (bin, PROXY_DIR_FD, &err) < 0)
+  if (lock_down (bin, PROXY_DIR_FD, &err) < 0 || sbx_seccomp_load (filter, &listener, &err) < 0)
     {
       dprintf (STDERR_FILENO, "xdg-dbus-proxy: %s", err->msg);
       _exit (127);
@@ -177,6 +180,8 @@ sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int di
   char listen[SBX_DBUS_N][64];
   const char *listen_p[SBX_DBUS_N];
   char **args, **argv;
+  const struct sbx_seccomp policy = { .mode = SBX_SECCOMP_DEFAULT };
+  struct sbx_seccomp_prog filter = { 0 };
   size_t n = 0;
   int pipefd[2], ret = -1;
 
@@ -210,6 +215,14 @@ sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int di
   argv = xmalloc0 ((n + 2) * sizeof *argv);
   argv[0] = bin;
   memcpy (argv + 1, args, n * sizeof *argv);
+  /* The sandbox's default policy, which the proxy's own start and loop
+     (glib's) live within: it reads what the sandbox writes, so a flaw in
+     it should not reach namespaces, mounts, ptrace, keyrings or bpf.  */
+  if (sbx_seccomp_compile (&policy, 0, &filter, err) < 0)
+    {
+      sbx_error_prefix (err, "xdg-dbus-proxy's seccomp filter");
+      goto out;
+    }
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     {
       sbx_error_make (err, errno, "pipe for xdg-dbus-proxy");
@@ -224,7 +237,7 @@ sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int di
       goto out;
     }
   if (p->pid == 0)
-    proxy_exec (launcher, bin, argv, pipefd[1], dir, p->out);
+    proxy_exec (launcher, bin, argv, pipefd[1], dir, p->out, &filter);
   close (pipefd[1]);
   p->sync = pipefd[0];
   p->dir = fcntl (dir, F_DUPFD_CLOEXEC, 3);
@@ -237,6 +250,7 @@ sbx_dbus_proxy_start (struct sbx_dbus_proxy *p, const struct sbx_dbus *d, int di
       }
   ret = 0;
 out:
+  sbx_seccomp_prog_free (&filter);
   free (argv);
   sbx_dbus_argv_free (args);
   return ret;

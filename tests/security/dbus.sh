@@ -183,9 +183,10 @@ printf 'dbus-user filter\ndbus-own org..x\n' >"$SCRATCH/bad.profile"
 fails_cleanly "a profile's bad dbus-own names its line" 125 "^sbx: profile .*bad.profile:2: dbus-own: \`org..x\`: not a D-Bus name" \
   --profile "$SCRATCH/bad.profile" -- true
 
-# The proxy's lock-down (Landlock): a stand-in run where the proxy runs,
-# as it runs, tries the user's home, /tmp and /proc; outside, the same
-# script reaches all three (the check can fail).
+# The proxy's lock-down (Landlock and the sandbox's seccomp policy): a
+# stand-in run where the proxy runs, as it runs, tries the user's home,
+# /tmp and /proc, and to make a user namespace; outside, the same script
+# does all four (the check can fail).
 echo secret >"$SCRATCH/secret"
 cat >"$SCRATCH/nosy-proxy" <<EOF
 #!/bin/sh
@@ -193,13 +194,15 @@ cat $SCRATCH/secret >/dev/null 2>&1 && echo "home: read" || echo "home: refused"
 touch /tmp/sbx-dbus-nosy-\$\$ 2>/dev/null && echo "tmp: written" || echo "tmp: refused"
 rm -f /tmp/sbx-dbus-nosy-\$\$
 cat /proc/self/environ >/dev/null 2>&1 && echo "proc: read" || echo "proc: refused"
+unshare -U true 2>/dev/null && echo "userns: made" || echo "userns: refused"
 exit 1
 EOF
 chmod +x "$SCRATCH/nosy-proxy"
-is "$("$SCRATCH/nosy-proxy" | tr '\n' ' ')" "home: read tmp: written proc: read " "lock-down: outside, the stand-in reads the home, writes /tmp, reads /proc"
+is "$("$SCRATCH/nosy-proxy" | tr '\n' ' ')" "home: read tmp: written proc: read userns: made " \
+  "lock-down: outside, the stand-in reads the home, writes /tmp, reads /proc, makes a user namespace"
 in_fake_host "mount --bind $SCRATCH/nosy-proxy $proxy_bin" "${filter[@]}" -- true
-is "${ERR##*$'\n'}" "sbx: xdg-dbus-proxy failed: home: refused tmp: refused proc: refused" \
-  "lock-down: where sbx runs the proxy, the home, /tmp and /proc are refused (Landlock)"
+is "${ERR##*$'\n'}" "sbx: xdg-dbus-proxy failed: home: refused tmp: refused proc: refused userns: refused" \
+  "lock-down: where sbx runs the proxy, the home, /tmp and /proc are refused (Landlock), and a user namespace (seccomp)"
 
 # A detached sandbox keeps its bus while it runs; `sbx exec` reaches it;
 # `sbx stop` ends the proxy.

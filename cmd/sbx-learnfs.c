@@ -47,6 +47,7 @@
 
 #include "core/base/libexec.h"
 #include "core/learn-log.h"
+#include "core/seccomp.h"
 
 #define MAX_HIDE 64
 
@@ -788,6 +789,25 @@ main (int argc, char **argv)
         fuse_unmount (fuse);
         return 1;
       }
+  }
+  /* And the sandbox's default seccomp policy, as xdg-dbus-proxy: it
+     serves every path the program reaches, and a flaw in it should not
+     reach namespaces, mounts, ptrace, keyrings or bpf.  What it does on
+     the program's behalf the policy lets the program do itself.  Loaded
+     before the loop's threads exist, which inherit it.  */
+  {
+    const struct sbx_seccomp policy = { .mode = SBX_SECCOMP_DEFAULT };
+    struct sbx_seccomp_prog filter;
+    sbx_error_t err = NULL;
+    int listener;
+    if (sbx_seccomp_compile (&policy, 0, &filter, &err) < 0
+        || sbx_seccomp_load (&filter, &listener, &err) < 0)
+      {
+        fprintf (stderr, "sbx-learnfs: seccomp: %s\n", err->msg);
+        fuse_unmount (fuse);
+        return 1;
+      }
+    sbx_seccomp_prog_free (&filter);
   }
   loop = fuse_loop_cfg_create ();
   fuse_loop_cfg_set_clone_fd (loop, 0);

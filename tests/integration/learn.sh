@@ -113,6 +113,26 @@ sbx_run learn --no-verify --profile-out "$SCRATCH/tricks.profile" -- sh -c "
 unlike "$OUT" "SECRET-KEY|^\\.ssh$|moved" "learning: ~/.ssh is not listed, nor reached through .., a link, a rename or a mkdir"
 like "$(cat "$SCRATCH/tricks.profile")" "^#   ~/\\.ssh$" "... and the attempts are named"
 is "$(cat "$home/.ssh/sbx-learn-$$")" "SECRET-KEY" "... and ~/.ssh is as it was"
+# sbx-learnfs, which serves every path the program reaches, runs locked
+# down, seen from the host while a learn waits: no_new_privs and the
+# sandbox's seccomp policy (a filter, mode 2).
+# The program waits (30 s at most) for a SIGUSR1 from this test.
+"$SBX" learn --no-verify --profile-out "$SCRATCH/wait.profile" -- sh -c \
+  'trap "exit 0" USR1; i=0; while [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done; exit 3' \
+  sbx-learn-wait-$$ >/dev/null 2>&1 &
+waiter=$!
+at_exit "kill $waiter 2>/dev/null"
+lfs=
+if wait_until 30 eval 'lfs=$(pgrep -u "$(id -u)" -x sbx-learnfs | head -1); [ -n "$lfs" ]'; then
+  is "$(grep -E '^(NoNewPrivs|Seccomp):' /proc/$lfs/status | awk '{ printf "%s ", $2 }')" "1 2 " \
+    "sbx-learnfs runs with no_new_privs and a seccomp filter"
+else
+  fail "sbx-learnfs runs with no_new_privs and a seccomp filter" "no sbx-learnfs found while learning"
+fi
+wait_until 30 pkill -USR1 -u "$(id -u)" -f "^sh -c .* sbx-learn-wait-$$\$"
+wait $waiter
+is "$?" 0 "... and the learn it served ends well"
+
 p_write=$SCRATCH/write.profile
 sbx_run learn --no-verify --profile-out "$p_write" -- $(prog write-data)
 is "$RC:$(cat "$home/$data/input.txt")" "0:hello" "learning a variant that writes ~/$data leaves ~/$data as it was"

@@ -45,6 +45,7 @@
 
 #include "config.h"
 
+#include "core/base/landlock.h"
 #include "core/base/libexec.h"
 #include "core/learn-log.h"
 #include "core/seccomp.h"
@@ -786,6 +787,23 @@ main (int argc, char **argv)
         || setrlimit (RLIMIT_CORE, &none) < 0)
       {
         fprintf (stderr, "sbx-learnfs: lock down: %s\n", strerror (errno));
+        fuse_unmount (fuse);
+        return 1;
+      }
+  }
+  /* Landlock: the tree it serves, every access (it does for the program
+     what the program may do there), and /proc to read (the callers'
+     names); nothing else of the daemon's root, whatever a flaw in it
+     were made to open.  */
+  {
+    sbx_error_t err = NULL;
+    int rs;
+    if (sbx_landlock_begin (&rs, "sbx-learnfs", &err) < 0
+        || sbx_landlock_allow_fd (rs, source, SBX_LANDLOCK_ALL, &err) < 0
+        || sbx_landlock_allow (rs, "/proc", SBX_LANDLOCK_READ, &err) < 0
+        || sbx_landlock_enforce (rs, &err) < 0)
+      {
+        fprintf (stderr, "sbx-learnfs: %s\n", err->msg);
         fuse_unmount (fuse);
         return 1;
       }

@@ -25,26 +25,37 @@
 #define FS_FILE                                                                                    \
   (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE)
 
+/* Every filesystem access this kernel's Landlock handles (0: none).  */
+static uint64_t
+handled (void)
+{
+  int abi = syscall (SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  uint64_t h = FS_ABI1;
+
+  if (abi < 0)
+    return 0;
+#ifdef LANDLOCK_ACCESS_FS_REFER
+  if (abi >= 2)
+    h |= LANDLOCK_ACCESS_FS_REFER;
+#endif
+#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+  if (abi >= 3)
+    h |= LANDLOCK_ACCESS_FS_TRUNCATE;
+#endif
+  return h;
+}
+
 int
 sbx_landlock_begin (int *rs, const char *who, sbx_error_t *err)
 {
-  struct landlock_ruleset_attr attr = { .handled_access_fs = FS_ABI1 };
-  int abi = syscall (SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  struct landlock_ruleset_attr attr = { .handled_access_fs = handled () };
 
   *rs = -1;
-  if (abi < 0)
+  if (attr.handled_access_fs == 0)
     {
       sbx_log_debug ("%s: no Landlock (%s); files stay reachable", who, strerror (errno));
       return 0;
     }
-#ifdef LANDLOCK_ACCESS_FS_REFER
-  if (abi >= 2)
-    attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
-#endif
-#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
-  if (abi >= 3)
-    attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
-#endif
   *rs = syscall (SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
   if (*rs < 0)
     return sbx_error_make (err, errno, "%s: landlock_create_ruleset", who);
@@ -71,6 +82,8 @@ sbx_landlock_allow_fd (int rs, int fd, unsigned what, sbx_error_t *err)
     pb.allowed_access |= LANDLOCK_ACCESS_FS_WRITE_FILE;
   if (what & SBX_LANDLOCK_REMOVE_FILE)
     pb.allowed_access |= LANDLOCK_ACCESS_FS_REMOVE_FILE;
+  if (what & SBX_LANDLOCK_ALL)
+    pb.allowed_access |= handled ();
   if (fstat (fd, &st) == 0 && !S_ISDIR (st.st_mode))
     pb.allowed_access &= FS_FILE;
   if (syscall (SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)

@@ -1,5 +1,5 @@
 /* sbx: Landlock for the processes sbx runs outside the sandbox (the
-   network helper, xdg-dbus-proxy): a ruleset that handles every
+   network helper, xdg-dbus-proxy, sbx-learnfs): a ruleset that handles every
    filesystem access this kernel knows, the few places a process keeps,
    then enforced on itself and whatever it execs.  A kernel without
    Landlock (before 5.13, or not enabled) gets no ruleset: the caller's
@@ -18,6 +18,7 @@
 #define SBX_LANDLOCK_MAKE_SOCK (1u << 3)   /* bind a unix socket there */
 #define SBX_LANDLOCK_REMOVE_FILE (1u << 4) /* unlink there */
 #define SBX_LANDLOCK_WRITE_FILES (1u << 5) /* write files (/dev/null) */
+#define SBX_LANDLOCK_ALL (1u << 6)         /* everything: make, remove, rename, truncate */
 
 /* A ruleset in *rs (-1 without Landlock; `who` names the process for
    messages).  */

@@ -129,7 +129,15 @@ if wait_until 30 eval 'lfs=$(pgrep -u "$(id -u)" -x sbx-learnfs | head -1); [ -n
 else
   fail "sbx-learnfs runs with no_new_privs and a seccomp filter" "no sbx-learnfs found while learning"
 fi
-wait_until 30 pkill -USR1 -u "$(id -u)" -f "^sh -c .* sbx-learn-wait-$$\$"
+# Signalled once its trap is set (SigCgt has SIGUSR1, bit 10): before,
+# the signal would kill it.
+trapped() {
+  local p m
+  p=$(pgrep -u "$(id -u)" -f "^sh -c .* sbx-learn-wait-$$\$" | head -1) && [ -n "$p" ] || return 1
+  m=$(awk '/^SigCgt:/ { print $2 }' "/proc/$p/status" 2>/dev/null) && [ -n "$m" ] || return 1
+  (((0x$m >> 9) & 1)) && kill -USR1 "$p"
+}
+wait_until 30 trapped
 wait $waiter
 is "$?" 0 "... and the learn it served ends well"
 

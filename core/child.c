@@ -103,42 +103,6 @@ setup_filesystem (struct sbx_launch *l, sbx_error_t *err)
 
 /* The program's last steps: terminal, cwd, capabilities, no_new_privs,
    fds, seccomp, execve.  */
-
-/* A program that keeps CAP_SYS_ADMIN gets a user and mount namespace of
-   its own, which locks every mount (SBX_ASK_MAPS, program.h).  */
-static int
-lock_mounts (const struct sbx_spec *spec, int asksock, sbx_error_t *err)
-{
-  if (!(spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN)))
-    return 0;
-  if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
-    return sbx_error_make (err, errno,
-                           "lock the sandbox's mounts (a user namespace for a program that "
-                           "keeps CAP_SYS_ADMIN)");
-  if (sbx_program_make_dumpable (err) < 0)
-    return -1;
-  sbx_program_ask (asksock, SBX_ASK_MAPS, 0);
-  return 0;
-}
-
-/* The filter last: from here only execve and the error path run.  */
-static int
-load_filter (struct sbx_launch *l, int asksock, sbx_error_t *err)
-{
-  int listener;
-
-  if (l->seccomp.enabled && l->seccomp.log && sbx_program_make_dumpable (err) < 0)
-    return -1;
-  if (sbx_seccomp_load (&l->seccomp, &listener, err) < 0)
-    return -1;
-  if (listener >= 0)
-    {
-      sbx_program_ask (asksock, SBX_ASK_LISTENER, listener);
-      close (listener);
-    }
-  return 0;
-}
-
 __attribute__ ((noreturn)) static void
 run_program (struct sbx_launch *l, int slave, int asksock)
 {
@@ -148,8 +112,9 @@ run_program (struct sbx_launch *l, int slave, int asksock)
   sbx_program_reset_signals ();
   if ((l->tty.use_pty && sbx_tty_attach (&l->tty, slave, &err) < 0)
       || sbx_program_enter_cwd (spec, &err) < 0 || sbx_program_switch_user (spec, &err) < 0
-      || lock_mounts (spec, asksock, &err) < 0 || sbx_program_drop_privileges (spec, &err) < 0
-      || load_filter (l, asksock, &err) < 0)
+      || sbx_program_lock_mounts (spec, asksock, &err) < 0
+      || sbx_program_drop_privileges (spec, &err) < 0
+      || sbx_program_load_filter (&l->seccomp, asksock, &err) < 0)
     fail (l->sock[1], &err);
   sbx_program_exec (spec->process.argv, spec->env.resolved, &err);
   fail (l->sock[1], &err);

@@ -84,7 +84,6 @@ run_inside (struct joiner *j)
 {
   const struct sbx_spec *spec = j->x->spec;
   sbx_error_t err = NULL;
-  int listener = -1;
   int32_t self = getpid ();
 
   close (j->ask[0]);
@@ -129,33 +128,12 @@ run_inside (struct joiner *j)
     joiner_fail (j->sock, &err);
   /* A program that keeps CAP_SYS_ADMIN runs in a user and mount
      namespace of its own, which locks the mounts; the joiner, still in
-     the sandbox's user namespace, writes its maps.  */
-  if (spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN))
-    {
-      if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
-        {
-          sbx_error_make (&err, errno, "lock the sandbox's mounts (a user namespace of its own)");
-          joiner_fail (j->sock, &err);
-        }
-      /* Rights in the new namespace only from here, none in the
-         sandbox's: a process of the sandbox's that attached to us would
-         gain nothing the program does not hold anyway.  */
-      if (sbx_program_make_dumpable (&err) < 0)
-        joiner_fail (j->sock, &err);
-      sbx_program_ask (j->ask[1], SBX_ASK_MAPS, 0);
-    }
-  if (sbx_program_drop_privileges (spec, &err) < 0)
+     the sandbox's user namespace, writes its maps.  Under --seccomp-log
+     the joiner takes the listener (program.h).  */
+  if (sbx_program_lock_mounts (spec, j->ask[1], &err) < 0
+      || sbx_program_drop_privileges (spec, &err) < 0
+      || sbx_program_load_filter (j->filter, j->ask[1], &err) < 0)
     joiner_fail (j->sock, &err);
-  /* --seccomp-log: the joiner takes the listener (program.h).  */
-  if (j->filter->log && sbx_program_make_dumpable (&err) < 0)
-    joiner_fail (j->sock, &err);
-  if (sbx_seccomp_load (j->filter, &listener, &err) < 0)
-    joiner_fail (j->sock, &err);
-  if (listener >= 0)
-    {
-      sbx_program_ask (j->ask[1], SBX_ASK_LISTENER, listener);
-      close (listener);
-    }
   sbx_program_exec (j->x->argv, spec->env.resolved, &err);
   joiner_fail (j->sock, &err);
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -170,21 +171,54 @@ struct ask_msg
   int32_t num;
 };
 
-int
-sbx_program_make_dumpable (sbx_error_t *err)
+static int
+make_dumpable (sbx_error_t *err)
 {
   if (prctl (PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
     return sbx_error_make (err, errno, "prctl(PR_SET_DUMPABLE) for the program's requests");
   return 0;
 }
 
-void
-sbx_program_ask (int asksock, enum sbx_program_ask type, int num)
+static void
+ask (int asksock, enum sbx_program_ask type, int num)
 {
   struct ask_msg m = { type, num };
   char ack;
   if (write (asksock, &m, sizeof m) != sizeof m || read (asksock, &ack, 1) != 1 || ack != 'k')
     _exit (SBX_EXIT_FAILURE);
+}
+
+int
+sbx_program_lock_mounts (const struct sbx_spec *spec, int asksock, sbx_error_t *err)
+{
+  if (!(spec->process.caps_keep & ((uint64_t)1 << CAP_SYS_ADMIN)))
+    return 0;
+  if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
+    return sbx_error_make (err, errno,
+                           "lock the sandbox's mounts (a user namespace for a program that "
+                           "keeps CAP_SYS_ADMIN)");
+  /* Rights in the new namespace only from here, none in the sandbox's.  */
+  if (make_dumpable (err) < 0)
+    return -1;
+  ask (asksock, SBX_ASK_MAPS, 0);
+  return 0;
+}
+
+int
+sbx_program_load_filter (const struct sbx_seccomp_prog *prog, int asksock, sbx_error_t *err)
+{
+  int listener;
+
+  if (prog->enabled && prog->log && make_dumpable (err) < 0)
+    return -1;
+  if (sbx_seccomp_load (prog, &listener, err) < 0)
+    return -1;
+  if (listener >= 0)
+    {
+      ask (asksock, SBX_ASK_LISTENER, listener);
+      close (listener);
+    }
+  return 0;
 }
 
 static int

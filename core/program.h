@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "base/error.h"
+#include "seccomp.h"
 #include "spec.h"
 
 /* Default actions for every signal, none blocked.  */
@@ -51,16 +52,20 @@ enum sbx_program_ask
   SBX_ASK_MAPS,
 };
 
-/* The program's side, first: both answers go through a ptrace access
+/* The program's side.  Both answers go through a ptrace access
    (/proc/PID, pidfd_getfd), which a process that is not dumpable refuses
-   its parent.  Called once the program holds nothing but its own rights
-   (after its own user namespace's unshare, or after dropping its
-   privileges), since a process of the sandbox's with the same ids may
-   attach to it from then until execve; and before the filter, which may
-   refuse prctl.  */
-int sbx_program_make_dumpable (sbx_error_t *err);
-/* Then: ask and wait for the answer; exits if the parent is gone.  */
-void sbx_program_ask (int asksock, enum sbx_program_ask type, int num);
+   its parent: each step makes the program dumpable once it holds nothing
+   but its own rights (after its own user namespace's unshare, or after
+   dropping its privileges), since a process of the sandbox's with the
+   same ids may attach to it from then until execve; and before the
+   filter, which may refuse prctl.  Exits if the parent is gone.
+
+   A program that keeps CAP_SYS_ADMIN: a user and mount namespace of its
+   own, mapped by the parent (SBX_ASK_MAPS); else nothing.  */
+int sbx_program_lock_mounts (const struct sbx_spec *spec, int asksock, sbx_error_t *err);
+/* The filter, last: from here only execve and the error path run.  Its
+   listener, under --seccomp-log, goes to the parent (SBX_ASK_LISTENER).  */
+int sbx_program_load_filter (const struct sbx_seccomp_prog *prog, int asksock, sbx_error_t *err);
 /* The parent's side: answer until the program's execve closes its end.
    `program` is its pid as the parent numbers it (for pidfd_getfd);
    `in_proc` its pid as the /proc the parent sees numbers it, known before
